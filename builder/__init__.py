@@ -1,0 +1,1 @@
+"""The designer's side of minimomen: definition models, validation, storage, designer API."""

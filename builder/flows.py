@@ -1,0 +1,202 @@
+"""Actionflow models: typed inputs, variables, a tree of nodes, an output.
+
+Each node type is one pydantic model registered in ``NODE_TYPES``; the designer's
+palette, the validator and the runtime engine all read this registry. A node's
+output is referenced in later nodes as ``node.<node id>.<key>``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from builder.expressions import BoolExp, Expression
+
+ValueType = Literal["text", "bigint", "decimal", "boolean", "timestamptz", "date", "jsonb"]
+Ident = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FlowInput(Model):
+    name: Ident
+    type: ValueType
+    required: bool = False
+    list: bool = False
+    description: str = ""
+
+
+class FlowVariable(Model):
+    name: Ident
+    type: ValueType
+    list: bool = False
+    default: Any = None
+
+
+class OrderBy(Model):
+    field: str
+    direction: Literal["asc", "desc"] = "asc"
+
+
+class NodeBase(Model):
+    id: Ident
+    name: str = Field(min_length=1, max_length=120)
+    description: str = ""
+
+
+class GetCurrentAccountNode(NodeBase):
+    """Outputs ``account_id`` (null for anonymous callers) and ``username``."""
+
+    type: Literal["get_current_account"] = "get_current_account"
+
+
+class Branch(Model):
+    id: Ident
+    name: str = Field(min_length=1, max_length=120)
+    condition: BoolExp | None = Field(default=None, description="null means otherwise; only the last branch may be otherwise")
+    nodes: list[Node] = Field(default_factory=list)
+
+
+class ConditionNode(NodeBase):
+    """Ordered branches; the first whose condition holds runs, ``otherwise`` last."""
+
+    type: Literal["condition"] = "condition"
+    branches: list[Branch] = Field(min_length=1)
+
+
+class QueryNode(NodeBase):
+    """Outputs ``rows`` (and, with ``one``, the first row's fields and ``found``)."""
+
+    type: Literal["query"] = "query"
+    table: str = Field(description="table id")
+    filter: BoolExp = Field(default_factory=dict)
+    order_by: list[OrderBy] = Field(default_factory=list)
+    limit: int | None = Field(default=None, ge=1, le=1000)
+    one: bool = False
+    lock: Literal["none", "for_update", "for_share"] = "none"
+
+
+class OnConflict(Model):
+    constraint: str = Field(description="unique constraint id, or 'field:<field name>' for a unique field")
+    action: Literal["nothing", "update"] = "nothing"
+    update_fields: list[str] = Field(default_factory=list)
+
+
+class InsertNode(NodeBase):
+    """Outputs the inserted row's fields (``id`` ...) and ``affected_rows``."""
+
+    type: Literal["insert"] = "insert"
+    table: str
+    values: dict[str, Expression] = Field(default_factory=dict)
+    on_conflict: OnConflict | None = None
+
+
+class UpdateNode(NodeBase):
+    """Guarded update: ``filter`` + ``set`` + ``increment`` / ``decrement``.
+
+    Outputs ``affected_rows``, ``returning`` (rows) and the first returned row's
+    fields, so ``node.<id>.id`` is null when nothing matched.
+    """
+
+    type: Literal["update"] = "update"
+    table: str
+    filter: BoolExp = Field(default_factory=dict)
+    set: dict[str, Expression] = Field(default_factory=dict)
+    increment: dict[str, Expression] = Field(default_factory=dict)
+    decrement: dict[str, Expression] = Field(default_factory=dict)
+
+
+class DeleteNode(NodeBase):
+    type: Literal["delete"] = "delete"
+    table: str
+    filter: BoolExp = Field(default_factory=dict)
+
+
+class SetVariableNode(NodeBase):
+    type: Literal["set_variable"] = "set_variable"
+    assignments: dict[str, Expression] = Field(min_length=1, description="variable name -> value")
+
+
+class LoopNode(NodeBase):
+    """For each element of ``over`` (a list expression), run ``nodes`` with ``loop.<id>.item``."""
+
+    type: Literal["loop"] = "loop"
+    over: Expression
+    max_iterations: int = Field(default=1000, ge=1, le=100000)
+    nodes: list[Node] = Field(default_factory=list)
+
+
+class RunActionflowNode(NodeBase):
+    type: Literal["run_actionflow"] = "run_actionflow"
+    actionflow: str = Field(description="actionflow id")
+    args: dict[str, Expression] = Field(default_factory=dict)
+
+
+class RaiseErrorNode(NodeBase):
+    type: Literal["raise_error"] = "raise_error"
+    message: Expression
+
+
+Node = Annotated[
+    Union[
+        GetCurrentAccountNode,
+        ConditionNode,
+        QueryNode,
+        InsertNode,
+        UpdateNode,
+        DeleteNode,
+        SetVariableNode,
+        LoopNode,
+        RunActionflowNode,
+        RaiseErrorNode,
+    ],
+    Field(discriminator="type"),
+]
+
+NODE_TYPES: dict[str, type[NodeBase]] = {
+    model.model_fields["type"].default: model
+    for model in (
+        GetCurrentAccountNode,
+        ConditionNode,
+        QueryNode,
+        InsertNode,
+        UpdateNode,
+        DeleteNode,
+        SetVariableNode,
+        LoopNode,
+        RunActionflowNode,
+        RaiseErrorNode,
+    )
+}
+
+
+class Actionflow(Model):
+    id: Ident
+    name: str = Field(min_length=1, max_length=120)
+    description: str = ""
+    mode: Literal["sync", "async"] = "sync"
+    inputs: list[FlowInput] = Field(default_factory=list)
+    variables: list[FlowVariable] = Field(default_factory=list)
+    nodes: list[Node] = Field(default_factory=list)
+    output: dict[str, Expression] = Field(default_factory=dict, description="output key -> value")
+    timeout_ms: int = Field(default=15000, ge=100, le=600000)
+
+
+Branch.model_rebuild()
+ConditionNode.model_rebuild()
+LoopNode.model_rebuild()
+Actionflow.model_rebuild()
+
+
+def walk_nodes(nodes: list[Any]) -> Any:
+    """Yield every node of a node tree, depth first, in execution order."""
+    for node in nodes:
+        yield node
+        if isinstance(node, ConditionNode):
+            for branch in node.branches:
+                yield from walk_nodes(branch.nodes)
+        elif isinstance(node, LoopNode):
+            yield from walk_nodes(node.nodes)

@@ -1,0 +1,1 @@
+"""Turns a minimomen definition into a running app: database, GraphQL, actionflows, pages."""

@@ -1,0 +1,6 @@
+"""Auth routes (placeholder)."""
+from fastapi import APIRouter
+
+
+def build_auth_router(runtime, config) -> APIRouter:  # type: ignore[no-untyped-def]
+    return APIRouter()

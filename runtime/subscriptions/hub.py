@@ -1,0 +1,13 @@
+"""Live-query hub (placeholder)."""
+
+
+async def start(project) -> None:  # type: ignore[no-untyped-def]
+    return None
+
+
+async def publish(project) -> None:  # type: ignore[no-untyped-def]
+    return None
+
+
+async def stop(project) -> None:  # type: ignore[no-untyped-def]
+    return None
