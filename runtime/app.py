@@ -39,8 +39,10 @@ def _routers(app: FastAPI, runtime: Runtime, config: AppConfig) -> None:
     from runtime.designer_hooks import designer_callbacks
     from runtime.graphql.routes import build_graphql_router
     from runtime.pages.routes import build_pages_router
+    from runtime.subscriptions.routes import build_subscription_router
 
     app.include_router(build_graphql_router(runtime))
+    app.include_router(build_subscription_router(runtime))
     app.include_router(build_auth_router(runtime, config))
     from builder.storage import Workspace
 
