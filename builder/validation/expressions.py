@@ -1,0 +1,131 @@
+"""Checks of expressions, table filters and reference-keyed conditions.
+
+A ``RefCheck`` knows the scope at one point of a flow or page: it takes a
+reference path and returns why it does not resolve there (``None`` when it does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from builder.errors import PathPart
+from builder.expressions import COMPARISONS, OPERATORS, is_ref
+from builder.validation.catalog import Catalog, TableInfo, suggestion
+from builder.validation.report import Issue
+
+RefCheck = Callable[[str], "str | None"]
+Parts = tuple[PathPart, ...]
+
+
+def check_expression(value: Any, parts: Parts, check_ref: RefCheck) -> Iterator[Issue]:
+    """Every reference resolves and every operator exists, with the right number of operands."""
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from check_expression(item, (*parts, index), check_ref)
+        return
+    if not isinstance(value, dict):
+        return
+    if is_ref(value):
+        reason = check_ref(value["ref"])
+        if reason:
+            yield Issue(parts, reason)
+        return
+    if len(value) == 1 and "literal" in value:
+        return
+    if len(value) != 1 or next(iter(value)) not in OPERATORS:
+        keys = ", ".join(f"`{k}`" for k in value)
+        yield Issue(parts, f"{keys} is not a value: use a literal, {{\"ref\": ...}}, {{\"literal\": ...}} or one of the operators {', '.join(OPERATORS)}.")
+        return
+    op, operands = next(iter(value.items()))
+    args = operands if isinstance(operands, list) else [operands]
+    arity = OPERATORS[op]
+    if arity is not None and len(args) != arity:
+        yield Issue((*parts, op), f"operator `{op}` takes {arity} operand{'s' if arity != 1 else ''}, not {len(args)}.")
+    for index, arg in enumerate(args):
+        yield from check_expression(arg, (*parts, op, index) if isinstance(operands, list) else (*parts, op), check_ref)
+
+
+def _check_comparisons(value: Any, parts: Parts, subject: str, check_ref: RefCheck) -> Iterator[Issue]:
+    if not isinstance(value, dict) or not value:
+        yield Issue(parts, f"the condition on {subject} must be an object of comparisons such as {{\"_eq\": ...}}.")
+        return
+    for op, operand in value.items():
+        if op not in COMPARISONS:
+            yield Issue((*parts, op), f"`{op}` is not a comparison; use one of {', '.join(COMPARISONS)}.{suggestion(op, COMPARISONS)}")
+        elif op == "_is_null" and not isinstance(operand, bool) and not is_ref(operand):
+            yield Issue((*parts, op), f"`_is_null` on {subject} takes true or false.")
+        else:
+            yield from check_expression(operand, (*parts, op), check_ref)
+
+
+def _check_logical(
+    condition: Any, parts: Parts, check_key: Callable[[str, Any, Parts], Iterator[Issue]]
+) -> Iterator[Issue]:
+    if not isinstance(condition, dict):
+        yield Issue(parts, "a condition must be an object such as {\"field\": {\"_eq\": ...}}.")
+        return
+    for key, value in condition.items():
+        key_parts = (*parts, key)
+        if key in ("_and", "_or"):
+            if not isinstance(value, list):
+                yield Issue(key_parts, f"`{key}` takes a list of conditions.")
+                continue
+            for index, part in enumerate(value):
+                yield from _check_logical(part, (*key_parts, index), check_key)
+        elif key == "_not":
+            yield from _check_logical(value, key_parts, check_key)
+        elif key.startswith("_"):
+            yield Issue(key_parts, f"`{key}` is not a logical operator; use _and, _or or _not.")
+        else:
+            yield from check_key(key, value, key_parts)
+
+
+def check_table_filter(
+    condition: Any, parts: Parts, table: TableInfo, catalog: Catalog, check_ref: RefCheck
+) -> Iterator[Issue]:
+    """Keys are columns or relationships of ``table`` (followed recursively); values resolve."""
+
+    def check_key(key: str, value: Any, key_parts: Parts) -> Iterator[Issue]:
+        relationship = table.relationships.get(key)
+        if relationship is not None:
+            target = catalog.table(relationship.target)
+            if target is not None:
+                yield from check_table_filter(value, key_parts, target, catalog, check_ref)
+        elif key in table.columns:
+            yield from _check_comparisons(value, key_parts, f"field `{key}`", check_ref)
+        else:
+            choices = [*table.columns, *table.relationships]
+            yield Issue(key_parts, f"field `{key}` does not exist on table {table.name}.{suggestion(key, choices)}")
+
+    yield from _check_logical(condition, parts, check_key)
+
+
+def check_condition(condition: Any, parts: Parts, check_ref: RefCheck) -> Iterator[Issue]:
+    """A flow or page condition: keys are reference paths (``input.quantity``), values comparisons."""
+
+    def check_key(key: str, value: Any, key_parts: Parts) -> Iterator[Issue]:
+        reason = check_ref(key)
+        if reason:
+            yield Issue(key_parts, reason)
+        yield from _check_comparisons(value, key_parts, f"`{key}`", check_ref)
+
+    yield from _check_logical(condition, parts, check_key)
+
+
+def check_columns(
+    keys: Any, parts: Parts, table: TableInfo, what: str, *, writable: bool = False
+) -> Iterator[Issue]:
+    """Each name in ``keys`` is a column of ``table`` (and may be written, when asked)."""
+    for key in keys:
+        if key not in table.columns:
+            yield Issue((*parts, key), f"{what} `{key}` does not exist on table {table.name}.{suggestion(key, table.columns)}")
+        elif writable and not table.writable(key):
+            yield Issue((*parts, key), f"{what} `{key}` of table {table.name} is set by the system and cannot be written.")
+
+
+def otherwise_last(conditions: list[Any], parts: Parts, what: str = "branch") -> Iterator[Issue]:
+    """Only the last branch may be ``otherwise`` (condition null)."""
+    for index, condition in enumerate(conditions[:-1]):
+        if condition is None:
+            yield Issue((*parts, index, "condition"), f"only the last {what} may be 'otherwise' (no condition); give this {what} a condition or move it last.")
