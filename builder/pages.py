@@ -247,7 +247,8 @@ class Page(Model):
     components: list[Component] = Field(default_factory=list)
 
 
-for _model in (ActionBranch, ConditionAction, CallActionflowAction, ComponentBase, *COMPONENT_TYPES.values(), ConditionalBranch, Page):
+_REBUILD: tuple[type[Model], ...] = (ActionBranch, ConditionAction, CallActionflowAction, ComponentBase, *COMPONENT_TYPES.values(), ConditionalBranch, Page)
+for _model in _REBUILD:
     _model.model_rebuild()
 
 

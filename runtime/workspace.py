@@ -46,8 +46,8 @@ class Runtime:
 
     async def start(self) -> None:
         """Publish and start every project of the workspace."""
-        for slug in self.workspace.list_projects():
-            await self.start_project(slug)
+        for info in self.workspace.list_projects():
+            await self.start_project(info.slug)
 
     async def start_project(self, slug: str) -> ProjectRuntime:
         definition = self.workspace.load(slug)

@@ -30,6 +30,8 @@ class TableInfo:
     name: str
     columns: dict[str, str] = field(default_factory=dict)  # name -> type
     required: set[str] = field(default_factory=set)  # columns that need a value on insert
+    unique: set[str] = field(default_factory=set)  # single columns with a unique index
+    constraints: set[str] = field(default_factory=set)  # ids of unique constraints
     relationships: dict[str, RelationshipInfo] = field(default_factory=dict)
 
     def writable(self, column: str) -> bool:
@@ -52,15 +54,21 @@ def build_catalog(definition: Definition) -> Catalog:
     for table in definition.tables:
         if table.id in tables:
             continue
-        info = TableInfo(id=table.id, name=table.name, columns={"id": "bigint"})
+        info = TableInfo(id=table.id, name=table.name, columns={"id": "bigint"}, unique={"id"})
         if table.name == ACCOUNT_TABLE:
             info.columns.update({name: "text" for name in ACCOUNT_SYSTEM_FIELDS})
+            info.unique.update(ACCOUNT_SYSTEM_FIELDS)
         for f in table.fields:
             info.columns.setdefault(f.name, f.type)
             if f.required and f.default is None:
                 info.required.add(f.name)
+            if f.unique:
+                info.unique.add(f.name)
         info.columns.update({"created_at": "timestamptz", "updated_at": "timestamptz"})
         tables[table.id] = info
+    for constraint in definition.constraints:
+        if constraint.table in tables:
+            tables[constraint.table].constraints.add(constraint.id)
     for rel in definition.relations:
         source, target = tables.get(rel.from_table), tables.get(rel.to_table)
         if source is None or target is None:
@@ -68,6 +76,8 @@ def build_catalog(definition: Definition) -> Catalog:
         target.columns.setdefault(rel.foreign_key.name, "bigint")
         if rel.required:
             target.required.add(rel.foreign_key.name)
+        if rel.kind == "one_to_one":
+            target.unique.add(rel.foreign_key.name)
         kind = "object" if rel.kind == "one_to_one" else "array"
         source.relationships.setdefault(rel.from_field, RelationshipInfo(rel.from_field, kind, target.id))
         target.relationships.setdefault(rel.to_field, RelationshipInfo(rel.to_field, "object", source.id))

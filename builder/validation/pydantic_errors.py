@@ -34,7 +34,7 @@ SENTENCES: dict[str, Callable[[ErrorDetails], str]] = {
     "missing": lambda e: "is required",
     "extra_forbidden": lambda e: "is not a known setting here; remove it",
     "literal_error": lambda e: f"must be one of {_choices(str(_ctx(e, 'expected')))}",
-    "union_tag_invalid": lambda e: f"has unknown type `{_ctx(e, 'tag')}`; must be one of {_choices(str(_ctx(e, 'expected_tags')))}",
+    "union_tag_invalid": lambda e: f"unknown type `{_ctx(e, 'tag')}`; must be one of {_choices(str(_ctx(e, 'expected_tags')))}",
     "union_tag_not_found": lambda e: "needs a `type`",
     "string_pattern_mismatch": lambda e: _PATTERN_SENTENCES.get(str(_ctx(e, "pattern")), "does not have the expected format"),
     "string_too_short": lambda e: "must not be empty" if _ctx(e, "min_length") == 1 else f"must be at least {_ctx(e, 'min_length')} characters",
@@ -77,19 +77,30 @@ def problem_from_error(error: ErrorDetails, data: Any) -> Problem:
     if isinstance(last, str):
         # The error is about a key of an object: name the key, then its owner.
         owner = prefix_of(walk_labels(kept[:-1], data)[0])
-        message = f"Field `{last}` of {owner}: {sentence}." if owner else f"Field `{last}`: {sentence}."
+        message = f"Field `{last}` of {owner or 'the app'}: {sentence}."
     else:
         message = f"{capitalize(prefix)}: {sentence}." if prefix else f"{capitalize(sentence)}."
     return Problem(path=format_path(kept), message=message, severity="error", location=location_of(labels))
 
 
 def problems_from_validation_error(exc: ValidationError, data: Any) -> list[Problem]:
-    """Every pydantic error as a Problem, without duplicates (unions report once per member)."""
-    seen: set[tuple[str, str]] = set()
-    problems: list[Problem] = []
+    """Every pydantic error as a Problem; a union's per-member errors at one path become one sentence."""
+    by_path: dict[str, list[Problem]] = {}
     for error in exc.errors(include_url=False):
         problem = problem_from_error(dict(error), data)
-        if (problem.path, problem.message) not in seen:
-            seen.add((problem.path, problem.message))
-            problems.append(problem)
-    return problems
+        same = by_path.setdefault(problem.path, [])
+        if all(p.message != problem.message for p in same):
+            same.append(problem)
+    return [_merge(problems) for problems in by_path.values()]
+
+
+def _merge(problems: list[Problem]) -> Problem:
+    """``Field `x` of y: must be a list.`` + ``...: must be one of *.`` -> ``...: must be a list, or must be one of *.``"""
+    first = problems[0]
+    if len(problems) == 1 or any(": " not in p.message for p in problems):
+        return first
+    heads = {p.message.split(": ", 1)[0] for p in problems}
+    if len(heads) != 1:
+        return first
+    sentences = [p.message.split(": ", 1)[1].rstrip(".") for p in problems]
+    return Problem(first.path, f"{heads.pop()}: {', or '.join(sentences)}.", first.severity, first.location)
