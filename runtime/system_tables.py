@@ -33,12 +33,36 @@ BEGIN
     RETURN NEW;
 END $$"""
 
-# Live queries: one statement-level trigger per user table announces the table name;
-# PostgreSQL delivers NOTIFY only on commit and folds duplicates within a transaction.
+# Live queries: statement-level triggers per user table (see runtime/subscriptions/triggers.py)
+# announce each statement that changed rows, with the changed ids when there are few:
+# {"t": "product", "ids": [1, 2]}, else {"t": "product"}. PostgreSQL delivers NOTIFY
+# only on commit and folds identical payloads within a transaction; a statement that
+# touched no row (a guarded update that lost the race) announces nothing.
+NOTIFY_MAX_IDS = 50
 NOTIFY_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION {SCHEMA}.notify_change() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    ids jsonb;
 BEGIN
-    PERFORM pg_notify('{NOTIFY_CHANNEL}', TG_TABLE_NAME);
+    IF TG_OP = 'TRUNCATE' THEN
+        PERFORM pg_notify('{NOTIFY_CHANNEL}', json_build_object('t', TG_TABLE_NAME)::text);
+        RETURN NULL;
+    ELSIF TG_OP = 'INSERT' THEN
+        SELECT jsonb_agg(id) INTO ids FROM (SELECT id FROM new_rows LIMIT {NOTIFY_MAX_IDS + 1}) s;
+    ELSIF TG_OP = 'UPDATE' THEN
+        SELECT jsonb_agg(id) INTO ids FROM (
+            (SELECT id FROM new_rows LIMIT {NOTIFY_MAX_IDS + 1})
+            UNION (SELECT id FROM old_rows LIMIT {NOTIFY_MAX_IDS + 1})) s;
+    ELSE
+        SELECT jsonb_agg(id) INTO ids FROM (SELECT id FROM old_rows LIMIT {NOTIFY_MAX_IDS + 1}) s;
+    END IF;
+    IF ids IS NULL THEN
+        RETURN NULL;
+    ELSIF jsonb_array_length(ids) > {NOTIFY_MAX_IDS} THEN
+        PERFORM pg_notify('{NOTIFY_CHANNEL}', json_build_object('t', TG_TABLE_NAME)::text);
+    ELSE
+        PERFORM pg_notify('{NOTIFY_CHANNEL}', jsonb_build_object('t', TG_TABLE_NAME, 'ids', ids)::text);
+    END IF;
     RETURN NULL;
 END $$"""
 

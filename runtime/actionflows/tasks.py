@@ -1,13 +1,275 @@
-"""Async actionflow task worker (placeholder)."""
+"""Async actionflow tasks: created by a request, run by a background worker per process.
+
+Lifecycle ``CREATED -> PROCESSING -> COMPLETED | FAILED`` in ``minimomen.task``.
+A worker claims a task with ``FOR UPDATE SKIP LOCKED`` (several workers, on
+several hosts, never take the same task) and, before the PROCESSING state is
+committed, takes a session advisory lock on it. The lock lives exactly as long
+as the worker's connection, so a PROCESSING task whose lock is free belongs to a
+dead process: the sweep at start marks it FAILED ("interrupted by a server
+restart") instead of dropping it.
+
+``start/publish/stop(project)`` are called by ``runtime.services``; they also run
+the run log writer (``runtime.actionflows.runlog``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import psycopg
+from psycopg import AsyncConnection
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+from runtime.actionflows.compiler import compiled_flows
+from runtime.actionflows.engine import run_flow
+from runtime.actionflows.idempotency import caller_of
+from runtime.actionflows.invoke import check_invoke, find_flow
+from runtime.actionflows.run import FlowError
+from runtime.actionflows.runlog import SERVICE as RUNLOG, RunLog, RunRecord, record
+from runtime.actionflows.values import coerce_inputs, to_json
+from runtime.project import ProjectRuntime
+from runtime.system_tables import SCHEMA
+from runtime.types import NotFound, RuntimeError_, Session
+
+log = logging.getLogger("minimomen.actionflows")
+
+SERVICE = "tasks"
+LOCK_CLASS = 7321  # advisory lock namespace of task ids
+POLL_SECONDS = 0.5  # other processes' new tasks are found by polling; our own wake us at once
+CONCURRENCY = 4
+LISTEN_POLL_SECONDS = 0.1
+TERMINAL = ("COMPLETED", "FAILED")
+INTERRUPTED = "interrupted by a server restart"
+
+_LOCK = "pg_advisory_lock(%s, (%s %% 2147483647)::int)"
+_TRY_LOCK = "pg_try_advisory_lock(%s, (%s %% 2147483647)::int)"
+_UNLOCK = "pg_advisory_unlock(%s, (%s %% 2147483647)::int)"
 
 
-async def start(project) -> None:  # type: ignore[no-untyped-def]
-    return None
+def session_json(session: Session) -> dict[str, Any]:
+    return {"role": session.role, "account_id": session.account_id, "roles": list(session.roles), "username": session.username}
 
 
-async def publish(project) -> None:  # type: ignore[no-untyped-def]
-    return None
+def session_from_json(data: dict[str, Any]) -> Session:
+    return Session(role=data.get("role", "anonymous"), account_id=data.get("account_id"), roles=tuple(data.get("roles") or ()), username=data.get("username"))
 
 
-async def stop(project) -> None:  # type: ignore[no-untyped-def]
-    return None
+# ---------------------------------------------------------------- requests
+
+
+async def create_task(project: ProjectRuntime, state: Any, session: Session, flow_ref: str, version: int | None, args: Any) -> int:
+    """Queue a flow run for ``session`` (inputs checked now); return the task id at once."""
+    flow = find_flow(state, flow_ref, version)
+    check_invoke(state, session, flow)
+    inputs = coerce_inputs(flow, args)
+    async with project.pool.connection() as conn:
+        cur = await conn.execute(
+            f"INSERT INTO {SCHEMA}.task (actionflow, version, args, session) VALUES (%s, %s, %s, %s) RETURNING id",
+            (flow.id, state.version, Jsonb(to_json(inputs)), Jsonb(session_json(session))),
+        )
+        row = await cur.fetchone()
+    assert row is not None
+    worker = project.services.get(SERVICE)
+    if worker is not None:
+        worker.wake()
+    return int(row[0])
+
+
+async def read_task(project: ProjectRuntime, session: Session, task_id: int) -> dict[str, Any]:
+    """``{id, status, output, error}`` of a task the caller created (admin: any task)."""
+    async with project.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(f"SELECT id, status, output, error, session FROM {SCHEMA}.task WHERE id = %s", (task_id,))
+        row = await cur.fetchone()
+    if row is None or not (session.is_admin or caller_of(session_from_json(row["session"])) == caller_of(session)):
+        raise NotFound(f"task {task_id} does not exist")
+    return {"id": row["id"], "status": row["status"], "output": row["output"], "error": row["error"]}
+
+
+async def listen_task(project: ProjectRuntime, session: Session, task_id: int) -> AsyncIterator[dict[str, Any]]:
+    """Yield the task's result now and on every status change, until it completes or fails."""
+    last: str | None = None
+    while True:
+        result = await read_task(project, session, task_id)
+        if result["status"] != last:
+            last = result["status"]
+            yield result
+        if last in TERMINAL:
+            return
+        await asyncio.sleep(LISTEN_POLL_SECONDS)
+
+
+# ---------------------------------------------------------------- worker
+
+
+class TaskWorker:
+    """Claims CREATED tasks of one project and runs them, a few at a time."""
+
+    def __init__(self, project: ProjectRuntime):
+        self.project = project
+        self._wakeup = asyncio.Event()
+        self._slots = asyncio.Semaphore(CONCURRENCY)
+        self._loop_task: asyncio.Task[None] | None = None
+        self._running: set[asyncio.Task[None]] = set()
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    async def start(self) -> None:
+        await self.fail_interrupted()
+        self._loop_task = asyncio.create_task(self._claim_forever(), name=f"minimomen-tasks-{self.project.slug}")
+
+    async def stop(self) -> None:
+        for task in [self._loop_task, *self._running]:
+            if task is not None:
+                task.cancel()
+        for task in [self._loop_task, *self._running]:
+            if task is not None:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        self._loop_task = None
+
+    async def fail_interrupted(self) -> int:
+        """Mark FAILED every PROCESSING task whose worker is gone; return how many."""
+        failed = 0
+        async with self.project.pool.connection() as conn:
+            cur = await conn.execute(f"SELECT id FROM {SCHEMA}.task WHERE status = 'PROCESSING'")
+            for (task_id,) in await cur.fetchall():
+                got = await (await conn.execute(f"SELECT {_TRY_LOCK}", (LOCK_CLASS, task_id))).fetchone()
+                if not got or not got[0]:
+                    continue  # a live worker holds it
+                try:
+                    cur = await conn.execute(
+                        f"UPDATE {SCHEMA}.task SET status = 'FAILED', error = %s, updated_at = now() WHERE id = %s AND status = 'PROCESSING'",
+                        (INTERRUPTED, task_id),
+                    )
+                    failed += cur.rowcount
+                finally:
+                    await conn.execute(f"SELECT {_UNLOCK}", (LOCK_CLASS, task_id))
+        return failed
+
+    async def _claim_forever(self) -> None:
+        while True:
+            await self._slots.acquire()
+            try:
+                started = await self._claim_one()
+            except (psycopg.Error, OSError) as exc:
+                log.warning("task worker of %s: %s", self.project.slug, exc)
+                started = False
+            if started:
+                continue
+            self._slots.release()
+            self._wakeup.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), POLL_SECONDS)
+
+    async def _claim_one(self) -> bool:
+        """Claim the oldest CREATED task and start running it; False when there is none."""
+        pool = self.project.pool
+        conn = await pool.getconn()
+        try:
+            async with conn.transaction():
+                cur = await conn.execute(
+                    f"SELECT id, actionflow, args, session FROM {SCHEMA}.task WHERE status = 'CREATED' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"
+                )
+                row = await cur.fetchone()
+                if row is not None:
+                    await conn.execute(f"SELECT {_LOCK}", (LOCK_CLASS, row[0]))
+                    await conn.execute(f"UPDATE {SCHEMA}.task SET status = 'PROCESSING', updated_at = now() WHERE id = %s", (row[0],))
+        except BaseException:
+            await pool.putconn(conn)
+            raise
+        if row is None:
+            await pool.putconn(conn)
+            return False
+        task = asyncio.create_task(self._run_and_release(conn, *row))
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+        return True
+
+    async def _run_and_release(self, conn: AsyncConnection, task_id: int, flow_id: str, args: dict[str, Any], session_data: dict[str, Any]) -> None:
+        """Run one claimed task on its claiming connection (which holds the task's lock)."""
+        pool = self.project.pool
+        try:
+            try:
+                status, output, error = await self._run(conn, flow_id, args, session_from_json(session_data))
+            except asyncio.CancelledError:
+                # Shutting down: the task stays PROCESSING; closing the connection frees its
+                # lock, so the next start marks it FAILED (interrupted).
+                await conn.close()
+                raise
+            except Exception as exc:
+                log.exception("task %s failed unexpectedly", task_id)
+                status, output, error = "FAILED", None, f"internal error ({type(exc).__name__})"
+            await self._finish(conn, task_id, status, output, error)
+        finally:
+            await pool.putconn(conn)  # a closed connection is discarded by the pool
+            self._slots.release()
+
+    async def _finish(self, conn: AsyncConnection, task_id: int, status: str, output: Any, error: str | None) -> None:
+        values = (status, Jsonb(output) if output is not None else None, error, task_id)
+        query = f"UPDATE {SCHEMA}.task SET status = %s, output = %s, error = %s, updated_at = now() WHERE id = %s"
+        try:
+            await conn.execute(query, values)
+            await conn.execute(f"SELECT {_UNLOCK}", (LOCK_CLASS, task_id))
+            await conn.execute("RESET statement_timeout")
+        except psycopg.Error:
+            await conn.close()  # drops the lock with the session
+            async with self.project.pool.connection() as fresh:
+                await fresh.execute(query, values)
+
+    async def _run(self, conn: AsyncConnection, flow_id: str, args: dict[str, Any], session: Session) -> tuple[str, Any, str | None]:
+        state = self.project.state
+        started = time.perf_counter()
+        reached: list[str] = []
+        try:
+            flows = compiled_flows(state)
+            compiled = flows.get(flow_id)
+            if compiled is None:
+                raise NotFound(f"actionflow `{flow_id}` is no longer published")
+            inputs = coerce_inputs(compiled.flow, args)
+            if compiled.flow.mode == "async":
+                output = await run_flow(conn, state.resolved, flows, compiled, session, inputs, per_node_transactions=True, reached=reached)
+            else:
+                async with conn.transaction():
+                    output = await run_flow(conn, state.resolved, flows, compiled, session, inputs, reached=reached)
+        except RuntimeError_ as exc:
+            node = exc.node if isinstance(exc, FlowError) else (reached[-1] if reached else None)
+            self._log(flow_id, state.version, session, started, "FAILED", exc.message, node)
+            return "FAILED", None, exc.message
+        self._log(flow_id, state.version, session, started, "COMPLETED", None, reached[-1] if reached else None)
+        return "COMPLETED", to_json(output), None
+
+    def _log(self, flow_id: str, version: int, session: Session, started: float, status: str, error: str | None, node: str | None) -> None:
+        duration = (time.perf_counter() - started) * 1000
+        record(self.project, RunRecord(flow_id, version, caller_of(session), status, error, node, duration))
+
+
+# ---------------------------------------------------------------- service hooks
+
+
+async def start(project: ProjectRuntime) -> None:
+    runlog = RunLog(project.pool)
+    runlog.start()
+    project.services[RUNLOG] = runlog
+    worker = TaskWorker(project)
+    project.services[SERVICE] = worker
+    await worker.start()
+
+
+async def publish(project: ProjectRuntime) -> None:
+    return None  # the worker reads project.state for every task
+
+
+async def stop(project: ProjectRuntime) -> None:
+    worker = project.services.pop(SERVICE, None)
+    if worker is not None:
+        await worker.stop()
+    runlog = project.services.pop(RUNLOG, None)
+    if runlog is not None:
+        await runlog.stop()

@@ -16,7 +16,7 @@ from psycopg import sql
 
 from builder.expressions import is_ref
 from builder.resolved import ResolvedProject, ResolvedTable
-from runtime.data.sql import PG_TYPES, Params, coerce_value, ident
+from runtime.data.sql import PG_TYPES, Params, VarRef, coerce_value, ident
 from runtime.types import BadUserInput
 
 RowRule = Callable[[ResolvedTable], "dict[str, Any] | None"]
@@ -47,6 +47,7 @@ class FilterCompiler:
         self.row_rule = row_rule
         self.columns_allowed = columns_allowed
         self._aliases = 0
+        self._trusted = 0  # > 0 while compiling a permission rule
 
     def alias(self) -> str:
         self._aliases += 1
@@ -60,6 +61,15 @@ class FilterCompiler:
             raise BadUserInput(f"a filter on {table.name} must be an object, got {type(where).__name__}")
         parts = [self._key(table, alias, key, value) for key, value in where.items()]
         return _join(parts, "AND")
+
+    def compile_rule(self, table: ResolvedTable, alias: str, rule: Mapping[str, Any] | None) -> sql.Composable:
+        """SQL for a permission rule (the definition's own, not the client's): it may use
+        columns the role cannot read, and sees every row of related tables."""
+        self._trusted += 1
+        try:
+            return self.compile(table, alias, rule)
+        finally:
+            self._trusted -= 1
 
     def _key(self, table: ResolvedTable, alias: str, key: str, value: Any) -> sql.Composable:
         if key == "_and" or key == "_or":
@@ -79,7 +89,7 @@ class FilterCompiler:
         raise BadUserInput(f"field `{key}` does not exist on table {table.name}")
 
     def _check_column(self, table: ResolvedTable, column: str) -> None:
-        if self.columns_allowed is None:
+        if self.columns_allowed is None or self._trusted:
             return
         allowed = self.columns_allowed(table)
         if allowed is not None and column not in allowed:
@@ -99,13 +109,12 @@ class FilterCompiler:
                     # Hasura/Momen: a comparison with null is no restriction.
                     parts.append(sql.SQL("TRUE"))
                     continue
-                value = self.params.add(coerce_value(operand, column.type, where), pg_type)
+                value = self.params.add_input(operand, _coercer(column.type, where), pg_type)
                 parts.append(sql.SQL("{} {} {}").format(target, sql.SQL(_COMPARE[op]), value))
             elif op in ("_in", "_nin"):
-                if not isinstance(operand, list):
+                if not isinstance(operand, (list, VarRef)):
                     raise BadUserInput(f"{where}: `{op}` expects a list")
-                values = [coerce_value(v, column.type, where) for v in operand]
-                array = self.params.add(values, pg_type + "[]")
+                array = self.params.add_input(operand, _list_coercer(column.type, where, op), pg_type + "[]")
                 expr = sql.SQL("{} = ANY({})") if op == "_in" else sql.SQL("NOT ({} = ANY({}))")
                 parts.append(expr.format(target, array))
             elif op == "_is_null":
@@ -115,9 +124,8 @@ class FilterCompiler:
             elif op in _LIKE:
                 if column.type != "text":
                     raise BadUserInput(f"{where}: `{op}` only applies to text fields")
-                if not isinstance(operand, str):
-                    raise BadUserInput(f"{where}: `{op}` expects a text pattern")
-                parts.append(sql.SQL("{} {} {}").format(target, sql.SQL(_LIKE[op]), self.params.add(operand, "text")))
+                pattern = self.params.add_input(operand, _pattern(where, op), "text")
+                parts.append(sql.SQL("{} {} {}").format(target, sql.SQL(_LIKE[op]), pattern))
             else:
                 raise BadUserInput(f"{where}: unknown operator `{op}`")
         return _join(parts, "AND") if parts else sql.SQL("TRUE")
@@ -130,10 +138,32 @@ class FilterCompiler:
             sql.SQL("{} = {}").format(ident(inner, rel.remote_column), ident(alias, rel.local_column)),
             self.compile(target, inner, where),
         ]
-        rule = self.row_rule(target) if self.row_rule else None
+        rule = self.row_rule(target) if self.row_rule and not self._trusted else None
         if rule is not None:
-            conditions.append(self.compile(target, inner, rule))
+            conditions.append(self.compile_rule(target, inner, rule))
         return sql.SQL("EXISTS (SELECT 1 FROM {} AS {} WHERE {})").format(ident(target.name), ident(inner), _join(conditions, "AND"))
+
+
+def _coercer(field_type: str, where: str) -> Callable[[Any], Any]:
+    return lambda value: coerce_value(value, field_type, where)  # type: ignore[arg-type]
+
+
+def _list_coercer(field_type: str, where: str, op: str) -> Callable[[Any], Any]:
+    def convert(values: Any) -> list[Any]:
+        if not isinstance(values, list):
+            raise BadUserInput(f"{where}: `{op}` expects a list")
+        return [coerce_value(v, field_type, where) for v in values]  # type: ignore[arg-type]
+
+    return convert
+
+
+def _pattern(where: str, op: str) -> Callable[[Any], Any]:
+    def convert(value: Any) -> str:
+        if not isinstance(value, str):
+            raise BadUserInput(f"{where}: `{op}` expects a text pattern")
+        return value
+
+    return convert
 
 
 def _join(parts: list[sql.Composable], word: str) -> sql.Composable:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import decimal
 import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from psycopg import sql
@@ -26,11 +28,49 @@ PG_TYPES: dict[str, str] = {
 }
 
 
-class Params:
-    """Collects parameter values and returns placeholders (``%(p0)s``) for them."""
+@dataclass(frozen=True)
+class VarRef:
+    """A client value that comes from a request variable, bound anew on every execution.
 
-    def __init__(self) -> None:
+    Compiled statements are cached per query text and variable *shape*; a value marked
+    this way becomes a parameter whose value ``Params.bind`` recomputes from the
+    variables of each request, so a cached statement never carries another request's values.
+    """
+
+    name: str
+
+
+def has_var(value: Any) -> bool:
+    if isinstance(value, VarRef):
+        return True
+    if isinstance(value, list):
+        return any(has_var(v) for v in value)
+    if isinstance(value, dict):
+        return any(has_var(v) for v in value.values())
+    return False
+
+
+def substitute(value: Any, variables: Mapping[str, Any]) -> Any:
+    """``value`` with every ``VarRef`` replaced by the variable's value."""
+    if isinstance(value, VarRef):
+        return variables.get(value.name)
+    if isinstance(value, list):
+        return [substitute(v, variables) for v in value]
+    if isinstance(value, dict):
+        return {k: substitute(v, variables) for k, v in value.items()}
+    return value
+
+
+class Params:
+    """Collects parameter values and returns placeholders (``%(p0)s``) for them.
+
+    ``variables`` are the request variables that ``VarRef`` values refer to.
+    """
+
+    def __init__(self, variables: Mapping[str, Any] | None = None) -> None:
         self.values: dict[str, Any] = {}
+        self.variables: Mapping[str, Any] = variables or {}
+        self.late: dict[str, tuple[Any, Callable[[Any], Any]]] = {}
 
     def add(self, value: Any, pg_type: str | None = None) -> sql.Composable:
         name = f"p{len(self.values)}"
@@ -39,6 +79,23 @@ class Params:
         if pg_type:
             return sql.SQL("{}::{}").format(placeholder, sql.SQL(pg_type))
         return placeholder
+
+    def add_input(self, raw: Any, convert: Callable[[Any], Any], pg_type: str | None = None) -> sql.Composable:
+        """A client value: ``convert`` checks and converts it; ``VarRef`` parts bind per execution."""
+        if not has_var(raw):
+            return self.add(convert(raw), pg_type)
+        placeholder = self.add(convert(substitute(raw, self.variables)), pg_type)
+        self.late[f"p{len(self.values) - 1}"] = (raw, convert)
+        return placeholder
+
+    def bind(self, variables: Mapping[str, Any]) -> dict[str, Any]:
+        """Parameter values for another execution of the same statement with ``variables``."""
+        if not self.late:
+            return self.values
+        values = dict(self.values)
+        for name, (raw, convert) in self.late.items():
+            values[name] = convert(substitute(raw, variables))
+        return values
 
 
 def ident(*parts: str) -> sql.Composable:

@@ -1,6 +1,101 @@
-"""Page routes (placeholder)."""
-from fastapi import APIRouter
+"""Routes of rendered pages: static assets, the login page, app pages and the 404 page.
+
+Included last in the app (it owns ``/p/<slug>/<page path>``); the GraphQL
+router already holds ``/p/<slug>/graphql``. Static files live under
+``/p/_static/`` — a project slug starts with a letter, so this never collides.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from runtime.auth.sessions import session_from_http
+from runtime.pages.cookies import add_security_headers, clear_session_cookie, ensure_csrf_cookie
+from runtime.pages.loading import load_page
+from runtime.pages.rendering import STATIC, STATIC_PREFIX, PageRenderer, page_queries
+from runtime.pages.session_routes import build_session_router
+from runtime.types import RuntimeError_, Session
+
+log = logging.getLogger("minimomen.pages")
+
+_CONTENT_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+_STATIC_FILES = frozenset(p.name for p in STATIC.iterdir() if p.is_file())
 
 
-def build_pages_router(runtime) -> APIRouter:  # type: ignore[no-untyped-def]
-    return APIRouter()
+def _html(content: str, status_code: int = 200) -> HTMLResponse:
+    response = HTMLResponse(content, status_code=status_code)
+    add_security_headers(response)
+    return response
+
+
+async def visitor_session(project: Any, request: Request) -> tuple[Session, bool]:
+    """The visitor's session from the page cookie; an expired or foreign token means anonymous."""
+    try:
+        return await session_from_http(project, None, request.cookies, None, "GET"), False
+    except RuntimeError_:
+        return Session.anonymous(), True
+
+
+def _queries(state: Any) -> dict[str, Any]:
+    """List operations of every page of a published state, computed once per state."""
+    queries = state.cache.get("pages.queries")
+    if queries is None:
+        queries = {p.id: page_queries(p, state.resolved) for p in state.resolved.pages.values()}
+        state.cache["pages.queries"] = queries
+    return queries
+
+
+def build_pages_router(runtime: Any) -> APIRouter:
+    router = APIRouter()
+    renderer = PageRenderer()
+
+    @router.get(STATIC_PREFIX + "/{name}", include_in_schema=False)
+    async def static_file(name: str) -> Response:
+        if name not in _STATIC_FILES:
+            return Response("not found", status_code=404, media_type="text/plain")
+        path = STATIC / name
+        media_type = _CONTENT_TYPES.get(path.suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+        response = Response(path.read_bytes(), media_type=media_type)
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    def not_found(slug: str | None, message: str) -> HTMLResponse:
+        project = runtime.get(slug) if slug else None
+        resolved = project.state.resolved if project else None
+        return _html(renderer.render_not_found(slug if project else None, resolved, message), 404)
+
+    router.include_router(build_session_router(runtime, renderer, not_found))
+
+    @router.get("/p/{slug}", include_in_schema=False)
+    async def app_root(slug: str) -> Response:
+        if runtime.get(slug) is None:
+            return not_found(None, f"There is no app called “{slug}” here.")
+        return RedirectResponse(f"/p/{slug}/", status_code=308)
+
+    @router.get("/p/{slug}/{page_path:path}", include_in_schema=False)
+    async def page(slug: str, page_path: str, request: Request) -> Response:
+        project = runtime.get(slug)
+        if project is None:
+            return not_found(None, f"There is no app called “{slug}” here.")
+        state = project.state  # one published version for the whole request
+        resolved = state.resolved
+        found = resolved.page_by_path(page_path.strip("/"))
+        if found is None:
+            return not_found(slug, "This page does not exist (any more). Check the address, or start again from the home page.")
+        session, stale = await visitor_session(project, request)
+        queries = _queries(state)[found.id]
+        data = await load_page(project, state, session, found, queries)
+        response = _html(renderer.render_page(slug, resolved, found, data, queries))
+        ensure_csrf_cookie(request, response, slug)
+        if stale:
+            clear_session_cookie(request, response, slug)
+        return response
+
+    return router
+

@@ -1,13 +1,252 @@
-"""Live-query hub (placeholder)."""
+"""The live-query hub of one project in one process: LISTEN, group, coalesce, re-run, push.
+
+``start(project)`` / ``publish(project)`` / ``stop(project)`` are the service hooks
+(runtime/services.py); the hub lives in ``project.services["live"]``.
+
+A burst of notifications is collected (``LiveSettings.debounce`` after the last,
+at most ``max_delay`` after the first); then every affected group re-runs once,
+concurrently up to ``max_concurrent_runs``. A group never runs twice at the same
+time: a change that arrives during its run schedules one more run afterwards, so
+results are pushed in order and nothing is missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from runtime.permissions import grants_for
+from runtime.subscriptions.execution import Executor, GraphQLExecutor, Prepared, RunResult
+from runtime.subscriptions.groups import GroupKey, LiveGroup, LiveRequest, Sink, Subscriber, canonical_variables, response_text
+from runtime.subscriptions.notifications import Change, Listener
+from runtime.subscriptions.scope import row_scope
+from runtime.subscriptions.settings import LiveSettings
+from runtime.types import RuntimeError_
+
+log = logging.getLogger("minimomen.live")
+
+SERVICE_KEY = "live"
 
 
-async def start(project) -> None:  # type: ignore[no-untyped-def]
-    return None
+class LiveHub:
+    """Every live query of one project served by this process."""
+
+    def __init__(self, project: Any, executor: Executor | None = None, settings: LiveSettings | None = None):
+        self.project = project
+        self.executor: Executor = executor or GraphQLExecutor(project)
+        self.settings = settings or LiveSettings.from_env()
+        self.groups: dict[GroupKey, LiveGroup] = {}
+        self._any_row: dict[str, set[LiveGroup]] = {}  # table -> groups hit by any change of it
+        self._by_row: dict[str, dict[int, set[LiveGroup]]] = {}  # table -> id -> T_by_pk groups
+        self._dirty: set[LiveGroup] = set()
+        self._wake = asyncio.Event()
+        self._runs = asyncio.Semaphore(self.settings.max_concurrent_runs)
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._flusher: asyncio.Task[None] | None = None
+        self.listener = Listener(project.conninfo, self.on_change, max_reconnect_delay=self.settings.max_reconnect_delay)
+        self.closers: set[Any] = set()  # connections to close when the project stops
+        self.notifications = 0
+        self.runs = 0
+
+    # lifecycle -------------------------------------------------------------
+
+    async def start(self) -> None:
+        self.listener.start()
+        self._flusher = asyncio.create_task(self._flush_loop(), name="minimomen-live-flush")
+        await self.listener.wait_connected()
+
+    async def stop(self) -> None:
+        await self.listener.stop()
+        for task in (self._flusher, *self._tasks):
+            if task is not None:
+                task.cancel()
+        await asyncio.gather(*(t for t in (self._flusher, *self._tasks) if t is not None), return_exceptions=True)
+        for closer in list(self.closers):
+            await closer.close_going_away()
+        self.groups.clear()
+
+    async def publish(self) -> None:
+        """A new definition is live: re-prepare every group; close those that became invalid."""
+        state = self.project.state
+        for group in list(self.groups.values()):
+            try:
+                prepared = await self.executor.prepare(state, group.request.session, group.request.query, group.request.operation_name)
+            except RuntimeError_ as exc:
+                self._drop(group)
+                group.fail([exc.to_graphql()])
+                continue
+            self._unindex(group)
+            group.prepared, group.state = prepared, state
+            group.scope = row_scope(group.request.query, group.request.operation_name, group.request.variables, prepared.tables)
+            self._index(group)
+            self._dirty.add(group)
+        self._wake.set()
+
+    # subscribers -----------------------------------------------------------
+
+    def key(self, request: LiveRequest) -> GroupKey:
+        grants = grants_for(self.project.state.resolved, request.session)
+        return (request.query, request.operation_name, canonical_variables(request.variables), grants.cache_key(), request.session.account_id)
+
+    def join(self, request: LiveRequest, sink: Sink, op_id: str) -> Subscriber | None:
+        """Join an existing group (it sends its last result at once); None if there is none."""
+        group = self.groups.get(self.key(request))
+        if group is None:
+            return None
+        return self._add(group, sink, op_id)
+
+    async def subscribe(self, request: LiveRequest, prepared: Prepared, sink: Sink, op_id: str) -> Subscriber:
+        """Join or create the group of ``request``; a new group runs at once."""
+        key = self.key(request)
+        group = self.groups.get(key)
+        if group is not None:
+            return self._add(group, sink, op_id)
+        scope = row_scope(request.query, request.operation_name, request.variables, prepared.tables)
+        group = LiveGroup(key, request, prepared, self.project.state, scope)
+        self.groups[key] = group
+        self._index(group)
+        subscriber = self._add(group, sink, op_id)
+        self._spawn(group)
+        return subscriber
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        group = subscriber.group
+        group.subscribers.discard(subscriber)
+        if not group.subscribers:
+            self._drop(group)
+
+    def _add(self, group: LiveGroup, sink: Sink, op_id: str) -> Subscriber:
+        subscriber = Subscriber(sink, op_id, group)
+        group.subscribers.add(subscriber)
+        if group.payload is not None:
+            sink.deliver(op_id, group.payload)
+        return subscriber
+
+    def _drop(self, group: LiveGroup) -> None:
+        if self.groups.get(group.key) is group:
+            del self.groups[group.key]
+            self._unindex(group)
+        self._dirty.discard(group)
+
+    def _index(self, group: LiveGroup) -> None:
+        if group.scope is not None:
+            self._by_row.setdefault(group.scope.table, {}).setdefault(group.scope.id, set()).add(group)
+            return
+        for table in group.tables:
+            self._any_row.setdefault(table, set()).add(group)
+
+    def _unindex(self, group: LiveGroup) -> None:
+        if group.scope is not None:
+            rows = self._by_row.get(group.scope.table, {})
+            members = rows.get(group.scope.id)
+            if members is not None:
+                members.discard(group)
+                if not members:
+                    del rows[group.scope.id]
+            return
+        for table in group.tables:
+            members = self._any_row.get(table)
+            if members is not None:
+                members.discard(group)
+
+    # changes ---------------------------------------------------------------
+
+    def on_change(self, change: Change) -> None:
+        """A committed change was announced: mark the groups it may affect."""
+        self.notifications += 1
+        before = len(self._dirty)
+        if change.table is None:
+            self._dirty.update(self.groups.values())
+        else:
+            self._dirty.update(self._any_row.get(change.table, ()))
+            rows = self._by_row.get(change.table)
+            if rows:
+                if change.ids is None:
+                    for members in rows.values():
+                        self._dirty.update(members)
+                else:
+                    for row_id in change.ids:
+                        self._dirty.update(rows.get(row_id, ()))
+        if len(self._dirty) != before:
+            self._wake.set()
+
+    async def _flush_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await self._wake.wait()
+            first = loop.time()
+            while True:
+                self._wake.clear()
+                remaining = first + self.settings.max_delay - loop.time()
+                if remaining <= 0:
+                    break
+                try:
+                    await asyncio.wait_for(self._wake.wait(), min(self.settings.debounce, remaining))
+                except TimeoutError:
+                    break
+            self._wake.clear()
+            dirty, self._dirty = self._dirty, set()
+            for group in dirty:
+                if self.groups.get(group.key) is group:
+                    self._spawn(group)
+
+    def _spawn(self, group: LiveGroup) -> None:
+        if group.running:
+            group.again = True
+            return
+        group.running = True
+        task = asyncio.create_task(self._run(group))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, group: LiveGroup) -> None:
+        try:
+            group.again = False
+            async with self._runs:
+                if not group.subscribers:
+                    return
+                self.runs += 1
+                group.runs += 1
+                try:
+                    result = await self.executor.run(group.state, group.request.session, group.prepared, group.request.variables)
+                except RuntimeError_ as exc:
+                    result = RunResult(response_text({"data": None, "errors": [exc.to_graphql()]}), [exc.to_graphql()])
+            if result.failed is not None and group.digest is None:
+                # it never ran (bad variables ...): an error ends the operation, as graphql-ws does
+                self._drop(group)
+                group.fail(result.failed)
+                return
+            group.push(result.text)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - one failing live query must not stop the hub
+            log.exception("live query failed to re-run")
+        finally:
+            group.running = False
+        if group.again and self.groups.get(group.key) is group:
+            self._dirty.add(group)
+            self._wake.set()
 
 
-async def publish(project) -> None:  # type: ignore[no-untyped-def]
-    return None
+def hub_of(project: Any) -> LiveHub | None:
+    hub = project.services.get(SERVICE_KEY)
+    return hub if isinstance(hub, LiveHub) else None
 
 
-async def stop(project) -> None:  # type: ignore[no-untyped-def]
-    return None
+async def start(project: Any) -> None:
+    hub = LiveHub(project)
+    project.services[SERVICE_KEY] = hub
+    await hub.start()
+
+
+async def publish(project: Any) -> None:
+    hub = hub_of(project)
+    if hub is not None:
+        await hub.publish()
+
+
+async def stop(project: Any) -> None:
+    hub = project.services.pop(SERVICE_KEY, None)
+    if isinstance(hub, LiveHub):
+        await hub.stop()

@@ -1,0 +1,186 @@
+"""Flash-sale benchmark: place_order over HTTP against the same transaction as raw SQL.
+
+    python bench/flash_sale.py [--workers 2] [--seconds 10] [--connections 32]
+
+(a) hot row: ``wrk`` posts ``place_order`` (a logged-in user's token) on one
+    product with huge stock for N seconds over C connections -> requests/s,
+    p50/p99; then the same transaction as raw SQL through psycopg (C tasks, each
+    ``BEGIN; guarded UPDATE; INSERT; COMMIT``) for N seconds -> ratio.
+(b) flash sale: stock 100, 2,000 requests from 100 concurrent connections ->
+    wall time, and the invariants checked in the database.
+
+Runs a real ``minimomen serve`` on loopback against an embedded PostgreSQL in a
+temporary folder (or DATABASE_URL). Prints figures; asserts only correctness.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import psycopg
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from runtime.database import DatabaseServer  # noqa: E402
+from tests.conftest import copy_sample, start_server, unique_prefix  # noqa: E402
+
+SLUG = "inventory_deduction"
+PLACE_ORDER = "mutation($p: bigint!, $q: bigint!) { place_order(product_id: $p, quantity: $q) { status } }"
+REGISTER = "mutation($u: String!) { authenticateWithUsername(username: $u, password: \"bench-password-1\", register: true) { account { id } jwt { token } } }"
+LUA = """wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer {token}"
+wrk.body = '{{"query":"mutation {{ place_order(product_id: {product}, quantity: 1) {{ status }} }}"}}'
+"""
+RAW_UPDATE = "UPDATE product SET stock = stock - %s WHERE id = %s AND stock >= %s RETURNING id"
+RAW_INSERT = 'INSERT INTO "order" (account_id, product_id, quantity) VALUES (%s, %s, %s) RETURNING id'
+
+
+def sql(conninfo: str, query: str, params: tuple = ()) -> list[tuple]:
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        cur = conn.execute(query, params)
+        return cur.fetchall() if cur.description else []
+
+
+def new_product(conninfo: str, stock: int) -> int:
+    return sql(conninfo, "INSERT INTO product (product_name, price, stock) VALUES ('bench', 1, %s) RETURNING id", (stock,))[0][0]
+
+
+def run_wrk(url: str, token: str, product: int, seconds: int, connections: int, workdir: Path) -> dict[str, float]:
+    script = workdir / "place_order.lua"
+    script.write_text(LUA.format(token=token, product=product))
+    threads = min(2, connections)
+    out = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "requests": total, "p50": _ms(out, "50%"), "p99": _ms(out, "99%"), "non2xx": int(non2xx.group(1)) if non2xx else 0}
+
+
+def _ms(out: str, label: str) -> float:
+    value, unit = re.search(rf"{re.escape(label)}\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+async def raw_sql(conninfo: str, account: int, product: int, seconds: int, connections: int) -> dict[str, float]:
+    """The place_order transaction as raw SQL, from ``connections`` concurrent connections."""
+    latencies: list[float] = []
+    deadline = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
+            while time.perf_counter() < deadline:
+                started = time.perf_counter()
+                async with conn.transaction():
+                    cur = await conn.execute(RAW_UPDATE, (1, product, 1))
+                    if await cur.fetchone() is not None:
+                        await conn.execute(RAW_INSERT, (account, product, 1))
+                latencies.append((time.perf_counter() - started) * 1000)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(connections)))
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "rps": len(latencies) / elapsed,
+        "requests": len(latencies),
+        "p50": statistics.median(latencies),
+        "p99": latencies[int(len(latencies) * 0.99) - 1],
+    }
+
+
+async def flash_sale(url: str, tokens: list[str], product: int, requests: int, connections: int, mixed: bool) -> tuple[float, list[str]]:
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    async with httpx.AsyncClient(limits=limits, timeout=120) as client:
+        gate = asyncio.Semaphore(connections)
+
+        async def buy(i: int) -> str:
+            quantity = 1 + i % 3 if mixed else 1
+            async with gate:
+                response = await client.post(
+                    url,
+                    json={"query": PLACE_ORDER, "variables": {"p": product, "q": quantity}},
+                    headers={"Authorization": f"Bearer {tokens[i % len(tokens)]}"},
+                )
+            body = response.json()
+            return body["data"]["place_order"]["status"] if "data" in body and body["data"] else f"error: {body}"
+
+        started = time.perf_counter()
+        statuses = await asyncio.gather(*(buy(i) for i in range(requests)))
+        return time.perf_counter() - started, statuses
+
+
+def check_sale(conninfo: str, product: int, statuses: list[str], stock: int, mixed: bool) -> str:
+    sold = sql(conninfo, 'SELECT count(*), coalesce(sum(quantity), 0) FROM "order" WHERE product_id = %s', (product,))[0]
+    left = sql(conninfo, "SELECT stock FROM product WHERE id = %s", (product,))[0][0]
+    ok = statuses.count("Order placed successfully")
+    short = statuses.count("Stock shortage")
+    assert ok + short == len(statuses), [s for s in statuses if s not in ("Order placed successfully", "Stock shortage")][:3]
+    assert left >= 0 and sold[1] + left == stock and sold[0] == ok, (sold, left, ok)
+    if not mixed:
+        assert ok == stock and left == 0, (ok, left)
+    return f"successes {ok}, shortages {short}, orders {sold[0]}, quantity sold {sold[1]}, stock left {left}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--sale-requests", type=int, default=2000)
+    parser.add_argument("--sale-connections", type=int, default=100)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        db = DatabaseServer.start(root / "pg", database_url=os.environ.get("DATABASE_URL"))
+        os.environ.setdefault("MINIMOMEN_DESIGNER_TOKEN", "bench")
+        copy_sample(root / "ws")
+        prefix = unique_prefix()
+        server = start_server(root / "ws", db, prefix=prefix, workers=args.workers)
+        try:
+            conninfo = db.conninfo(prefix + SLUG)
+            url = server.graphql_url(SLUG)
+            auths = [httpx.post(url, json={"query": REGISTER, "variables": {"u": f"bench{i}"}}, timeout=60).json()["data"]["authenticateWithUsername"] for i in range(20)]
+            tokens = [a["jwt"]["token"] for a in auths]
+            account = int(auths[0]["account"]["id"])
+            print(f"flash_sale bench: workers={args.workers}, {args.connections} connections, {args.seconds} s, on {os.cpu_count()} CPUs")
+
+            hot = new_product(conninfo, 10**12)
+            httpx.post(url, json={"query": PLACE_ORDER, "variables": {"p": hot, "q": 1}}, headers={"Authorization": f"Bearer {tokens[0]}"}, timeout=60)
+            http = run_wrk(url, tokens[0], hot, args.seconds, args.connections, root)
+            placed = sql(conninfo, 'SELECT count(*) FROM "order" WHERE product_id = %s', (hot,))[0][0] - 1
+            print(f"(a) hot row, GraphQL place_order: {http['rps']:.0f} req/s, p50 {http['p50']:.1f} ms, p99 {http['p99']:.1f} ms "
+                  f"({http['requests']} requests, {placed} orders placed, non-2xx {http['non2xx']})")
+            raw_product = new_product(conninfo, 10**12)
+            raw = asyncio.run(raw_sql(conninfo, account, raw_product, args.seconds, args.connections))
+            print(f"    hot row, raw SQL (psycopg):     {raw['rps']:.0f} tx/s,  p50 {raw['p50']:.1f} ms, p99 {raw['p99']:.1f} ms ({raw['requests']} transactions)")
+            print(f"    ratio GraphQL / raw SQL: {http['rps'] / raw['rps']:.2f}")
+
+            for mixed in (False, True):
+                product = new_product(conninfo, 100)
+                wall, statuses = asyncio.run(flash_sale(url, tokens, product, args.sale_requests, args.sale_connections, mixed))
+                label = "quantities 1-3" if mixed else "quantity 1"
+                print(f"(b) flash sale, stock 100, {args.sale_requests} requests / {args.sale_connections} connections, {label}: "
+                      f"{wall:.2f} s wall; {check_sale(conninfo, product, statuses, 100, mixed)}")
+        finally:
+            server.stop()
+            db.stop()
+
+
+if __name__ == "__main__":
+    main()

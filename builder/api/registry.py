@@ -1,0 +1,147 @@
+"""``/api/registry``: node, component and action types with their JSON schemas.
+
+The designer generates its property forms from these schemas, so a type added to
+``builder.flows.NODE_TYPES`` or ``builder.pages.COMPONENT_TYPES`` shows up in the
+palette without touching the designer. Labels and output keys are the only
+designer-specific facts kept here.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from builder.api.errors import DesignerRoute
+
+from builder.definition import FIELD_TYPES, json_schema
+from builder.expressions import COMPARISONS, OPERATORS
+from builder.flows import NODE_TYPES
+from builder.pages import ACTION_TYPES, COMPONENT_TYPES
+
+NODE_LABELS: dict[str, str] = {
+    "get_current_account": "Get current account (Get ID)",
+    "condition": "Condition branch",
+    "query": "Query data",
+    "insert": "Insert data",
+    "update": "Update data",
+    "delete": "Delete data",
+    "set_variable": "Set actionflow variable",
+    "loop": "Loop (for each)",
+    "run_actionflow": "Run another actionflow",
+    "raise_error": "Raise error (roll back)",
+}
+
+# Output keys each node type offers to later nodes as node.<id>.<key>;
+# "*fields" stands for the fields of the node's table, "*output" for the called flow's output.
+NODE_OUTPUTS: dict[str, list[str]] = {
+    "get_current_account": ["account_id", "username"],
+    "query": ["rows", "found", "*fields"],
+    "insert": ["id", "affected_rows", "*fields"],
+    "update": ["affected_rows", "returning", "id", "*fields"],
+    "delete": ["affected_rows"],
+    "run_actionflow": ["*output"],
+}
+
+COMPONENT_LABELS: dict[str, str] = {
+    "container": "Container",
+    "list": "List",
+    "text": "Text",
+    "image": "Image",
+    "text_input": "Text input",
+    "number_input": "Number input",
+    "button": "Button",
+    "conditional_view": "Conditional view",
+}
+
+ACTION_LABELS: dict[str, str] = {
+    "condition": "Condition",
+    "show_toast": "Show toast",
+    "call_actionflow": "Call actionflow",
+    "set_variable": "Set page variable",
+    "navigate": "Go to page",
+    "login": "Log in",
+    "logout": "Log out",
+    "refresh": "Refresh data",
+}
+
+COMPARISON_LABELS: dict[str, str] = {
+    "_eq": "is equal to",
+    "_neq": "is not equal to",
+    "_gt": "is greater than",
+    "_gte": "is greater than or equal to",
+    "_lt": "is less than",
+    "_lte": "is less than or equal to",
+    "_in": "is one of",
+    "_nin": "is none of",
+    "_is_null": "is null",
+    "_like": "matches (like)",
+    "_ilike": "matches, any case (ilike)",
+    "_nlike": "does not match (like)",
+    "_nilike": "does not match, any case",
+}
+
+
+def _entries(registry: dict[str, type[BaseModel]], labels: dict[str, str], extra: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    entries = []
+    for kind, model in registry.items():
+        entry: dict[str, Any] = {
+            "type": kind,
+            "label": labels.get(kind, kind.replace("_", " ").capitalize()),
+            "description": (model.__doc__ or "").strip().split("\n\n")[0],
+            "schema": model.model_json_schema(),
+        }
+        if extra and kind in extra:
+            entry["outputs"] = extra[kind]
+        entries.append(entry)
+    return entries
+
+
+def list_presets() -> list[Any]:
+    """The "Common UI Presets" of ``builder.presets`` when that module is there."""
+    try:
+        presets = importlib.import_module("builder.presets")
+    except ImportError:
+        return []
+    return [p.model_dump(mode="json") if isinstance(p, BaseModel) else p for p in presets.list_presets()]
+
+
+def load_preset(preset_id: str) -> Any:
+    presets = importlib.import_module("builder.presets")
+    preset = presets.load_preset(preset_id)
+    return preset.model_dump(mode="json") if isinstance(preset, BaseModel) else preset
+
+
+def registry() -> dict[str, Any]:
+    return {
+        "node_types": _entries(NODE_TYPES, NODE_LABELS, NODE_OUTPUTS),  # type: ignore[arg-type]
+        "component_types": _entries(COMPONENT_TYPES, COMPONENT_LABELS),  # type: ignore[arg-type]
+        "action_types": _entries(ACTION_TYPES, ACTION_LABELS),  # type: ignore[arg-type]
+        "field_types": list(FIELD_TYPES),
+        "comparisons": [{"op": op, "label": COMPARISON_LABELS.get(op, op)} for op in COMPARISONS],
+        "operators": sorted(OPERATORS),
+        "definition_schema": json_schema(),
+    }
+
+
+def build_registry_router() -> APIRouter:
+    router = APIRouter(route_class=DesignerRoute)
+    cached: dict[str, Any] = {}
+
+    @router.get("/api/registry")
+    async def get_registry() -> dict[str, Any]:
+        if not cached:
+            cached.update(registry())
+        return cached
+
+    @router.get("/api/presets")
+    async def presets() -> dict[str, Any]:
+        return {"presets": list_presets()}
+
+    @router.get("/api/presets/{preset_id}")
+    async def preset(preset_id: str) -> dict[str, Any]:
+        return {"preset": load_preset(preset_id)}
+
+    return router

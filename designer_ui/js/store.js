@@ -1,0 +1,110 @@
+// The open project: its draft definition, autosave to app.json, undo, validation report.
+import { api, projectUrl } from './api.js';
+
+const SAVE_DELAY_MS = 400;
+
+export class ProjectStore {
+  constructor(slug) {
+    this.slug = slug;
+    this.def = null;
+    this.report = { ok: true, problems: [] };
+    this.history = 0;
+    this.status = 'saved'; // saved | unsaved | saving | error
+    this.saveError = null;
+    this.dirty = false;
+    this.listeners = new Set();
+    this.statusListeners = new Set();
+    this.timer = null;
+    this.saving = null;
+    this.registry = null;
+  }
+
+  async load() {
+    const [state, registry] = await Promise.all([api('GET', projectUrl(this.slug, '/definition')), api('GET', '/api/registry')]);
+    this.registry = registry;
+    this.accept(state);
+  }
+
+  accept(state) {
+    this.def = state.definition;
+    this.report = state.report;
+    this.history = state.history;
+    this.dirty = false;
+    this.status = 'saved';
+    this.saveError = null;
+    this.emit();
+  }
+
+  onChange(fn) { this.listeners.add(fn); return () => this.listeners.delete(fn); }
+  onStatus(fn) { this.statusListeners.add(fn); return () => this.statusListeners.delete(fn); }
+  emit() { for (const fn of this.listeners) fn(); this.emitStatus(); }
+  emitStatus() { for (const fn of this.statusListeners) fn(); }
+
+  // Apply a mutation to the draft; it is saved shortly after (autosave).
+  change(mutate, { render = true } = {}) {
+    mutate(this.def);
+    this.dirty = true;
+    this.status = 'unsaved';
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.save(), SAVE_DELAY_MS);
+    if (render) this.emit(); else this.emitStatus();
+  }
+
+  replace(definition) {
+    this.change((def) => {
+      for (const key of Object.keys(def)) delete def[key];
+      Object.assign(def, definition);
+    });
+  }
+
+  async save() {
+    clearTimeout(this.timer);
+    if (this.saving) { await this.saving; }
+    if (!this.dirty) return;
+    this.dirty = false;
+    this.status = 'saving';
+    this.emitStatus();
+    const snapshot = JSON.parse(JSON.stringify(this.def));
+    this.saving = api('PUT', projectUrl(this.slug, '/definition'), { definition: snapshot })
+      .then((state) => {
+        this.report = state.report;
+        this.history = state.history;
+        this.saveError = null;
+        this.status = this.dirty ? 'unsaved' : 'saved';
+      })
+      .catch((error) => {
+        // Not saved: keep the draft, say why, try again on the next change.
+        this.dirty = true;
+        this.status = 'error';
+        this.saveError = error;
+        if (error.problems && error.problems.length) this.report = { ok: false, problems: error.problems };
+      })
+      .finally(() => {
+        this.saving = null;
+        this.emit();
+        if (this.dirty && this.status !== 'error') this.save();
+      });
+    await this.saving;
+  }
+
+  // Save now and wait; true when the draft is on disk.
+  async flush() {
+    clearTimeout(this.timer);
+    for (let i = 0; i < 5 && (this.dirty || this.saving); i += 1) {
+      if (this.saving) await this.saving;
+      else await this.save();
+      if (this.status === 'error') return false;
+    }
+    return !this.dirty;
+  }
+
+  async undo() {
+    await this.flush();
+    const state = await api('POST', projectUrl(this.slug, '/undo'));
+    this.accept(state);
+  }
+
+  problemsFor(predicate) {
+    return (this.report.problems || []).filter((p) => predicate(p.location || {}, p));
+  }
+}

@@ -1,0 +1,193 @@
+// Actionflow side panels: flow settings (inputs, variables, output), Run, Stress test.
+import { api, projectUrl } from '../api.js';
+import { loadAccounts, parseArg } from '../accounts.js';
+import { confirmDialog } from '../dialog.js';
+import { button, field, h, idFor, input, select, toast } from '../dom.js';
+import { slugify } from '../ids.js';
+import { flowRefsForOutput } from '../refs.js';
+import { mapEditor } from '../widgets/map_editor.js';
+
+const VALUE_TYPES = ['text', 'bigint', 'decimal', 'boolean', 'timestamptz', 'date', 'jsonb'];
+
+// Rewrite references "<prefix>.<old>" to "<prefix>.<new>" (values and condition keys) in a JSON tree.
+export function renameRefs(value, from, to) {
+  const swap = (path) => (path === from || path.startsWith(`${from}.`) ? to + path.slice(from.length) : path);
+  if (Array.isArray(value)) return value.map((v) => renameRefs(v, from, to));
+  if (value && typeof value === 'object') {
+    const out = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (k === 'ref' && typeof v === 'string') out.ref = swap(v);
+      else out[swap(k)] = renameRefs(v, from, to);
+    }
+    return out;
+  }
+  return value;
+}
+
+function renameInput(store, flow, kind, oldName, newName) {
+  store.change((d) => {
+    const f = d.actionflows.find((x) => x.id === flow.id);
+    const prefix = kind === 'input' ? 'input' : 'var';
+    f.nodes = renameRefs(f.nodes, `${prefix}.${oldName}`, `${prefix}.${newName}`);
+    f.output = renameRefs(f.output, `${prefix}.${oldName}`, `${prefix}.${newName}`);
+    if (kind === 'variable') {
+      const rekey = (nodes) => nodes.forEach((n) => {
+        if (n.type === 'set_variable' && oldName in n.assignments) n.assignments = Object.fromEntries(Object.entries(n.assignments).map(([k, v]) => [k === oldName ? newName : k, v]));
+        (n.branches || []).forEach((b) => rekey(b.nodes)); if (n.nodes) rekey(n.nodes);
+      });
+      rekey(f.nodes);
+    }
+    const list = kind === 'input' ? f.inputs : f.variables;
+    list.find((x) => x.name === oldName).name = newName;
+  });
+}
+
+function typedList(ctx, flow, kind) {
+  const { store } = ctx;
+  const list = kind === 'input' ? flow.inputs : flow.variables;
+  const title = kind === 'input' ? 'Inputs' : 'Variables';
+  const rows = list.map((item) => {
+    const name = input({ 'aria-label': `${kind} name ${item.name}`, id: idFor(kind, flow.id, item.name), value: item.name, class: 'narrow' });
+    name.addEventListener('change', () => {
+      const next = slugify(name.value, kind);
+      if (next === item.name) return;
+      if (list.some((x) => x.name === next)) { toast(`There is already an ${kind} ${next}.`, 'error'); name.value = item.name; return; }
+      renameInput(store, flow, kind, item.name, next);
+    });
+    return h('tr', {},
+      h('td', {}, name),
+      h('td', {}, select(VALUE_TYPES, { 'aria-label': `${kind} type ${item.name}`, value: item.type, onChange: (e) => store.change(() => { item.type = e.target.value; }) })),
+      kind === 'input' ? h('td', { class: 'center' }, h('input', { type: 'checkbox', checked: Boolean(item.required), 'aria-label': `Required input ${item.name}`, onChange: (e) => store.change(() => { item.required = e.target.checked; }) })) : null,
+      h('td', { class: 'center' }, h('input', { type: 'checkbox', checked: Boolean(item.list), 'aria-label': `List ${kind} ${item.name}`, onChange: (e) => store.change(() => { item.list = e.target.checked; }) })),
+      h('td', {}, button('✕', () => store.change(() => list.splice(list.indexOf(item), 1)), { class: 'icon danger', 'aria-label': `Delete ${kind} ${item.name}` })));
+  });
+  const name = input({ 'aria-label': `New ${kind} name`, id: `new-${kind}-name`, class: 'narrow' });
+  const type = select(VALUE_TYPES, { 'aria-label': `New ${kind} type`, id: `new-${kind}-type`, value: kind === 'input' ? 'bigint' : 'text' });
+  const required = kind === 'input' ? h('input', { type: 'checkbox', 'aria-label': `New ${kind} required`, id: `new-${kind}-required`, checked: true }) : null;
+  const add = () => {
+    if (!name.value.trim()) return;
+    const n = slugify(name.value, kind);
+    if (list.some((x) => x.name === n)) { toast(`There is already an ${kind} ${n}.`, 'error'); return; }
+    const item = kind === 'input' ? { name: n, type: type.value, required: required.checked, list: false, description: '' } : { name: n, type: type.value, list: false, default: null };
+    store.change(() => list.push(item));
+  };
+  name.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); add(); } });
+  return h('section', { class: 'card', 'aria-label': title }, h('h4', {}, title),
+    list.length ? h('table', { class: 'grid compact' }, h('thead', {}, h('tr', {}, ['Name', 'Type', kind === 'input' ? 'Required' : null, 'List', ''].filter((x) => x !== null).map((t) => h('th', { scope: 'col' }, t)))), h('tbody', {}, rows)) : h('p', { class: 'muted' }, 'None yet.'),
+    h('div', { class: 'form-row' }, field('Name', name), field('Type', type), required ? h('label', { class: 'check' }, required, 'Required') : null, button(`Add ${kind}`, add, { class: 'small primary', id: `add-${kind}` })));
+}
+
+export function flowSettingsPanel(ctx, flow) {
+  const { store, ui } = ctx;
+  const name = input({ 'aria-label': 'Actionflow name', id: idFor('flow', flow.id, 'name'), value: flow.name });
+  name.addEventListener('change', () => store.change(() => { flow.name = name.value.trim() || flow.name; }));
+  const description = input({ 'aria-label': 'Actionflow description', id: idFor('flow', flow.id, 'desc'), value: flow.description || '' });
+  description.addEventListener('change', () => store.change(() => { flow.description = description.value; }, { render: false }));
+  const mode = select([{ value: 'sync', label: 'synchronous (one transaction)' }, { value: 'async', label: 'asynchronous (task)' }], { 'aria-label': 'Mode', value: flow.mode || 'sync', onChange: (e) => store.change(() => { flow.mode = e.target.value; }) });
+  const timeout = h('input', { type: 'number', min: 100, max: 600000, 'aria-label': 'Timeout (ms)', value: String(flow.timeout_ms || 15000), onChange: (e) => store.change(() => { flow.timeout_ms = Number(e.target.value) || 15000; }) });
+  return h('div', { class: 'panel-body' }, h('h3', {}, 'Actionflow'),
+    field('Name', name), field('Description', description), h('div', { class: 'form-row' }, field('Mode', mode), field('Timeout (ms)', timeout)),
+    h('p', { class: 'muted small-text' }, `id: ${flow.id}`),
+    typedList(ctx, flow, 'input'),
+    typedList(ctx, flow, 'variable'),
+    h('section', { class: 'card', 'aria-label': 'Output' }, mapEditor({ label: 'Output', value: flow.output, refs: flowRefsForOutput(store.def, store.registry, flow), freeKeys: true, id: idFor('flow', flow.id, 'out'), onChange: (v) => store.change(() => { flow.output = v; }) })),
+    button('Delete actionflow', async () => {
+      if (!await confirmDialog({ title: `Delete ${flow.name}?`, message: 'Pages and permissions that use it will show problems until you change them.', confirmLabel: 'Delete actionflow', danger: true })) return;
+      store.change((d) => { d.actionflows = d.actionflows.filter((f) => f.id !== flow.id); });
+      ui.flow = null;
+    }, { class: 'danger small' }));
+}
+
+// ------------------------------------------------------------ run & stress
+
+function argsForm(flow, state) {
+  state.args = state.args || {};
+  return flow.inputs.map((i) => {
+    const el = input({ 'aria-label': `Argument ${i.name}`, value: state.args[i.name] ?? '', class: 'narrow', id: `arg-${flow.id}-${i.name}` });
+    el.addEventListener('change', () => { state.args[i.name] = el.value; });
+    return field(`${i.name} (${i.type})`, el);
+  });
+}
+
+function collectArgs(flow, state) {
+  return Object.fromEntries(flow.inputs.filter((i) => (state.args[i.name] ?? '') !== '').map((i) => [i.name, parseArg(i.type, state.args[i.name])]));
+}
+
+function accountPicker(ctx, state, id) {
+  const { store } = ctx;
+  if (!state.accounts && !state.loadingAccounts) {
+    state.loadingAccounts = true;
+    loadAccounts(store.slug).then((a) => { state.accounts = a; }).catch((e) => { state.accounts = []; state.accountError = e.message; }).finally(() => { state.loadingAccounts = false; ctx.refresh(); });
+  }
+  const options = [{ value: '', label: 'Anonymous visitor' }, ...((state.accounts || []).map((a) => ({ value: String(a.id), label: `${a.username} (#${a.id})` })))];
+  return h('div', {}, field('Run as', select(options, { id, 'aria-label': 'Run as', value: state.account ?? '', onChange: (e) => { state.account = e.target.value; } })),
+    state.accountError ? h('small', { class: 'hint' }, 'Publish the app to list its accounts.') : null);
+}
+
+const pretty = (v) => JSON.stringify(v, null, 2);
+
+export function runPanel(ctx, flow) {
+  const { store, ui } = ctx;
+  ui.run = ui.run || {};
+  const state = ui.run[flow.id] || (ui.run[flow.id] = {});
+  const run = async () => {
+    state.running = true; ctx.refresh();
+    try {
+      state.result = await api('POST', projectUrl(store.slug, `/actionflows/${flow.id}/run`), { args: collectArgs(flow, state), account_id: state.account ? Number(state.account) : null });
+    } catch (e) { state.result = { ok: false, error: { message: e.message, code: e.code } }; }
+    state.running = false; ctx.refresh();
+  };
+  const r = state.result;
+  return h('div', { class: 'panel-body' }, h('h3', {}, `Run ${flow.name}`), h('p', { class: 'hint' }, 'Runs the published version with these inputs, for real (its writes are kept).'),
+    argsForm(flow, state), accountPicker(ctx, state, 'run-as'),
+    button(state.running ? 'Running…' : 'Run', run, { class: 'primary', id: 'run-flow', disabled: state.running }),
+    r ? h('section', { class: 'card run-result', 'aria-label': 'Run result', role: 'status' },
+      h('h4', {}, r.ok ? 'Output' : 'Failed'),
+      h('pre', { class: 'code' }, r.ok ? pretty(r.output) : `${(r.error && r.error.code) || ''} ${(r.error && r.error.message) || ''}`),
+      r.log ? h('details', { open: true }, h('summary', {}, 'Run log'), h('pre', { class: 'code' }, pretty(r.log))) : null) : null);
+}
+
+export function stressPanel(ctx, flow) {
+  const { store, ui } = ctx;
+  ui.stress = ui.stress || {};
+  const state = ui.stress[flow.id] || (ui.stress[flow.id] = { n: 100, concurrency: 20, successKey: Object.keys(flow.output || {})[0] || '', successValue: '' });
+  const n = h('input', { type: 'number', min: 1, max: 20000, value: String(state.n), 'aria-label': 'Invocations', id: 'stress-n', onChange: (e) => { state.n = Number(e.target.value); } });
+  const conc = h('input', { type: 'number', min: 1, max: 200, value: String(state.concurrency), 'aria-label': 'Concurrent workers', id: 'stress-concurrency', onChange: (e) => { state.concurrency = Number(e.target.value); } });
+  const successKey = select([{ value: '', label: '(no error is a success)' }, ...Object.keys(flow.output || {}).map((k) => ({ value: k, label: k }))], { 'aria-label': 'Success when output', id: 'stress-success-key', value: state.successKey, onChange: (e) => { state.successKey = e.target.value; } });
+  const successValue = input({ 'aria-label': 'equals', id: 'stress-success-value', value: state.successValue, class: 'narrow', onChange: (e) => { state.successValue = e.target.value; } });
+  const start = async () => {
+    state.running = true; state.result = null; ctx.refresh();
+    try {
+      state.result = await api('POST', projectUrl(store.slug, `/actionflows/${flow.id}/stress`), { args: collectArgs(flow, state), n: state.n, concurrency: state.concurrency, account_id: state.account ? Number(state.account) : null });
+    } catch (e) { state.result = { error: e.message }; }
+    state.running = false; ctx.refresh();
+  };
+  return h('div', { class: 'panel-body' }, h('h3', {}, 'Stress test'),
+    h('p', { class: 'hint' }, 'Fires many invocations at once against a throwaway copy of the published app and its data; your data is not touched.'),
+    argsForm(flow, state), accountPicker(ctx, state, 'stress-as'),
+    h('div', { class: 'form-row' }, field('Invocations', n), field('Concurrent workers', conc)),
+    h('div', { class: 'form-row' }, field('Success when output', successKey), field('equals', successValue)),
+    button(state.running ? 'Running…' : 'Start stress test', start, { class: 'primary', id: 'stress-start', disabled: state.running }),
+    state.result ? stressResult(state) : null);
+}
+
+function stressResult(state) {
+  const r = state.result;
+  if (r.error) return h('p', { class: 'problem problem-error', role: 'alert' }, r.error);
+  const outcomes = r.outcomes || [];
+  let successes = r.succeeded;
+  if (state.successKey) {
+    successes = outcomes.filter((o) => o.output && String(o.output[state.successKey]) === state.successValue).reduce((sum, o) => sum + o.count, 0);
+  }
+  return h('section', { class: 'card stress-result', 'aria-label': 'Stress test result', role: 'status' },
+    h('dl', { class: 'stats' },
+      h('dt', {}, 'Successes'), h('dd', { id: 'stress-successes' }, String(successes)),
+      h('dt', {}, 'Failures'), h('dd', { id: 'stress-failures' }, String(r.n - successes)),
+      h('dt', {}, 'Errors'), h('dd', {}, String(r.failed)),
+      h('dt', {}, 'Time'), h('dd', {}, `${r.seconds}s (${r.per_second}/s)`)),
+    h('h4', {}, 'Outcomes'),
+    h('table', { class: 'grid compact' }, h('thead', {}, h('tr', {}, h('th', {}, 'Result'), h('th', {}, 'Count'))),
+      h('tbody', {}, outcomes.map((o) => h('tr', {}, h('td', {}, h('code', {}, o.error ? `error: ${o.error}` : JSON.stringify(o.output))), h('td', {}, String(o.count)))))),
+    h('h4', {}, 'Final state'),
+    h('pre', { class: 'code final-state' }, JSON.stringify(r.final_state, null, 1)));
+}

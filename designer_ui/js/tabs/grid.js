@@ -1,0 +1,99 @@
+// Database grid: browse, filter, add, edit and delete rows as admin through the project's GraphQL.
+import { api, projectUrl } from '../api.js';
+import { confirmDialog } from '../dialog.js';
+import { button, field, h, input, select, toast } from '../dom.js';
+import { columnsOf } from '../model.js';
+
+const PAGE = 100;
+
+async function gql(slug, query, variables) {
+  const result = await api('POST', projectUrl(slug, '/graphql'), { query, variables });
+  if (result.errors && result.errors.length) throw new Error(result.errors.map((e) => e.message).join('; '));
+  return result.data;
+}
+
+function parseValue(column, text) {
+  if (text === '' || text === null || text === undefined) return null;
+  if (column.type === 'bigint') return /^-?\d+$/.test(text) ? (Number.isSafeInteger(Number(text)) ? Number(text) : text) : text;
+  if (column.type === 'decimal') return text;
+  if (column.type === 'boolean') return text === true || text === 'true';
+  if (column.type === 'jsonb') return JSON.parse(text);
+  return text;
+}
+
+const show = (v) => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+
+export function renderGrid(ctx, table) {
+  const { store, ui } = ctx;
+  ui.grid = ui.grid || {};
+  const state = ui.grid[table.id] || (ui.grid[table.id] = { rows: null, error: null, filter: { column: 'id', op: '_eq', value: '' }, loading: false });
+  const columns = columnsOf(store.def, table.id);
+  const box = h('div', { class: 'grid-box' });
+  const load = async () => {
+    state.loading = true;
+    const where = state.filter.value === '' ? {} : { [state.filter.column]: { [state.filter.op]: parseValue(columns.find((c) => c.name === state.filter.column) || {}, state.filter.value) } };
+    try {
+      const data = await gql(store.slug, `query Rows($where: ${table.name}_bool_exp, $limit: Int) { rows: ${table.name}(where: $where, order_by: {id: asc}, limit: $limit) { ${columns.map((c) => c.name).join(' ')} } }`, { where, limit: PAGE });
+      state.rows = data.rows;
+      state.error = null;
+    } catch (e) {
+      state.error = `${e.message} (publish the app to browse its data)`;
+    }
+    state.loading = false;
+    ctx.refresh();
+  };
+  if (state.rows === null && !state.loading && !state.error) load();
+
+  const filterColumn = select(columns.map((c) => c.name), { 'aria-label': 'Filter field', value: state.filter.column, onChange: (e) => { state.filter.column = e.target.value; } });
+  const filterOp = select([{ value: '_eq', label: '=' }, { value: '_neq', label: '≠' }, { value: '_gt', label: '>' }, { value: '_gte', label: '≥' }, { value: '_lt', label: '<' }, { value: '_lte', label: '≤' }, { value: '_ilike', label: 'contains (ilike)' }], { 'aria-label': 'Filter comparison', value: state.filter.op, onChange: (e) => { state.filter.op = e.target.value; } });
+  const filterValue = input({ 'aria-label': 'Filter value', value: state.filter.value, class: 'narrow', onChange: (e) => { state.filter.value = e.target.value; } });
+  const toolbar = h('div', { class: 'form-row' }, field('Filter', h('span', { class: 'inline' }, filterColumn, filterOp, filterValue)),
+    button('Apply filter', () => { state.filter.value = filterValue.value; load(); }, { class: 'small' }),
+    button('Reload', () => load(), { class: 'small' }));
+  box.append(toolbar);
+  if (state.error) { box.append(h('p', { class: 'problem problem-error', role: 'alert' }, state.error)); return box; }
+  if (state.rows === null) { box.append(h('p', { class: 'muted' }, 'Loading rows…')); return box; }
+
+  const editable = columns.filter((c) => !c.system);
+  const head = h('tr', {}, columns.map((c) => h('th', { scope: 'col' }, c.name)), h('th', {}, ''));
+  const body = state.rows.map((row) => {
+    const inputs = {};
+    const cells = columns.map((c) => {
+      if (c.system) return h('td', { class: 'muted' }, show(row[c.name]));
+      const el = input({ value: show(row[c.name]), 'aria-label': `${c.name} of row ${row.id}`, class: 'cell' });
+      inputs[c.name] = el;
+      return h('td', {}, el);
+    });
+    const save = button('Save', async () => {
+      try {
+        const set = Object.fromEntries(editable.map((c) => [c.name, parseValue(c, inputs[c.name].value)]));
+        await gql(store.slug, `mutation Save($id: bigint!, $set: ${table.name}_set_input) { update_${table.name}_by_pk(pk_columns: {id: $id}, _set: $set) { id } }`, { id: row.id, set });
+        toast(`Row ${row.id} saved`, 'success');
+        load();
+      } catch (e) { toast(e.message, 'error'); }
+    }, { class: 'small', 'aria-label': `Save row ${row.id}` });
+    const del = button('Delete', async () => {
+      if (!await confirmDialog({ title: `Delete row ${row.id}?`, message: 'The row is deleted from the database now.', confirmLabel: 'Delete row', danger: true })) return;
+      try {
+        await gql(store.slug, `mutation Del($id: bigint!) { delete_${table.name}_by_pk(id: $id) { id } }`, { id: row.id });
+        load();
+      } catch (e) { toast(e.message, 'error'); }
+    }, { class: 'small danger', 'aria-label': `Delete row ${row.id}` });
+    return h('tr', {}, cells, h('td', { class: 'row-actions' }, save, del));
+  });
+  const newInputs = Object.fromEntries(editable.map((c) => [c.name, input({ 'aria-label': `New row ${c.name}`, class: 'cell', placeholder: c.type })]));
+  const add = button('Add row', async () => {
+    try {
+      const object = {};
+      for (const c of editable) if (newInputs[c.name].value !== '') object[c.name] = parseValue(c, newInputs[c.name].value);
+      await gql(store.slug, `mutation Add($o: ${table.name}_insert_input!) { insert_${table.name}_one(object: $o) { id } }`, { o: object });
+      toast('Row added', 'success');
+      load();
+    } catch (e) { toast(e.message, 'error'); }
+  }, { class: 'small primary' });
+  const newRow = h('tr', { class: 'new-row' }, columns.map((c) => h('td', {}, c.system ? '' : newInputs[c.name])), h('td', {}, add));
+  box.append(h('div', { class: 'table-scroll', 'data-scroll': `grid-${table.id}` },
+    h('table', { class: 'grid data-grid', 'aria-label': `Rows of ${table.name}` }, h('thead', {}, head), h('tbody', {}, body, newRow))),
+  h('p', { class: 'muted' }, `${state.rows.length} row${state.rows.length === 1 ? '' : 's'}${state.rows.length === PAGE ? ' (first 100)' : ''}`));
+  return box;
+}

@@ -1,0 +1,174 @@
+// Pages tab: page list, component tree (drag and drop or up/down), palette and presets,
+// canvas in the middle, properties on the right (Design / Data / Action).
+import { api } from '../api.js';
+import { confirmDialog } from '../dialog.js';
+import { button, field, h, input, toast } from '../dom.js';
+import { collectIds, newId, slugify, uniqueId } from '../ids.js';
+import { componentChildLists, locateComponent, moveInList, pageById } from '../model.js';
+import { renderCanvas } from './page_canvas.js';
+import { propertiesPanel } from './page_props.js';
+
+export function render(ctx) {
+  const { def, ui } = ctx;
+  if (!ui.page || !pageById(def, ui.page)) ui.page = (def.pages[0] || {}).id || null;
+  const page = pageById(def, ui.page);
+  if (page && ui.component && !locateComponent(page.components, ui.component)) ui.component = null;
+  return h('div', { class: 'layout-3 pages-layout' },
+    h('aside', { class: 'sidebar', 'aria-label': 'Pages and components', 'data-scroll': 'pages-side' }, pageList(ctx), page ? tree(ctx, page) : null, page ? palette(ctx, page) : null),
+    h('section', { class: 'main-pane canvas-pane', 'aria-label': 'Canvas', 'data-scroll': 'canvas' }, page ? renderCanvas(ctx, page) : h('p', { class: 'muted' }, 'Create a page to start.')),
+    page ? propertiesPanel(ctx, page) : h('aside', { class: 'props' }));
+}
+
+function pageList(ctx) {
+  const { def, ui, store } = ctx;
+  const name = input({ 'aria-label': 'New page name', id: 'new-page-name', placeholder: 'Home' });
+  const add = () => {
+    if (!name.value.trim()) return;
+    const slug = slugify(name.value, 'page');
+    const id = newId(def, slug, slug.startsWith('page') ? '' : 'page_');
+    const taken = new Set(def.pages.map((p) => p.path));
+    const path = taken.has('') ? uniqueId(slug.replace(/_/g, '-').slice(0, 60), taken) : '';
+    store.change((d) => {
+      d.pages.push({ id, name: name.value.trim(), path, title: name.value.trim(), variables: [], components: [] });
+      if (!d.settings.home_page) d.settings.home_page = id;
+    });
+    Object.assign(ui, { page: id, component: null });
+    ctx.refresh();
+  };
+  name.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); add(); } });
+  return h('section', { 'aria-label': 'Pages' }, h('h2', {}, 'Pages'),
+    h('ul', { class: 'nav-list' }, def.pages.map((p) => h('li', {}, button(`${p.name}${p.path ? ` (/${p.path})` : ' (home)'}`, () => { Object.assign(ui, { page: p.id, component: null }); ctx.refresh(); }, { class: p.id === ui.page ? 'nav-item active' : 'nav-item', 'aria-current': p.id === ui.page ? 'true' : null })))),
+    h('div', { class: 'add-box' }, field('New page', name), button('Add page', add, { class: 'small primary', id: 'add-page' })));
+}
+
+// ------------------------------------------------------------ tree
+
+function contains(component, id) {
+  for (const child of componentChildLists(component)) {
+    for (const c of child.list || []) if (c.id === id || contains(c, id)) return true;
+  }
+  return false;
+}
+
+function moveComponent(store, page, dragId, targetId) {
+  if (dragId === targetId) return;
+  const from = locateComponent(page.components, dragId);
+  const to = locateComponent(page.components, targetId);
+  if (!from || !to || contains(from.component, targetId)) return;
+  store.change(() => {
+    from.list.splice(from.index, 1);
+    const again = locateComponent(page.components, targetId);
+    const target = again.component;
+    const inner = componentChildLists(target)[0];
+    if (inner && ['container', 'list', 'conditional_view'].includes(target.type)) inner.list.push(from.component);
+    else again.list.splice(again.index, 0, from.component);
+  });
+}
+
+function tree(ctx, page) {
+  const { ui, store } = ctx;
+  const entry = (c, list, index) => {
+    const selected = ui.component === c.id;
+    const children = componentChildLists(c);
+    const item = h('li', { class: 'tree-item', draggable: 'true' },
+      h('div', { class: `tree-row${selected ? ' selected' : ''}` },
+        button(h('span', {}, c.name, h('small', { class: 'muted' }, ` ${c.type}`)), () => { ui.component = c.id; ctx.refresh(); }, { class: 'tree-select', 'aria-label': `Select ${c.name}`, 'aria-pressed': String(selected) }),
+        button('↑', () => store.change(() => moveInList(list, index, -1)), { class: 'icon', 'aria-label': `Move ${c.name} up`, disabled: index === 0 }),
+        button('↓', () => store.change(() => moveInList(list, index, 1)), { class: 'icon', 'aria-label': `Move ${c.name} down`, disabled: index === list.length - 1 }),
+        button('✕', async () => {
+          if (children.some((x) => (x.list || []).length) && !await confirmDialog({ title: `Delete ${c.name}?`, message: 'Its children are deleted too.', confirmLabel: 'Delete', danger: true })) return;
+          store.change(() => list.splice(index, 1));
+        }, { class: 'icon danger', 'aria-label': `Delete ${c.name}` })),
+      children.map((child) => h('ul', { class: 'tree', 'aria-label': child.branch ? `Branch ${child.branch.name}` : `${c.name} contents` },
+        child.branch ? h('li', { class: 'muted branch-label' }, `branch: ${child.branch.name}`) : null,
+        (child.list || []).map((x, i) => entry(x, child.list, i)))));
+    item.addEventListener('dragstart', (e) => { e.stopPropagation(); e.dataTransfer.setData('text/plain', c.id); e.dataTransfer.effectAllowed = 'move'; });
+    item.addEventListener('dragover', (e) => { e.preventDefault(); e.stopPropagation(); item.classList.add('drop-target'); });
+    item.addEventListener('dragleave', () => item.classList.remove('drop-target'));
+    item.addEventListener('drop', (e) => { e.preventDefault(); e.stopPropagation(); moveComponent(store, page, e.dataTransfer.getData('text/plain'), c.id); });
+    return item;
+  };
+  return h('section', { 'aria-label': 'Component tree' }, h('h2', {}, 'Components'),
+    h('ul', { class: 'tree', role: 'list' }, page.components.map((c, i) => entry(c, page.components, i))),
+    ui.component ? button('Deselect (add at page level)', () => { ui.component = null; ctx.refresh(); }, { class: 'link small' }) : null);
+}
+
+// ------------------------------------------------------------ palette
+
+function firstTable(def) {
+  return (def.tables.find((t) => t.name !== 'account') || def.tables[0] || {}).id || '';
+}
+
+export function newComponent(def, type, name) {
+  const id = newId(def, name, '', 'component');
+  const base = { id, name, type, style: {}, events: {} };
+  const bid = (suffix) => newId(def, `${id}_${suffix}`, '', 'branch');
+  switch (type) {
+    case 'container': return { ...base, direction: 'column', gap: 12, padding: 0, variant: 'plain', children: [] };
+    case 'list': return { ...base, source: { table: firstTable(def), request: 'query', filter: {}, order_by: [], limit: null }, direction: 'column', gap: 12, empty_text: 'Nothing here yet.', item: [] };
+    case 'text': return { ...base, value: name, prefix: '', suffix: '', format: 'plain', variant: 'body' };
+    case 'image': return { ...base, src: '', alt: '' };
+    case 'text_input': return { ...base, label: name, value_type: 'text', placeholder: '', default: null, min: null, max: null, required: false };
+    case 'number_input': return { ...base, label: name, value_type: 'bigint', placeholder: '', default: null, min: null, max: null, step: null, required: false };
+    case 'button': return { ...base, label: name, variant: 'primary' };
+    case 'conditional_view': return { ...base, branches: [{ id: bid('branch_1'), name: 'Branch 1', condition: {}, children: [] }, { id: bid('otherwise'), name: 'Otherwise', condition: null, children: [] }] };
+    default: return base;
+  }
+}
+
+// Where the palette inserts: into the selected container / list item / first branch, else after the selection.
+function insertionList(page, selectedId) {
+  const found = selectedId ? locateComponent(page.components, selectedId) : null;
+  if (!found) return { list: page.components, index: page.components.length };
+  const inner = componentChildLists(found.component)[0];
+  if (inner) return { list: inner.list, index: inner.list.length };
+  return { list: found.list, index: found.index + 1 };
+}
+
+// Give every component (and branch) of a preset fresh ids so it can be inserted many times.
+function freshIds(def, tree) {
+  const taken = collectIds(def);
+  const copy = JSON.parse(JSON.stringify(tree));
+  const visit = (value) => {
+    if (Array.isArray(value)) value.forEach(visit);
+    else if (value && typeof value === 'object') {
+      if (typeof value.id === 'string') value.id = uniqueId(value.id, taken);
+      Object.values(value).forEach(visit);
+    }
+  };
+  visit(copy);
+  return copy;
+}
+
+function palette(ctx, page) {
+  const { def, ui, store } = ctx;
+  const name = input({ 'aria-label': 'New component name', id: 'new-component-name', placeholder: 'optional, e.g. Quantity Input' });
+  const add = (type, label) => {
+    const component = newComponent(def, type, name.value.trim() || label);
+    const where = insertionList(page, ui.component);
+    store.change(() => where.list.splice(where.index, 0, component));
+    ui.component = component.id;
+    ui.propsTab = ui.propsTab || 'design';
+    ctx.refresh();
+  };
+  ui.presets = ui.presets || null;
+  if (ui.presets === null) {
+    ui.presets = [];
+    api('GET', '/api/presets').then((r) => { ui.presets = r.presets; ctx.refresh(); }).catch(() => { ui.presets = []; });
+  }
+  const insertPreset = async (preset) => {
+    try {
+      const { preset: full } = await api('GET', `/api/presets/${encodeURIComponent(preset.id)}`);
+      const components = Array.isArray(full) ? full : (full.components || (full.component ? [full.component] : [full]));
+      const fresh = freshIds(def, components);
+      const where = insertionList(page, ui.component);
+      store.change(() => where.list.splice(where.index, 0, ...fresh));
+      if (fresh[0]) ui.component = fresh[0].id;
+      toast(`Inserted preset ${preset.name || preset.id}`, 'success');
+    } catch (e) { toast(e.message, 'error'); }
+  };
+  return h('section', { 'aria-label': 'Palette' }, h('h2', {}, 'Add'),
+    field('Name', name),
+    h('div', { class: 'palette' }, store.registry.component_types.map((t) => button(t.label, () => add(t.type, t.label), { class: 'small', 'aria-label': `Add ${t.label}`, title: t.description }))),
+    ui.presets.length ? h('div', {}, h('h3', {}, 'Common UI Presets'), h('div', { class: 'palette' }, ui.presets.map((p) => button(p.name || p.id, () => insertPreset(p), { class: 'small', 'aria-label': `Insert preset ${p.name || p.id}`, title: p.description || '' })))) : null);
+}

@@ -1,0 +1,68 @@
+// Settings: app name, home page, login lifetime, accent colour; Connect Backend
+// (GraphQL endpoints, admin token reveal / copy / rotate, GraphiQL, example request).
+import { api, projectUrl } from '../api.js';
+import { confirmDialog } from '../dialog.js';
+import { button, field, h, input, select, toast } from '../dom.js';
+
+export function render(ctx) {
+  return h('div', { class: 'settings-page', 'data-scroll': 'settings' }, general(ctx), connect(ctx));
+}
+
+function general(ctx) {
+  const { def, store } = ctx;
+  const name = input({ 'aria-label': 'App name', id: 'settings-name', value: def.name });
+  name.addEventListener('change', () => store.change((d) => { d.name = name.value.trim() || d.name; }));
+  const description = h('textarea', { 'aria-label': 'App description', id: 'settings-description', rows: 2 });
+  description.value = def.description || '';
+  description.addEventListener('change', () => store.change((d) => { d.description = description.value; }, { render: false }));
+  const home = select([{ value: '', label: '(none)' }, ...def.pages.map((p) => ({ value: p.id, label: p.name }))], { 'aria-label': 'Home page', id: 'settings-home', value: def.settings.home_page || '', onChange: (e) => store.change((d) => { d.settings.home_page = e.target.value || null; }) });
+  const ttl = h('input', { type: 'number', min: 1, 'aria-label': 'Login lasts (minutes)', id: 'settings-ttl', value: String(def.settings.token_ttl_minutes ?? 10080), onChange: (e) => store.change((d) => { d.settings.token_ttl_minutes = Number(e.target.value) || 10080; }) });
+  const accent = h('input', { type: 'color', 'aria-label': 'Accent colour', id: 'settings-accent', value: def.settings.accent_color || '#4f46e5', onChange: (e) => store.change((d) => { d.settings.accent_color = e.target.value; }) });
+  return h('section', { class: 'card', 'aria-label': 'General settings' }, h('h2', {}, 'Settings'),
+    field('App name', name), field('Description', description),
+    h('div', { class: 'form-row' }, field('Home page', home), field('Login lasts (minutes)', ttl), field('Accent colour', accent)));
+}
+
+function copy(text) {
+  if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(() => toast('Copied', 'success'), () => toast('Copy failed: select the text and copy it.', 'error'));
+  else toast('Select the text and press Ctrl+C to copy it.');
+}
+
+function connect(ctx) {
+  const { store, ui } = ctx;
+  const box = h('section', { class: 'card connect', 'aria-label': 'Connect Backend' }, h('h2', {}, 'Connect Backend'));
+  if (!ui.connection) {
+    ui.connection = 'loading';
+    api('GET', projectUrl(store.slug, '/connection')).then((c) => { ui.connection = c; ctx.refresh(); }).catch((e) => { ui.connection = { error: e.message }; ctx.refresh(); });
+  }
+  const c = ui.connection;
+  if (c === 'loading') { box.append(h('p', { class: 'muted' }, 'Loading…')); return box; }
+  if (c.error) { box.append(h('p', { class: 'problem problem-error' }, c.error)); return box; }
+  const token = ui.token;
+  const tokenText = token ? token : '•'.repeat(24);
+  const reveal = async () => {
+    try { ui.token = ui.token ? null : (await api('GET', projectUrl(store.slug, '/admin-token'))).token; ctx.refresh(); } catch (e) { toast(e.message, 'error'); }
+  };
+  const rotate = async () => {
+    if (!await confirmDialog({ title: 'Rotate the admin token?', message: 'The current admin token stops working at once; clients that use it need the new one.', confirmLabel: 'Rotate token', danger: true })) return;
+    try { ui.token = (await api('POST', projectUrl(store.slug, '/admin-token/rotate'))).token; toast('Admin token rotated', 'success'); ctx.refresh(); } catch (e) { toast(e.message, 'error'); }
+  };
+  const flow = store.def.actionflows[0];
+  const example = flow
+    ? `curl -X POST ${c.http_url} \\\n  -H 'Authorization: Bearer ${token || '<admin token>'}' \\\n  -H 'Content-Type: application/json' \\\n  -d '${JSON.stringify({ query: 'mutation($args: JSON!) { fz_invoke_action_flow(actionFlowId: "' + flow.id + '", versionId: 1, args: $args) }', variables: { args: Object.fromEntries(flow.inputs.map((i) => [i.name, i.type === 'bigint' ? 1 : ''])) } })}'`
+    : `curl -X POST ${c.http_url} \\\n  -H 'Authorization: Bearer ${token || '<admin token>'}' \\\n  -H 'Content-Type: application/json' \\\n  -d '{"query": "{ __typename }"}'`;
+  box.append(
+    h('dl', { class: 'connect-list' },
+      h('dt', {}, 'GraphQL over HTTP'), h('dd', {}, h('code', { id: 'connect-http' }, c.http_url), ' ', button('Copy', () => copy(c.http_url), { class: 'small', 'aria-label': 'Copy HTTP endpoint' })),
+      h('dt', {}, 'GraphQL over WebSocket (subscriptions)'), h('dd', {}, h('code', { id: 'connect-ws' }, c.ws_url), ' ', button('Copy', () => copy(c.ws_url), { class: 'small', 'aria-label': 'Copy WebSocket endpoint' })),
+      h('dt', {}, 'Momen-compatible endpoints'), h('dd', {}, h('code', {}, c.momen_http_url), h('br'), h('code', {}, c.momen_ws_url)),
+      h('dt', {}, 'Admin token'), h('dd', {}, h('code', { id: 'admin-token', class: 'token' }, tokenText), ' ',
+        button(token ? 'Hide' : 'Reveal', reveal, { class: 'small', id: 'reveal-token' }),
+        button('Copy', async () => { const t = ui.token || (await api('GET', projectUrl(store.slug, '/admin-token'))).token; copy(t); }, { class: 'small', 'aria-label': 'Copy admin token' }),
+        button('Rotate', rotate, { class: 'small danger', id: 'rotate-token' })),
+      h('dt', {}, 'GraphiQL'), h('dd', {}, h('a', { href: c.graphiql_url, target: '_blank', rel: 'noopener' }, 'Open GraphiQL'))),
+    h('p', { class: 'hint' }, 'The admin token bypasses every permission: keep it on servers, never ship it to browsers or apps.'),
+    h('h3', {}, 'Example request'),
+    h('pre', { class: 'code', id: 'connect-example' }, example));
+  return box;
+}

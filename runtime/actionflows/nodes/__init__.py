@@ -1,0 +1,38 @@
+"""The node types of the engine: one module per type, registered here (and only here).
+
+Keys match ``builder.flows.NODE_TYPES``; a test checks that the two agree.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Mapping
+
+from runtime.actionflows.nodes import (
+    condition,
+    delete,
+    get_current_account,
+    insert,
+    loop,
+    query,
+    raise_error,
+    run_actionflow,
+    set_variable,
+    update,
+)
+from runtime.actionflows.types import NodeCompiler
+
+NODE_COMPILERS: Mapping[str, NodeCompiler] = MappingProxyType(
+    {
+        "get_current_account": get_current_account.compile_node,
+        "condition": condition.compile_node,
+        "query": query.compile_node,
+        "insert": insert.compile_node,
+        "update": update.compile_node,
+        "delete": delete.compile_node,
+        "set_variable": set_variable.compile_node,
+        "loop": loop.compile_node,
+        "run_actionflow": run_actionflow.compile_node,
+        "raise_error": raise_error.compile_node,
+    }
+)

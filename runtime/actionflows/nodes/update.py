@@ -1,0 +1,56 @@
+"""``update``: the guarded update — filter + set + increment/decrement in one statement.
+
+``UPDATE product SET stock = stock - q WHERE id = p AND stock >= q`` takes the row
+lock, so concurrent buyers of one product are serialised by PostgreSQL and the
+guard is re-checked on the newest row version: stock can never go negative.
+Outputs ``affected_rows``, ``returning`` and the first returned row's fields
+(all null when nothing matched).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from builder.flows import UpdateNode
+from builder.resolved import ResolvedTable
+from runtime.actionflows.nodes.table_rows import evaluate_values, first_row_output, table_of
+from runtime.actionflows.run import Run
+from runtime.actionflows.types import CompileContext, NodeFailed, Output
+from runtime.data.crud import update_rows
+from runtime.expressions import ExpressionError
+
+
+@dataclass(frozen=True)
+class Update:
+    node_id: str
+    name: str
+    table: ResolvedTable
+    filter: dict[str, Any]
+    set: dict[str, Any]
+    increment: dict[str, Any]
+    decrement: dict[str, Any]
+    container: bool = False
+
+    async def run(self, run: Run) -> Output:
+        deltas = evaluate_values(run, self.increment)
+        for column, amount in evaluate_values(run, self.decrement).items():
+            deltas[column] = _negate(amount, column)
+        rows = await update_rows(
+            run.conn, run.project, self.table, run.bind(self.filter), set_values=evaluate_values(run, self.set), increment=deltas
+        )
+        return first_row_output(self.table, rows, affected_rows=len(rows), returning=rows)
+
+
+def _negate(amount: Any, column: str) -> Any:
+    if amount is None:
+        raise NodeFailed(f"the amount to decrease `{column}` by is empty")
+    if isinstance(amount, bool):
+        raise ExpressionError(f"cannot decrease `{column}` by {amount!r}")
+    if isinstance(amount, str):
+        return "-" + amount.strip() if not amount.strip().startswith("-") else amount.strip()[1:]
+    return -amount
+
+
+def compile_node(node: UpdateNode, ctx: CompileContext) -> Update:
+    return Update(node.id, node.name, table_of(ctx.project, node.table), node.filter, dict(node.set), dict(node.increment), dict(node.decrement))

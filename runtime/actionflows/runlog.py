@@ -1,0 +1,115 @@
+"""The run log: one row per actionflow invocation in ``minimomen.run_log``.
+
+Written after the outcome is known, on a pool connection of its own (so a
+rolled-back flow still leaves its FAILED row), in batches by a background task
+so the hot path only appends to a queue. ``recent`` is what ``minimomen logs``
+prints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime
+import logging
+from dataclasses import astuple, dataclass, field
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+
+from runtime.system_tables import SCHEMA
+
+log = logging.getLogger("minimomen.actionflows")
+
+SERVICE = "runlog"
+MAX_BATCH = 500
+FLUSH_SECONDS = 0.2
+MAX_QUEUED = 50_000  # beyond this (database down for long) new records are dropped, not the app
+
+_INSERT = f"""INSERT INTO {SCHEMA}.run_log (actionflow, version, caller, status, error, node, duration_ms, created_at)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"""
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    actionflow: str
+    version: int
+    caller: str
+    status: str  # COMPLETED | FAILED
+    error: str | None
+    node: str | None  # the last node that started
+    duration_ms: float
+    at: datetime.datetime = field(default_factory=lambda: datetime.datetime.now(datetime.timezone.utc))  # when it ended
+
+
+class RunLog:
+    """A queue of records and the task that writes them in batches."""
+
+    def __init__(self, pool: AsyncConnectionPool):
+        self.pool = pool
+        self.queue: asyncio.Queue[RunRecord] = asyncio.Queue(MAX_QUEUED)
+        self._task: asyncio.Task[None] | None = None
+
+    def record(self, record: RunRecord) -> None:
+        with contextlib.suppress(asyncio.QueueFull):
+            self.queue.put_nowait(record)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._write_forever(), name="minimomen-runlog")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Write everything queued now."""
+        while not self.queue.empty():
+            await self._write(self._drain([]))
+
+    def _drain(self, batch: list[RunRecord]) -> list[RunRecord]:
+        while len(batch) < MAX_BATCH and not self.queue.empty():
+            batch.append(self.queue.get_nowait())
+        return batch
+
+    async def _write_forever(self) -> None:
+        while True:
+            first = await self.queue.get()
+            try:
+                await asyncio.sleep(FLUSH_SECONDS)  # let a burst collect into one batch
+            finally:
+                # Also on cancellation (stop): the record taken off the queue is written.
+                await self._write(self._drain([first]))
+
+    async def _write(self, batch: list[RunRecord]) -> None:
+        if not batch:
+            return
+        try:
+            async with self.pool.connection() as conn, conn.transaction():
+                async with conn.cursor() as cur:
+                    await cur.executemany(_INSERT, [astuple(r) for r in batch])
+        except (psycopg.Error, OSError) as exc:
+            log.warning("could not write %d run log records: %s", len(batch), exc)
+
+
+def record(project: Any, entry: RunRecord) -> None:
+    """Queue ``entry`` in the project's run log (no-op when the service is not running)."""
+    runlog = project.services.get(SERVICE) if project is not None else None
+    if runlog is not None:
+        runlog.record(entry)
+
+
+def recent(conninfo: str, limit: int = 20) -> list[dict[str, Any]]:
+    """The newest ``limit`` run log rows of a project database, newest first."""
+    with psycopg.connect(conninfo, autocommit=True) as conn, conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(
+            f"""SELECT id, created_at, actionflow, version, caller, status, error, node, duration_ms
+            FROM {SCHEMA}.run_log ORDER BY created_at DESC, id DESC LIMIT %s""",
+            (max(1, int(limit)),),
+        )
+        return cur.fetchall()

@@ -1,0 +1,150 @@
+"""Accounts: sign up and log in with a username and a password.
+
+``authenticate`` is the one entry point (GraphQL ``authenticateWithUsername``
+and the pages' login form both call it). Credentials live in
+``minimomen.credential``, apart from the public ``account`` table.
+
+Repeated failures for one username slow it down instead of locking it: from
+the ``FAILURE_THRESHOLD``-th failure on, the next attempt must wait
+1, 2, 4 ... up to ``MAX_DELAY_SECONDS`` seconds after the last failure, and
+failures older than ``FORGET_AFTER_SECONDS`` no longer count. The credential
+row is locked while a password is checked, so parallel guesses queue up and
+are all counted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+from psycopg import AsyncConnection, errors
+
+from runtime.auth.errors import LoginFailed
+from runtime.auth.passwords import (
+    check_password,
+    check_username,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
+from runtime.auth.roles import effective_roles, fetch_account
+from runtime.auth.state import auth_state
+from runtime.auth.tokens import issue_token
+from runtime.system_tables import SCHEMA
+from runtime.types import BadUserInput, ConstraintViolation
+
+FAILURE_THRESHOLD = 5
+MAX_DELAY_SECONDS = 60
+FORGET_AFTER_SECONDS = 15 * 60
+WRONG_CREDENTIALS = "wrong username or password"
+
+Account = dict[str, Any]
+
+
+def backoff_seconds(failed_attempts: int) -> float:
+    """How long after the last failure the next attempt must wait."""
+    if failed_attempts < FAILURE_THRESHOLD:
+        return 0.0
+    return float(min(MAX_DELAY_SECONDS, 2 ** (failed_attempts - FAILURE_THRESHOLD)))
+
+
+async def authenticate(project: Any, username: str, password: str, register: bool = False) -> tuple[Account, str]:
+    """Log in (or, with ``register``, sign up) and return ``(account, token)``.
+
+    The account is ``{"id", "username", "roles"}``; the token is a JWT of this
+    project valid for ``settings.token_ttl_minutes``.
+    """
+    if register:
+        account_id = await _register(project, username, password)
+    else:
+        account_id = await _log_in(project, username, password)
+    account, token, _expires = await issue_session(project, account_id)
+    return account, token
+
+
+async def issue_session(project: Any, account_id: int, ttl_minutes: int | None = None) -> tuple[Account, str, dt.datetime]:
+    """The account (with roles), a fresh token for it and when that expires."""
+    async with project.pool.connection() as conn:
+        found = await fetch_account(conn, account_id)
+    if found is None:
+        raise LoginFailed(WRONG_CREDENTIALS)
+    username, custom = found
+    auth_state(project).remember(account_id, username, custom)
+    ttl = ttl_minutes if ttl_minutes is not None else project.state.resolved.definition.settings.token_ttl_minutes
+    token, expires = issue_token(project, account_id, ttl)
+    return {"id": account_id, "username": username, "roles": list(effective_roles(project, custom))}, token, expires
+
+
+async def create_account(conn: AsyncConnection, username: str, password_hash: str) -> int:
+    """Insert an account and its credential on ``conn`` (the caller's transaction)."""
+    try:
+        async with conn.transaction():  # a savepoint: a taken name leaves the caller's transaction usable
+            cur = await conn.execute('INSERT INTO public."account" (username) VALUES (%s) RETURNING id', (username,))
+            row = await cur.fetchone()
+            assert row is not None
+            await conn.execute(
+                f"INSERT INTO {SCHEMA}.credential (account_id, password_hash) VALUES (%s, %s)", (row[0], password_hash)
+            )
+    except errors.UniqueViolation as exc:
+        raise BadUserInput(f"the username `{username}` is already taken; choose another or log in") from exc
+    except errors.IntegrityError as exc:
+        detail = exc.diag.message_primary or "a constraint of the account table"
+        raise ConstraintViolation(f"the account cannot be created: {detail}") from exc
+    return int(row[0])
+
+
+async def _register(project: Any, username: str, password: str) -> int:
+    check_username(username)
+    check_password(password)
+    password_hash = await hash_password(password)
+    async with project.pool.connection() as conn, conn.transaction():
+        return await create_account(conn, username, password_hash)
+
+
+async def _log_in(project: Any, username: str, password: str) -> int:
+    if not isinstance(username, str) or not isinstance(password, str) or len(password) > 1024 or len(username) > 200:
+        raise LoginFailed(WRONG_CREDENTIALS)
+    async with project.pool.connection() as conn:
+        async with conn.transaction():
+            cur = await conn.execute(
+                f"""SELECT c.account_id, c.password_hash, c.failed_attempts,
+                           coalesce(extract(epoch FROM clock_timestamp() - c.last_failed_at), 1e9)::float8
+                    FROM {SCHEMA}.credential AS c JOIN public."account" AS a ON a.id = c.account_id
+                    WHERE a.username = %s FOR UPDATE OF c""",
+                (username,),
+            )
+            row = await cur.fetchone()
+            if row is None:
+                await verify_password(None, password)  # same cost as a real check: no username probing by timing
+                raise LoginFailed(WRONG_CREDENTIALS)
+            # clock_timestamp, not now(): a transaction that queued on the row lock started
+            # before the failure it waited for was recorded.
+            account_id, password_hash, failed, since_last = int(row[0]), row[1], int(row[2]), max(0.0, float(row[3]))
+            if since_last > FORGET_AFTER_SECONDS:
+                failed = 0
+            wait = backoff_seconds(failed) - since_last
+            if failed >= FAILURE_THRESHOLD and wait > 0:
+                seconds = max(1, math.ceil(wait))
+                raise LoginFailed(f"too many attempts, try again in {seconds} s", extra={"retry_after_seconds": seconds})
+            if not await verify_password(password_hash, password):
+                await conn.execute(
+                    f"UPDATE {SCHEMA}.credential SET failed_attempts = %s, last_failed_at = clock_timestamp() WHERE account_id = %s",
+                    (failed + 1, account_id),
+                )
+                failed_login = True
+            else:
+                failed_login = False
+                await conn.execute(
+                    f"UPDATE {SCHEMA}.credential SET failed_attempts = 0, last_failed_at = NULL WHERE account_id = %s AND failed_attempts <> 0",
+                    (account_id,),
+                )
+                if needs_rehash(password_hash):
+                    await conn.execute(
+                        f"UPDATE {SCHEMA}.credential SET password_hash = %s WHERE account_id = %s",
+                        (await hash_password(password), account_id),
+                    )
+    # Raised after the commit, so the failure is counted.
+    if failed_login:
+        raise LoginFailed(WRONG_CREDENTIALS)
+    return account_id

@@ -1,0 +1,110 @@
+"""GraphQL root fields of the auth package: log in / sign up, and role management.
+
+- ``authenticateWithUsername(username, password, register)`` (every role) →
+  ``FZ_Account_Auth { account { id username roles } jwt { token } }``;
+- ``fz_assign_role`` / ``fz_remove_role(account_id, role)`` (admin only) → ``FZ_Account``.
+
+These fields manage their own connections (``transactional=False``): a failed
+login must be counted even though the request ends in an error, and a role
+change must be committed before the role cache forgets the account.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import (
+    GraphQLArgument,
+    GraphQLField,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+)
+
+from runtime.auth.accounts import authenticate
+from runtime.auth.roles import assign_role, remove_role
+from runtime.graphql.extensions import ExtensionField, TypeRegistry
+from runtime.permissions import Grants
+from runtime.project import PublishedState
+from runtime.types import BadUserInput, RequestContext
+
+
+def _types(types: TypeRegistry) -> tuple[Any, Any]:
+    bigint, string = types.scalar("bigint"), types.scalar("String")
+    account = types.add(
+        GraphQLObjectType(
+            "FZ_Account",
+            lambda: {
+                "id": GraphQLField(GraphQLNonNull(bigint)),  # type: ignore[arg-type]
+                "username": GraphQLField(string),  # type: ignore[arg-type]
+                "roles": GraphQLField(GraphQLNonNull(GraphQLList(GraphQLNonNull(string)))),  # type: ignore[arg-type]
+            },
+            description="A logged-in account and its roles (`user` plus custom roles).",
+        )
+    )
+    jwt = types.add(GraphQLObjectType("FZ_JWT", lambda: {"token": GraphQLField(GraphQLNonNull(string))}))  # type: ignore[arg-type]
+    auth = types.add(
+        GraphQLObjectType(
+            "FZ_Account_Auth",
+            lambda: {"account": GraphQLField(GraphQLNonNull(account)), "jwt": GraphQLField(GraphQLNonNull(jwt))},  # type: ignore[arg-type]
+        )
+    )
+    return account, auth
+
+
+async def _authenticate(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
+    account, token = await authenticate(ctx.project, args["username"], args["password"], bool(args.get("register")))
+    return {"account": account, "jwt": {"token": token}}
+
+
+def _account_id(args: dict[str, Any]) -> int:
+    try:
+        return int(args["account_id"])
+    except (TypeError, ValueError) as exc:
+        raise BadUserInput("account_id must be an account id (a whole number)") from exc
+
+
+async def _assign(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
+    return await assign_role(ctx.project, _account_id(args), args["role"])
+
+
+async def _remove(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
+    return await remove_role(ctx.project, _account_id(args), args["role"])
+
+
+def build_fields(state: PublishedState, grants: Grants, types: TypeRegistry) -> list[ExtensionField]:
+    account, auth = _types(types)
+    string = types.scalar("String")
+    fields = [
+        ExtensionField(
+            name="authenticateWithUsername",
+            operation="mutation",
+            field=GraphQLField(
+                GraphQLNonNull(auth),
+                args={
+                    "username": GraphQLArgument(GraphQLNonNull(string)),  # type: ignore[arg-type]
+                    "password": GraphQLArgument(GraphQLNonNull(string)),  # type: ignore[arg-type]
+                    "register": GraphQLArgument(types.scalar("Boolean"), default_value=False),  # type: ignore[arg-type]
+                },
+                description="Log in with a username and password; with register: true, sign up first.",
+            ),
+            resolve=_authenticate,
+            transactional=False,
+        )
+    ]
+    if grants.is_admin:
+        role_args = {
+            "account_id": GraphQLArgument(GraphQLNonNull(types.scalar("bigint"))),  # type: ignore[arg-type]
+            "role": GraphQLArgument(GraphQLNonNull(string)),  # type: ignore[arg-type]
+        }
+        for name, resolve, verb in (("fz_assign_role", _assign, "Grant"), ("fz_remove_role", _remove, "Revoke")):
+            fields.append(
+                ExtensionField(
+                    name=name,
+                    operation="mutation",
+                    field=GraphQLField(GraphQLNonNull(account), args=role_args, description=f"{verb} a custom role (admin only)."),
+                    resolve=resolve,
+                    transactional=False,
+                )
+            )
+    return fields

@@ -1,0 +1,85 @@
+"""Which custom roles an account holds, and granting / revoking them (admin only).
+
+Sessions learn roles by a database lookup cached per process for a few seconds
+(``runtime.auth.state``), not from token claims: a role granted or revoked
+applies to the very next request on this worker and within seconds on others,
+without waiting for tokens to expire.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg import AsyncConnection
+
+from runtime.auth.state import CachedAccount, auth_state
+from runtime.system_tables import SCHEMA
+from runtime.types import BadUserInput, NotFound
+
+_ACCOUNT_WITH_ROLES = f"""
+    SELECT a.username, coalesce(array_agg(r.role ORDER BY r.role) FILTER (WHERE r.role IS NOT NULL), '{{}}')
+    FROM public."account" AS a LEFT JOIN {SCHEMA}.account_role AS r ON r.account_id = a.id
+    WHERE a.id = %s GROUP BY a.id, a.username"""
+
+
+async def fetch_account(conn: AsyncConnection, account_id: int) -> tuple[str, tuple[str, ...]] | None:
+    """``(username, custom roles)`` of an account, or None when it does not exist."""
+    cur = await conn.execute(_ACCOUNT_WITH_ROLES, (account_id,))
+    row = await cur.fetchone()
+    return None if row is None else (row[0], tuple(row[1]))
+
+
+async def cached_account(project: Any, account_id: int) -> CachedAccount | None:
+    """The account with its roles, from the short per-process cache or the database."""
+    state = auth_state(project)
+    cached = state.account(account_id)
+    if cached is not None:
+        return cached
+    async with project.pool.connection() as conn:
+        found = await fetch_account(conn, account_id)
+    if found is None:
+        state.forget(account_id)
+        return None
+    return state.remember(account_id, found[0], found[1])
+
+
+def effective_roles(project: Any, custom: tuple[str, ...]) -> tuple[str, ...]:
+    """``user`` plus the account's custom roles that the published definition declares."""
+    declared = set(project.state.resolved.roles)
+    return ("user", *(r for r in custom if r in declared))
+
+
+def _declared_role(project: Any, role: str) -> str:
+    declared = project.state.resolved.roles
+    if role not in declared:
+        choices = ", ".join(declared) or "none are declared"
+        raise BadUserInput(f"role `{role}` is not a custom role of this project (custom roles: {choices}); anonymous and user are implicit")
+    return role
+
+
+async def _change_role(project: Any, account_id: int, role: str, *, grant: bool) -> dict[str, Any]:
+    _declared_role(project, role)
+    async with project.pool.connection() as conn:
+        async with conn.transaction():
+            if await fetch_account(conn, account_id) is None:
+                raise NotFound(f"account {account_id} does not exist")
+            if grant:
+                statement = f"INSERT INTO {SCHEMA}.account_role (account_id, role) VALUES (%s, %s) ON CONFLICT DO NOTHING"
+            else:
+                statement = f"DELETE FROM {SCHEMA}.account_role WHERE account_id = %s AND role = %s"
+            await conn.execute(statement, (account_id, role))
+            found = await fetch_account(conn, account_id)
+    # After the commit: the next request of this account reloads its roles.
+    auth_state(project).forget(account_id)
+    assert found is not None
+    return {"id": account_id, "username": found[0], "roles": list(effective_roles(project, found[1]))}
+
+
+async def assign_role(project: Any, account_id: int, role: str) -> dict[str, Any]:
+    """Grant a custom role; granting one the account holds is a no-op."""
+    return await _change_role(project, account_id, role, grant=True)
+
+
+async def remove_role(project: Any, account_id: int, role: str) -> dict[str, Any]:
+    """Revoke a custom role; revoking one the account lacks is a no-op."""
+    return await _change_role(project, account_id, role, grant=False)

@@ -1,0 +1,129 @@
+"""INSERT / UPDATE / DELETE as one statement each, with the response built in PostgreSQL.
+
+The data-modifying statement runs in a CTE ``m``; the outer SELECT returns two
+columns: how many written rows break the role's ``check`` (the caller rolls back
+when that is not zero) and the JSON response (``affected_rows``, ``returning``
+rows filtered by the role's select rule, or the single row of a ``*_one`` /
+``*_by_pk`` field). Relationships in ``returning`` are correlated subqueries, so
+the whole mutation field is still one statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from psycopg import sql
+
+from builder.resolved import ResolvedTable
+from runtime.data.select import Output, SelectCompiler, json_object
+from runtime.data.sql import PG_TYPES, coerce_value, ident
+from runtime.types import BadUserInput
+
+BoolExp = dict[str, Any]
+SYSTEM_COLUMNS = frozenset({"id", "created_at", "updated_at"})
+
+
+@dataclass
+class Written:
+    """What to answer: a ``T_mutation_response`` object (``response``) or one row (``one``)."""
+
+    kind: Literal["response", "one"]
+    fields: list[Output] = field(default_factory=list)  # response: affected_rows = fn count, returning = nodes
+
+
+@dataclass(frozen=True)
+class Conflict:
+    columns: tuple[str, ...]
+    update_columns: tuple[str, ...] = ()
+    where: BoolExp | None = None
+
+
+class MutationCompiler:
+    """Builds mutation statements for one role: ``rule`` filters what ``returning`` shows."""
+
+    def __init__(self, select: SelectCompiler):
+        self.select = select
+        self.params = select.params
+
+    def _value(self, table: ResolvedTable, column: str, raw: Any, what: str) -> sql.Composable:
+        if column not in table.columns or column in SYSTEM_COLUMNS:
+            raise BadUserInput(f"{what}: field `{column}` does not exist on table {table.name} or cannot be written")
+        field_type = table.columns[column].type
+        where = f"{what}, field {column}"
+        return self.params.add_input(raw, lambda v: coerce_value(v, field_type, where), PG_TYPES[field_type])
+
+    def insert(self, table: ResolvedTable, rows: Sequence[Mapping[str, Any]], presets: Mapping[str, Any], conflict: Conflict | None,
+               conflict_filter: BoolExp | None, check: BoolExp | None, written: Written) -> sql.Composable:
+        what = f"insert into {table.name}"
+        rows = [{**row, **presets} for row in rows]
+        columns = list(dict.fromkeys(c for row in rows for c in row)) or ["id"]
+        tuples = []
+        for row in rows:
+            cells = [self._value(table, c, row[c], what) if c in row else sql.SQL("DEFAULT") for c in columns]
+            tuples.append(sql.SQL("({})").format(sql.SQL(", ").join(cells)))
+        dml = sql.SQL("INSERT INTO {} AS t ({}) VALUES {}").format(
+            ident(table.name), sql.SQL(", ").join(ident(c) for c in columns), sql.SQL(", ").join(tuples))
+        if conflict is not None:
+            target = sql.SQL(", ").join(ident(c) for c in conflict.columns)
+            if conflict.update_columns:
+                sets = sql.SQL(", ").join(sql.SQL("{} = EXCLUDED.{}").format(ident(c), ident(c)) for c in conflict.update_columns)
+                conditions = [self.select.filters.compile(table, "t", conflict.where), self.select.filters.compile_rule(table, "t", conflict_filter)]
+                dml += sql.SQL(" ON CONFLICT ({}) DO UPDATE SET {} WHERE {}").format(target, sets, sql.SQL(" AND ").join(conditions))
+            else:
+                dml += sql.SQL(" ON CONFLICT ({}) DO NOTHING").format(target)
+        return self._statement(table, dml, check, written)
+
+    def update(self, table: ResolvedTable, where: BoolExp | None, set_values: Mapping[str, Any], increment: Mapping[str, Any],
+               presets: Mapping[str, Any], row_filter: BoolExp | None, check: BoolExp | None, written: Written) -> sql.Composable:
+        what = f"update of {table.name}"
+        both = set(set_values) & set(increment)
+        if both:
+            raise BadUserInput(f"{what}: field `{sorted(both)[0]}` appears in both _set and _inc")
+        assignments = [sql.SQL("{} = {}").format(ident(c), self._value(table, c, v, what)) for c, v in {**set_values, **presets}.items()
+                       if c not in increment]
+        for column, delta in increment.items():
+            if column in table.columns and table.columns[column].type not in ("bigint", "decimal"):
+                raise BadUserInput(f"{what}: field `{column}` is not a number and cannot be incremented")
+            assignments.append(sql.SQL("{} = {} + {}").format(ident(column), ident("t", column), self._value(table, column, delta, what)))
+        if not assignments:
+            raise BadUserInput(f"{what}: nothing to change; give `_set` or `_inc`")
+        conditions = [self.select.filters.compile(table, "t", where), self.select.filters.compile_rule(table, "t", row_filter)]
+        dml = sql.SQL("UPDATE {} AS t SET {} WHERE {}").format(ident(table.name), sql.SQL(", ").join(assignments), sql.SQL(" AND ").join(conditions))
+        return self._statement(table, dml, check, written)
+
+    def delete(self, table: ResolvedTable, where: BoolExp | None, row_filter: BoolExp | None, written: Written) -> sql.Composable:
+        conditions = [self.select.filters.compile(table, "t", where), self.select.filters.compile_rule(table, "t", row_filter)]
+        dml = sql.SQL("DELETE FROM {} AS t WHERE {}").format(ident(table.name), sql.SQL(" AND ").join(conditions))
+        return self._statement(table, dml, None, written)
+
+    # ----- the outer SELECT ------------------------------------------------
+
+    def _statement(self, table: ResolvedTable, dml: sql.Composable, check: BoolExp | None, written: Written) -> sql.Composable:
+        if check:
+            violations: sql.Composable = sql.SQL("(SELECT count(*) FROM m AS c WHERE NOT coalesce({}, false))").format(
+                self.select.filters.compile_rule(table, "c", check))
+        else:
+            violations = sql.SQL("0")
+        body = self._one(table, written.fields) if written.kind == "one" else self._response(table, written.fields)
+        return sql.SQL("WITH m AS ({} RETURNING t.*) SELECT {}, ({})::text").format(dml, violations, body)
+
+    def _visible(self, table: ResolvedTable) -> sql.Composable:
+        rule = self.select.rule_for(table)
+        return self.select.filters.compile_rule(table, "r", rule) if rule else sql.SQL("TRUE")
+
+    def _one(self, table: ResolvedTable, fields: Sequence[Output]) -> sql.Composable:
+        return sql.SQL("SELECT {} FROM m AS r WHERE {} LIMIT 1").format(self.select.row_object(table, "r", fields), self._visible(table))
+
+    def _response(self, table: ResolvedTable, fields: Sequence[Output]) -> sql.Composable:
+        pairs: list[tuple[str, sql.Composable]] = []
+        for out in fields:
+            if out.kind == "constant":
+                pairs.append((out.key, sql.Literal(out.value)))
+            elif out.kind == "fn":
+                pairs.append((out.key, sql.SQL("(SELECT count(*) FROM m)")))
+            elif out.kind == "nodes":
+                pairs.append((out.key, sql.SQL("(SELECT coalesce(json_agg(x.j), '[]') FROM (SELECT {} AS j FROM m AS r WHERE {}) AS x)").format(
+                    self.select.row_object(table, "r", out.children), self._visible(table))))
+        return sql.SQL("SELECT {}").format(json_object(pairs) if pairs else sql.SQL("json_build_object()"))

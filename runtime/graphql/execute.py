@@ -1,0 +1,304 @@
+"""Public execution API of the generated GraphQL API.
+
+- ``execute(project, session, query, variables, operation_name, headers=, state=)`` -> response dict
+- ``prepare(project, state, session, query, operation_name)`` -> ``Prepared`` (raises ``RuntimeError_``)
+- ``run_prepared(project, state, session, prepared, variables)`` -> response dict; a
+  subscription operation runs as a one-shot query (that is how live queries re-run)
+- ``subscribe_extension(project, state, session, prepared, variables)`` -> async iterator of
+  response dicts, for a subscription whose root is an extension field with ``subscribe``
+  (``prepared.extension_subscription``)
+
+``execute_response`` / ``run_prepared_response`` return a ``Response`` whose
+``to_bytes()`` splices PostgreSQL's JSON text without re-encoding it (HTTP uses them).
+Queries: every table root field is one SQL expression and all of them go in one
+SELECT. Mutations: root fields run in order inside one transaction, retried on
+serialization failures and deadlocks.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import psycopg
+from graphql import GraphQLObjectType, OperationDefinitionNode, execute_sync
+from graphql.execution.values import get_argument_values, get_variable_values
+
+from runtime.actionflows import idempotency
+from runtime.graphql.compile import tables_read
+from runtime.graphql.document import Document, parse_document
+from runtime.graphql.errors import DocumentErrors, errors_of, from_database, graphql_error, is_retryable
+from runtime.graphql.extensions import ExtensionField
+from runtime.graphql.plan import MAX_CACHED_SHAPE, Analysis, Plan, Step, analyse, build_plan, session_context, shape
+from runtime.graphql.projection import project as project_value
+from runtime.graphql.response import RawJSON, Response
+from runtime.graphql.schema import SchemaBundle, schema_for
+from runtime.graphql.selection import collect
+from runtime.permissions import grants_for
+from runtime.types import RequestContext, RuntimeError_, Session, TableAccessDenied
+
+log = logging.getLogger("minimomen.graphql")
+MAX_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A parsed, validated operation for one role; reusable across requests and variables."""
+
+    operation: Literal["query", "mutation", "subscription"]
+    tables: frozenset[str]
+    root_fields: tuple[str, ...]
+    extension_subscription: bool  # the root is an extension field with ``subscribe``
+    query: str
+    operation_name: str | None
+    bundle: SchemaBundle
+    document: Document
+    node: OperationDefinitionNode
+    analysis: Analysis
+    subscription_field: ExtensionField | None = None
+
+
+class _Replayed(Exception):
+    """The Idempotency-Key already ran: roll back and answer with the stored response."""
+
+    def __init__(self, response: dict[str, Any]):
+        super().__init__("replayed")
+        self.response = response
+
+
+def prepare(project: Any, state: Any, session: Session, query: str, operation_name: str | None) -> Prepared:
+    grants = grants_for(state.resolved, session)
+    bundle = schema_for(state, grants)
+    key = ("prepared", query, operation_name)
+    cached = bundle.plans.get(key)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    document = parse_document(bundle, query)
+    node = document.operation(operation_name)
+    operation = node.operation.value
+    root_type = bundle.schema.get_root_type(node.operation)
+    assert isinstance(root_type, GraphQLObjectType)
+    roots = collect(root_type, [node.selection_set], document.fragments, {})
+    pairs = [(root, s) for s in roots if (root := bundle.root(operation, s.name)) is not None]  # type: ignore[arg-type]
+    subscription_field = None
+    if operation == "subscription" and len(pairs) == 1 and pairs[0][0].extension is not None and pairs[0][0].extension.subscribe:
+        subscription_field = pairs[0][0].extension
+    prepared = Prepared(
+        operation=operation,  # type: ignore[arg-type]
+        tables=tables_read(bundle, grants, state.resolved, pairs),
+        root_fields=tuple(s.name for s in roots),
+        extension_subscription=subscription_field is not None,
+        query=query,
+        operation_name=operation_name,
+        bundle=bundle,
+        document=document,
+        node=node,
+        analysis=analyse(bundle, node),
+        subscription_field=subscription_field,
+    )
+    bundle.plans.put(key, prepared)
+    return prepared
+
+
+def _variables(prepared: Prepared, variables: Mapping[str, Any] | None) -> Any:
+    if variables is not None and not isinstance(variables, Mapping):
+        raise DocumentErrors([graphql_error("`variables` must be a JSON object", "BAD_USER_INPUT")])
+    coerced = get_variable_values(prepared.bundle.schema, prepared.node.variable_definitions or (), dict(variables or {}))
+    if isinstance(coerced, list):
+        raise DocumentErrors([graphql_error(e.message, "BAD_USER_INPUT", e.locations) for e in coerced])
+    return coerced
+
+
+def _plan(state: Any, session: Session, prepared: Prepared, coerced: Mapping[str, Any]) -> Plan:
+    refs, var_shape = shape(prepared.analysis, coerced)
+    key = ("plan", prepared.query, prepared.operation_name, var_shape, session_context(session))
+    plan = prepared.bundle.plans.get(key)
+    if plan is None:
+        grants = grants_for(state.resolved, session)
+        plan = build_plan(prepared.bundle, grants, state.resolved, prepared.document, prepared.node, coerced, refs)
+        if len(repr(var_shape)) <= MAX_CACHED_SHAPE:
+            prepared.bundle.plans.put(key, plan)
+    return plan  # type: ignore[no-any-return]
+
+
+async def _extension(project: Any, state: Any, session: Session, step: Step, variable_values: Any, headers: Mapping[str, str],
+                     connection: Any) -> Any:
+    assert step.root is not None and step.root.extension is not None and step.selected is not None
+    extension = step.root.extension
+    definition = step.selected.definition
+    assert definition is not None and extension.resolve is not None
+    args = get_argument_values(definition, step.selected.node, variable_values)
+    ctx = RequestContext(project, state, session, dict(headers), connection if extension.transactional else None)
+    value = await extension.resolve(ctx, args)
+    return project_value(value, definition.type, step.selected.children, [step.key])
+
+
+def _introspect(prepared: Prepared, plan: Plan, variables: Mapping[str, Any] | None) -> dict[str, Any]:
+    assert plan.introspection is not None
+    result = execute_sync(prepared.bundle.schema, plan.introspection, variable_values=dict(variables or {}),
+                          operation_name=prepared.operation_name)
+    if result.errors:
+        raise DocumentErrors([graphql_error(e.message, "GRAPHQL_VALIDATION_FAILED", e.locations) for e in result.errors])
+    return result.data or {}
+
+
+async def _run_query(project: Any, state: Any, session: Session, prepared: Prepared, variables: Mapping[str, Any] | None,
+                     headers: Mapping[str, str]) -> Response:
+    variable_values = _variables(prepared, variables)
+    coerced = variable_values.coerced
+    plan = _plan(state, session, prepared, coerced)
+    row: Any = ()
+    if plan.statement is not None:
+        assert plan.params is not None
+        params = plan.params.bind(coerced)
+        async with project.pool.connection() as conn:
+            cursor = await conn.execute(plan.statement, params)
+            row = await cursor.fetchone()
+    introspected = _introspect(prepared, plan, variables) if plan.introspection is not None else {}
+    data: dict[str, Any] = {}
+    errors: list[dict[str, Any]] = []
+    for step in plan.steps:
+        if step.kind == "sql":
+            text = row[step.column]
+            data[step.key] = RawJSON(text) if text is not None else None
+        elif step.kind == "introspection":
+            data[step.key] = introspected.get(step.key)
+        elif step.kind == "extension":
+            try:
+                data[step.key] = await _extension(project, state, session, step, variable_values, headers, None)
+            except RuntimeError_ as exc:
+                data[step.key] = None
+                errors.append({**exc.to_graphql(), "path": [step.key]})
+        else:
+            data[step.key] = step.value
+    return Response(data, errors)
+
+
+async def _mutation_transaction(project: Any, state: Any, session: Session, plan: Plan, variable_values: Any,
+                                headers: Mapping[str, str], key: str | None) -> Response:
+    coerced = variable_values.coerced
+    caller = idempotency.caller_of(session)
+    async with project.pool.connection() as conn:
+        async with conn.transaction():
+            if key is not None:
+                stored = await idempotency.claim(conn, key, caller)
+                if stored is not None:
+                    raise _Replayed(stored)
+            data: dict[str, Any] = {}
+            for step in plan.steps:
+                if step.kind == "mutation":
+                    assert step.params is not None and step.statement is not None
+                    cursor = await conn.execute(step.statement, step.params.bind(coerced))
+                    violations, text = await cursor.fetchone()  # type: ignore[misc]
+                    if violations:
+                        raise TableAccessDenied(f"{step.selected.name if step.selected else step.key}: the written rows break this role's permission check",
+                                                path=[step.key])
+                    data[step.key] = RawJSON(text) if text is not None else None
+                elif step.kind == "extension":
+                    try:
+                        data[step.key] = await _extension(project, state, session, step, variable_values, headers, conn)
+                    except RuntimeError_ as exc:
+                        exc.path = exc.path or [step.key]
+                        raise
+                else:
+                    data[step.key] = step.value
+            response = Response(data)
+            if key is not None:
+                await idempotency.record(conn, key, caller, response.to_dict())
+            return response
+
+
+async def _run_mutation(project: Any, state: Any, session: Session, prepared: Prepared, variables: Mapping[str, Any] | None,
+                        headers: Mapping[str, str]) -> Response:
+    variable_values = _variables(prepared, variables)
+    plan = _plan(state, session, prepared, variable_values.coerced)
+    key = next((v for k, v in headers.items() if k.lower() == "idempotency-key"), None)
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            return await _mutation_transaction(project, state, session, plan, variable_values, headers, key)
+        except _Replayed as replay:
+            return Response(replay.response.get("data"), list(replay.response.get("errors") or []))
+        except psycopg.Error as exc:
+            if is_retryable(exc) and attempt < MAX_ATTEMPTS - 1:
+                continue
+            if is_retryable(exc):
+                return Response(None, [graphql_error("The request conflicted with concurrent requests; please retry", "CONFLICT")])
+            return Response(None, errors_of(from_database(exc)))
+    raise AssertionError("unreachable")
+
+
+async def _respond(project: Any, state: Any, session: Session, prepared: Prepared, variables: Mapping[str, Any] | None,
+                   headers: Mapping[str, str]) -> Response:
+    try:
+        if prepared.operation == "mutation":
+            return await _run_mutation(project, state, session, prepared, variables, headers)
+        return await _run_query(project, state, session, prepared, variables, headers)
+    except DocumentErrors as exc:
+        return Response(errors=exc.to_graphql_list(), status=400, has_data=False)
+    except RuntimeError_ as exc:
+        return Response(None, errors_of(exc), status=exc.http_status if exc.http_status >= 400 else 200)
+    except psycopg.Error as exc:
+        return Response(None, errors_of(from_database(exc)))
+
+
+def _failure(exc: RuntimeError_) -> Response:
+    status = exc.http_status if exc.http_status >= 400 else 200
+    return Response(errors=errors_of(exc), status=status, has_data=status == 200)
+
+
+async def execute_response(project: Any, session: Session, query: str, variables: Mapping[str, Any] | None = None,
+                           operation_name: str | None = None, *, headers: Mapping[str, str] | None = None, state: Any = None) -> Response:
+    state = state if state is not None else project.state  # once per request: a publish never changes it midway
+    try:
+        prepared = prepare(project, state, session, query, operation_name)
+        return await _respond(project, state, session, prepared, variables, headers or {})
+    except RuntimeError_ as exc:
+        return _failure(exc)
+    except Exception:  # noqa: BLE001 - never a stack trace to the client
+        log.exception("GraphQL request failed")
+        return Response(None, [graphql_error("Internal error: the request could not be completed", "INTERNAL")])
+
+
+async def execute(project: Any, session: Session, query: str, variables: dict[str, Any] | None = None, operation_name: str | None = None,
+                  *, headers: dict[str, str] | None = None, state: Any = None) -> dict[str, Any]:
+    """Run one GraphQL request; returns the complete response, never raises for client errors."""
+    response = await execute_response(project, session, query, variables, operation_name, headers=headers, state=state)
+    return response.to_dict()
+
+
+async def run_prepared_response(project: Any, state: Any, session: Session, prepared: Prepared, variables: Mapping[str, Any] | None,
+                                headers: Mapping[str, str] | None = None) -> Response:
+    try:
+        return await _respond(project, state, session, prepared, variables, headers or {})
+    except Exception:  # noqa: BLE001
+        log.exception("GraphQL request failed")
+        return Response(None, [graphql_error("Internal error: the request could not be completed", "INTERNAL")])
+
+
+async def run_prepared(project: Any, state: Any, session: Session, prepared: Prepared, variables: dict[str, Any] | None) -> dict[str, Any]:
+    """Run a prepared query, or a subscription operation as a one-shot query."""
+    return (await run_prepared_response(project, state, session, prepared, variables)).to_dict()
+
+
+async def subscribe_extension(project: Any, state: Any, session: Session, prepared: Prepared,
+                              variables: dict[str, Any] | None) -> AsyncIterator[dict[str, Any]]:
+    """Successive responses of a subscription whose root is an extension field with ``subscribe``."""
+    field = prepared.subscription_field
+    if field is None or field.subscribe is None:
+        raise RuntimeError_("this subscription is not an extension subscription", code="BAD_USER_INPUT")
+    variable_values = _variables(prepared, variables)
+    root_type = prepared.bundle.schema.subscription_type
+    assert root_type is not None
+    (selected,) = [s for s in collect(root_type, [prepared.node.selection_set], prepared.document.fragments, variable_values.coerced)
+                   if s.name == field.name]
+    assert selected.definition is not None
+    args = get_argument_values(selected.definition, selected.node, variable_values)
+    ctx = RequestContext(project, state, session, {}, None)
+    async for value in field.subscribe(ctx, args):
+        try:
+            data = {selected.key: project_value(value, selected.definition.type, selected.children, [selected.key])}
+            yield Response(data).to_dict()
+        except RuntimeError_ as exc:
+            yield Response({selected.key: None}, errors_of(exc)).to_dict()

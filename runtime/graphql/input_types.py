@@ -1,0 +1,204 @@
+"""Input types of a table: ``T_bool_exp``, ``T_order_by``, insert / set / inc inputs, ``on_conflict``.
+
+Only columns the role may use appear (a hidden column is not in the schema at all).
+Fields are thunks so that tables can refer to each other through relationships.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from graphql import (
+    GraphQLArgument,
+    GraphQLBoolean,
+    GraphQLEnumType,
+    GraphQLEnumValue,
+    GraphQLInputField,
+    GraphQLInputObjectType,
+    GraphQLInt,
+    GraphQLList,
+    GraphQLNonNull,
+)
+
+from runtime.graphql.registry import TableAccess, Types
+from runtime.graphql.scalars import FIELD_SCALARS, NUMERIC_TYPES, ORDERED_TYPES
+
+_COMPARISONS = ("_eq", "_neq", "_gt", "_gte", "_lt", "_lte")
+_TEXT_ONLY = ("_like", "_nlike", "_ilike", "_nilike")
+
+
+def comparison_exp(types: Types, scalar_name: str) -> GraphQLInputObjectType:
+    """``<Scalar>_comparison_exp``: the operators a column of that scalar accepts."""
+    name = f"{scalar_name}_comparison_exp"
+    existing = types.get(name)
+    if isinstance(existing, GraphQLInputObjectType):
+        return existing
+    scalar = types.scalar(scalar_name)
+    ops = ("_eq", "_neq") if scalar_name in ("jsonb", "Boolean") else _COMPARISONS
+    fields: dict[str, GraphQLInputField] = {op: GraphQLInputField(scalar) for op in ops}  # type: ignore[arg-type]
+    fields["_in"] = GraphQLInputField(GraphQLList(GraphQLNonNull(scalar)))  # type: ignore[arg-type]
+    fields["_nin"] = GraphQLInputField(GraphQLList(GraphQLNonNull(scalar)))  # type: ignore[arg-type]
+    fields["_is_null"] = GraphQLInputField(GraphQLBoolean)
+    if scalar_name == "String":
+        fields.update({op: GraphQLInputField(scalar) for op in _TEXT_ONLY})  # type: ignore[arg-type]
+    created = types.add(GraphQLInputObjectType(name, fields, description=f"Boolean expression to compare columns of type {scalar_name}"))
+    assert isinstance(created, GraphQLInputObjectType)
+    return created
+
+
+class InputTypes:
+    """Builds the input types of every visible table of one schema."""
+
+    def __init__(self, types: Types, access: Mapping[str, TableAccess]):
+        self.types = types
+        self.access = access
+
+    def _named(self, name: str) -> GraphQLInputObjectType | GraphQLEnumType:
+        found = self.types.get(name)
+        assert isinstance(found, (GraphQLInputObjectType, GraphQLEnumType)), name
+        return found
+
+    def bool_exp(self, table: str) -> GraphQLInputObjectType:
+        name = f"{table}_bool_exp"
+        if (found := self.types.get(name)) is not None:
+            assert isinstance(found, GraphQLInputObjectType)
+            return found
+        access = self.access[table]
+
+        def fields() -> dict[str, GraphQLInputField]:
+            me = self.bool_exp(table)
+            out = {
+                "_and": GraphQLInputField(GraphQLList(GraphQLNonNull(me))),
+                "_or": GraphQLInputField(GraphQLList(GraphQLNonNull(me))),
+                "_not": GraphQLInputField(me),
+            }
+            for column in access.columns:
+                out[column] = GraphQLInputField(comparison_exp(self.types, FIELD_SCALARS[access.table.columns[column].type]))
+            for rel in access.table.relationships.values():
+                if rel.target in self.access:
+                    out[rel.name] = GraphQLInputField(self.bool_exp(rel.target))
+            return out
+
+        created = self.types.add(GraphQLInputObjectType(name, fields, description=f"Boolean expression to filter rows of the table {table}"))
+        assert isinstance(created, GraphQLInputObjectType)
+        return created
+
+    def order_by(self, table: str) -> GraphQLInputObjectType:
+        name = f"{table}_order_by"
+        if (found := self.types.get(name)) is not None:
+            assert isinstance(found, GraphQLInputObjectType)
+            return found
+        access = self.access[table]
+        direction = self.types.get("order_by")
+
+        def fields() -> dict[str, GraphQLInputField]:
+            out = {column: GraphQLInputField(direction) for column in access.columns}  # type: ignore[arg-type]
+            for rel in access.table.relationships.values():
+                if rel.target not in self.access:
+                    continue
+                if rel.kind == "object":
+                    out[rel.name] = GraphQLInputField(self.order_by(rel.target))
+                else:
+                    out[f"{rel.name}_aggregate"] = GraphQLInputField(self.aggregate_order_by(rel.target))
+            return out
+
+        created = self.types.add(GraphQLInputObjectType(name, fields, description=f"Ordering options when selecting data from {table}"))
+        assert isinstance(created, GraphQLInputObjectType)
+        return created
+
+    def aggregate_order_by(self, table: str) -> GraphQLInputObjectType:
+        name = f"{table}_aggregate_order_by"
+        if (found := self.types.get(name)) is not None:
+            assert isinstance(found, GraphQLInputObjectType)
+            return found
+        access = self.access[table]
+        direction = self.types.get("order_by")
+        fields: dict[str, GraphQLInputField] = {"count": GraphQLInputField(direction)}  # type: ignore[arg-type]
+        for function, allowed in (("sum", NUMERIC_TYPES), ("avg", NUMERIC_TYPES), ("max", ORDERED_TYPES), ("min", ORDERED_TYPES)):
+            columns = [c for c in access.columns if access.table.columns[c].type in allowed]
+            if columns:
+                fields[function] = GraphQLInputField(self.types.add(GraphQLInputObjectType(
+                    f"{table}_{function}_order_by", {c: GraphQLInputField(direction) for c in columns})))  # type: ignore[arg-type]
+        created = self.types.add(GraphQLInputObjectType(name, fields, description=f"Order by aggregate values of table {table}"))
+        assert isinstance(created, GraphQLInputObjectType)
+        return created
+
+    def select_column(self, table: str) -> GraphQLEnumType:
+        name = f"{table}_select_column"
+        if (found := self.types.get(name)) is None:
+            columns = self.access[table].columns
+            found = self.types.add(GraphQLEnumType(name, {c: GraphQLEnumValue(c) for c in columns},
+                                                   description=f"select columns of table {table}"))
+        assert isinstance(found, GraphQLEnumType)
+        return found
+
+    def select_arguments(self, table: str) -> dict[str, GraphQLArgument]:
+        """``where, order_by, limit, offset, distinct_on`` of a list or aggregate field."""
+        return {
+            "distinct_on": GraphQLArgument(GraphQLList(GraphQLNonNull(self.select_column(table))), description="distinct select on columns"),
+            "limit": GraphQLArgument(GraphQLInt, description="limit the number of rows returned"),
+            "offset": GraphQLArgument(GraphQLInt, description="skip the first n rows"),
+            "order_by": GraphQLArgument(GraphQLList(GraphQLNonNull(self.order_by(table))), description="sort the rows by one or more columns"),
+            "where": GraphQLArgument(self.bool_exp(table), description="filter the rows returned"),
+        }
+
+    # ----- mutation inputs -------------------------------------------------
+
+    def _column_input(self, table: str, suffix: str, columns: list[str], description: str) -> GraphQLInputObjectType | None:
+        if not columns:
+            return None
+        access = self.access[table]
+        name = f"{table}_{suffix}"
+        if (found := self.types.get(name)) is None:
+            found = self.types.add(GraphQLInputObjectType(
+                name, {c: GraphQLInputField(self.types.scalar(FIELD_SCALARS[access.table.columns[c].type])) for c in columns},  # type: ignore[arg-type]
+                description=description))
+        assert isinstance(found, GraphQLInputObjectType)
+        return found
+
+    def insert_input(self, table: str) -> GraphQLInputObjectType:
+        columns = self.access[table].insert_columns()
+        found = self._column_input(table, "insert_input", columns, f"input type for inserting data into table {table}")
+        if found is None:  # every writable column is preset: the object is empty
+            name = f"{table}_insert_input"
+            found = self.types.add(GraphQLInputObjectType(name, {"_placeholder": GraphQLInputField(GraphQLBoolean, description="unused")}))  # type: ignore[assignment]
+        assert isinstance(found, GraphQLInputObjectType)
+        return found
+
+    def set_input(self, table: str) -> GraphQLInputObjectType | None:
+        return self._column_input(table, "set_input", self.access[table].update_columns(), f"input type for updating data in table {table}")
+
+    def inc_input(self, table: str) -> GraphQLInputObjectType | None:
+        access = self.access[table]
+        numeric = [c for c in access.update_columns() if access.table.columns[c].type in NUMERIC_TYPES]
+        return self._column_input(table, "inc_input", numeric, f"input type for incrementing numeric columns in table {table}")
+
+    def pk_columns(self, table: str) -> GraphQLInputObjectType:
+        name = f"{table}_pk_columns_input"
+        if (found := self.types.get(name)) is None:
+            found = self.types.add(GraphQLInputObjectType(name, {"id": GraphQLInputField(GraphQLNonNull(self.types.scalar("bigint")))},  # type: ignore[arg-type]
+                                                          description=f"primary key columns input for table {table}"))
+        assert isinstance(found, GraphQLInputObjectType)
+        return found
+
+    def on_conflict(self, table: str) -> GraphQLInputObjectType | None:
+        """``T_on_conflict``: only for roles that may also update the table (as in Hasura)."""
+        access = self.access[table]
+        if access.update is None:
+            return None
+        name = f"{table}_on_conflict"
+        if (found := self.types.get(name)) is not None:
+            assert isinstance(found, GraphQLInputObjectType)
+            return found
+        constraint = self.types.add(GraphQLEnumType(f"{table}_constraint", {c: GraphQLEnumValue(c) for c in access.constraints()},
+                                                    description=f"unique or primary key constraints on table {table}"))
+        update_values = {c: GraphQLEnumValue(c) for c in access.update_columns()} or {"_PLACEHOLDER": GraphQLEnumValue("_PLACEHOLDER")}
+        update_column = self.types.add(GraphQLEnumType(f"{table}_update_column", update_values,
+                                                       description=f"update columns of table {table}"))
+        created = self.types.add(GraphQLInputObjectType(name, {
+            "constraint": GraphQLInputField(GraphQLNonNull(constraint)),  # type: ignore[arg-type]
+            "update_columns": GraphQLInputField(GraphQLNonNull(GraphQLList(GraphQLNonNull(update_column))), default_value=[]),  # type: ignore[arg-type]
+            "where": GraphQLInputField(self.bool_exp(table)),
+        }, description=f"on_conflict condition type for table {table}"))
+        assert isinstance(created, GraphQLInputObjectType)
+        return created

@@ -1,0 +1,149 @@
+"""The GraphQL operation of a list: one text for first paint and for the live subscription.
+
+A list's data source (table, filter, order, limit) and the ``item.*`` fields its
+item template binds become e.g.
+``subscription ($where: product_bool_exp!) { product(where: $where, order_by: {id: asc}) { id price } }``.
+Filter values that are expressions (``page.x``, ``global.current_account.id``)
+travel as the ``$where`` variable, computed where the list is rendered or
+subscribed (server or browser), so the text never changes with the values.
+"""
+
+from __future__ import annotations
+
+import decimal
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from builder.expressions import COMPARISONS, is_ref
+from builder.pages import ListComponent
+from builder.resolved import ResolvedProject, ResolvedTable
+from runtime.expressions import evaluate
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+Selection = dict[str, "Selection"]  # field name -> sub-selection ({} for a column)
+
+
+class QueryBuildError(ValueError):
+    """The list cannot be turned into a query (unknown table, unsafe name)."""
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    root: str  # the root field, i.e. the table name
+    body: str  # everything after the operation keyword
+    filter: Mapping[str, Any]  # the bool-exp with expressions, evaluated into $where
+
+    def text(self, operation: str) -> str:
+        return f"{operation} {self.body}"
+
+    def variables(self, resolve: Callable[[str], Any]) -> dict[str, Any]:
+        return {"where": where_value(self.filter, resolve)} if self.filter else {}
+
+
+def _name(value: str) -> str:
+    if not _NAME.match(value):
+        raise QueryBuildError(f"`{value}` cannot be used as a GraphQL name")
+    return value
+
+
+def iter_item_paths(tree: Any) -> Iterator[str]:
+    """Every ``item.*`` path referenced in a (dumped) component subtree, outside nested lists."""
+    if isinstance(tree, list):
+        for part in tree:
+            yield from iter_item_paths(part)
+    elif isinstance(tree, dict):
+        if tree.get("type") == "list" and "source" in tree:
+            return  # a nested list binds its own items
+        if is_ref(tree):
+            if tree["ref"].startswith("item."):
+                yield tree["ref"][5:]
+            return
+        for key, value in tree.items():
+            if key.startswith("item."):
+                yield key[5:]
+            yield from iter_item_paths(value)
+
+
+def selection_for(table: ResolvedTable, paths: list[str], resolved: ResolvedProject) -> Selection:
+    """The fields to select so that every path can be looked up in a row; ``id`` always."""
+    selection: Selection = {"id": {}}
+    for path in paths:
+        node, current = selection, table
+        for segment in path.split("."):
+            if segment in current.columns:
+                node.setdefault(_name(segment), {})
+                break
+            relationship = current.relationships.get(segment)
+            if relationship is None:
+                break  # an unknown field: validation reports it; select nothing
+            child = node.setdefault(_name(segment), {"id": {}})
+            if relationship.kind == "array":
+                break
+            node, current = child, resolved.table(relationship.target)
+    return selection
+
+
+def _print_selection(selection: Selection) -> str:
+    fields = sorted(selection, key=lambda name: (name != "id", name))
+    return " ".join(f"{name} {{ {_print_selection(selection[name])} }}" if selection[name] else name for name in fields)
+
+
+def _order_by(component: ListComponent, table: ResolvedTable) -> str:
+    orders = [(o.field, o.direction) for o in component.source.order_by] or [("id", "asc")]
+    items = [f"{{{_name(field)}: {direction}}}" for field, direction in orders if field in table.columns]
+    if not items:
+        items = ["{id: asc}"]
+    return items[0] if len(items) == 1 else "[" + ", ".join(items) + "]"
+
+
+def list_query(component: ListComponent, resolved: ResolvedProject) -> ListQuery:
+    """The operation that loads (or keeps live) the rows a list shows."""
+    try:
+        table = resolved.table(component.source.table)
+    except KeyError as exc:
+        raise QueryBuildError(f"list {component.name}: table {component.source.table} does not exist") from exc
+    root = _name(table.name)
+    item_tree = [c.model_dump(mode="json") for c in component.item]
+    selection = selection_for(table, sorted(set(iter_item_paths(item_tree))), resolved)
+    arguments = []
+    header = ""
+    if component.source.filter:
+        header = f"($where: {root}_bool_exp!) "
+        arguments.append("where: $where")
+    arguments.append(f"order_by: {_order_by(component, table)}")
+    if component.source.limit:
+        arguments.append(f"limit: {int(component.source.limit)}")
+    body = f"{header}{{ {root}({', '.join(arguments)}) {{ {_print_selection(selection)} }} }}"
+    return ListQuery(root=root, body=body, filter=component.source.filter)
+
+
+def where_value(condition: Any, resolve: Callable[[str], Any]) -> Any:
+    """A bool-exp with every compared expression replaced by its value."""
+    if not isinstance(condition, dict):
+        return condition
+    result: dict[str, Any] = {}
+    for key, value in condition.items():
+        if key in ("_and", "_or"):
+            result[key] = [where_value(part, resolve) for part in value or []]
+        elif key == "_not":
+            result[key] = where_value(value, resolve)
+        elif isinstance(value, dict):
+            result[key] = {
+                op: (_json_value(evaluate(operand, resolve)) if op in COMPARISONS else where_value({op: operand}, resolve)[op])
+                for op, operand in value.items()
+            }
+        else:
+            result[key] = value
+    return result
+
+
+def _json_value(value: Any) -> Any:
+    """Decimals from arithmetic become JSON numbers (integral) or decimal text."""
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else str(value)
+    if isinstance(value, list):
+        return [_json_value(v) for v in value]
+    return value

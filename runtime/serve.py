@@ -1,0 +1,135 @@
+"""``minimomen serve``: start the database, publish every project, run uvicorn.
+
+The parent process owns the database server (embedded or not) and publishes
+first, so problems surface as one clear message before any worker starts;
+workers then find every project already published. With several workers uvicorn
+imports ``app_from_env`` in each worker process; everything it needs travels in
+environment variables (``SERVE_ENV``).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+from fastapi import FastAPI
+
+from builder.storage import Workspace
+from runtime.database import DatabaseServer
+from runtime.definitions import load_valid
+from runtime.migrations import publish_definition
+from runtime.subscriptions.settings import UVICORN_WEBSOCKET_OPTIONS
+
+# Variables the parent hands to worker processes.
+WORKSPACE_ENV = "MINIMOMEN_WORKSPACE"
+DATABASE_ENV = "DATABASE_URL"
+DESIGNER_TOKEN_ENV = "MINIMOMEN_DESIGNER_TOKEN"
+PUBLIC_URL_ENV = "MINIMOMEN_PUBLIC_URL"
+POOL_SIZE_ENV = "MINIMOMEN_POOL_SIZE"
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    workspace: Path
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    pool_size: int = 20
+
+
+def progress(message: str) -> None:
+    print(message, flush=True)
+
+
+def app_from_env() -> FastAPI:
+    """The app of one worker, configured from the environment set by ``serve`` (uvicorn factory)."""
+    from runtime.app import AppConfig, create_app
+
+    return create_app(
+        AppConfig(
+            workspace=Path(os.environ.get(WORKSPACE_ENV, "projects")),
+            database_url=os.environ.get(DATABASE_ENV) or None,
+            designer_token=os.environ.get(DESIGNER_TOKEN_ENV) or None,
+            public_url=os.environ.get(PUBLIC_URL_ENV, "http://127.0.0.1:8000"),
+            pool_size=int(os.environ.get(POOL_SIZE_ENV, "20")),
+            progress=progress,
+        )
+    )
+
+
+def publish_all(server: DatabaseServer, workspace: Workspace) -> None:
+    """Validate and publish every project's current definition (refusals raise)."""
+    for info in workspace.list_projects():
+        definition = load_valid(workspace, info.slug)
+        progress(f"migrating {info.slug}…")
+        plan = publish_definition(server, info.slug, definition, workspace.project_dir(info.slug))
+        if plan.changed:
+            progress(f"  {info.slug}: applied version {plan.version} ({len(plan.steps)} step{'s' if len(plan.steps) != 1 else ''})")
+        else:
+            progress(f"  {info.slug}: version {plan.version}, up to date")
+
+
+class _Stopped(Exception):
+    """SIGTERM arrived after uvicorn shut down cleanly."""
+
+
+@contextmanager
+def _stop_on_sigterm() -> Iterator[None]:
+    """Return normally on SIGTERM so the database server is released (``finally``) and the exit code is 0.
+
+    uvicorn shuts down gracefully on SIGTERM, then raises the signal again with the
+    previous handler in place; without this one the process would die right there.
+    """
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise _Stopped()
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    except _Stopped:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def serve(options: ServeOptions) -> int:
+    import uvicorn
+
+    workspace_root = options.workspace.resolve()
+    workspace_root.mkdir(parents=True, exist_ok=True)
+    token = os.environ.get(DESIGNER_TOKEN_ENV) or secrets.token_urlsafe(24)
+    public_url = f"http://{options.host}:{options.port}"
+    server = DatabaseServer.start(workspace_root, database_url=os.environ.get(DATABASE_ENV) or None, progress=progress)
+    try:
+        publish_all(server, Workspace(workspace_root))
+        # Workers (and the single-process app) use the server started here, embedded or not.
+        os.environ.update(
+            {
+                WORKSPACE_ENV: str(workspace_root),
+                DATABASE_ENV: server.url,
+                DESIGNER_TOKEN_ENV: token,
+                PUBLIC_URL_ENV: public_url,
+                POOL_SIZE_ENV: str(options.pool_size),
+            }
+        )
+        progress(f"Designer: {public_url}/designer/?token={token}")
+        sys.stdout.flush()
+        with _stop_on_sigterm():
+            if options.workers > 1:
+                uvicorn.run(
+                    "runtime.serve:app_from_env", factory=True, host=options.host, port=options.port,
+                    workers=options.workers, access_log=False, log_level="info", **UVICORN_WEBSOCKET_OPTIONS,
+                )
+            else:
+                uvicorn.run(app_from_env(), host=options.host, port=options.port, access_log=False, log_level="info", **UVICORN_WEBSOCKET_OPTIONS)
+    finally:
+        server.stop()
+    return 0

@@ -1,0 +1,342 @@
+/* minimomen page runtime: keeps a server-rendered page live and runs its actions.
+   Reads the page spec (inert JSON rendered by the server), binds components, keeps
+   subscription lists in sync over the GraphQL WebSocket, and runs event chains. */
+(function (MM) {
+  "use strict";
+
+  const { lookup, whereValue } = MM.expressions;
+  const { readInput, showInputError } = MM.inputs;
+  const INPUT_TYPES = '[data-mm-type="text_input"],[data-mm-type="number_input"]';
+  const TOAST_MS = { info: 4000, success: 4000, error: 6000 };
+
+  function newKey() {
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  function readCookie(name) {
+    for (const part of document.cookie.split(";")) {
+      const [key, ...rest] = part.trim().split("=");
+      if (key === name) return decodeURIComponent(rest.join("="));
+    }
+    return null;
+  }
+
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  class ListController {
+    constructor(runtime, id, el, spec) {
+      this.runtime = runtime;
+      this.id = id;
+      this.el = el;
+      this.spec = spec;
+      this.itemsEl = el.querySelector(":scope > .mm-list__items");
+      this.emptyEl = el.querySelector(":scope > .mm-list__empty");
+      this.errorEl = el.querySelector(":scope > .mm-list__error");
+      this.template = el.querySelector(":scope > template[data-mm-template]");
+      this.unsubscribe = null;
+      this.variablesJson = null;
+      const byKey = new Map((spec.rows || []).map((row) => [String(row.id), row]));
+      for (const item of this.itemsEl.children) item._mmRow = byKey.get(item.dataset.mmKey) || {};
+    }
+
+    variables() {
+      const filter = this.spec.filter;
+      if (!filter || Object.keys(filter).length === 0) return {};
+      return { where: whereValue(filter, this.runtime.scopeFor(this.el).resolve) };
+    }
+
+    start() {
+      this.variablesJson = JSON.stringify(this.variables());
+      if (this.spec.operation === "subscription") this.subscribe();
+    }
+
+    subscribe() {
+      if (this.unsubscribe) this.unsubscribe();
+      const payload = { query: this.spec.query, variables: JSON.parse(this.variablesJson) };
+      this.unsubscribe = this.runtime.live().subscribe(payload, (result) => this.receive(result), (errors) => this.receive({ errors }));
+    }
+
+    async refresh() {
+      const outcome = await this.runtime.graphql(this.spec.fetch, JSON.parse(this.variablesJson || "{}"));
+      this.receive(outcome.body || {});
+    }
+
+    variablesChanged() {
+      const json = JSON.stringify(this.variables());
+      if (json === this.variablesJson) return;
+      this.variablesJson = json;
+      if (this.spec.operation === "subscription") this.subscribe();
+      else this.refresh();
+    }
+
+    receive(result) {
+      const errors = Array.isArray(result.errors) ? result.errors : [];
+      if (errors.length) {
+        this.errorEl.textContent = "Could not load this list: " + String(errors[0].message || "unknown error");
+        this.errorEl.hidden = false;
+        this.emptyEl.hidden = true;
+        return;
+      }
+      const rows = result.data ? result.data[this.spec.root] : null;
+      if (Array.isArray(rows)) this.apply(rows);
+    }
+
+    apply(rows) {
+      const active = document.activeElement;
+      const focused = active && this.el.contains(active) ? active : null;
+      let selection = null;
+      if (focused && typeof focused.selectionStart === "number") selection = [focused.selectionStart, focused.selectionEnd];
+      const existing = new Map();
+      for (const child of this.itemsEl.children) existing.set(child.dataset.mmKey, child);
+      rows.forEach((row, index) => {
+        const key = String(row.id);
+        let item = existing.get(key);
+        if (item) existing.delete(key);
+        else item = this.createItem(key);
+        item._mmRow = row;
+        const current = this.itemsEl.children[index];
+        if (current !== item) this.itemsEl.insertBefore(item, current || null);
+        this.runtime.bindAll(item);
+      });
+      for (const stale of existing.values()) stale.remove();
+      this.errorEl.hidden = true;
+      this.emptyEl.hidden = rows.length > 0;
+      if (focused && focused.isConnected && document.activeElement !== focused) {
+        focused.focus();
+        if (selection) { try { focused.setSelectionRange(selection[0], selection[1]); } catch (error) { /* not a text field */ } }
+      }
+    }
+
+    createItem(key) {
+      const item = this.template.content.firstElementChild.cloneNode(true);
+      item.dataset.mmKey = key;
+      return item;
+    }
+  }
+
+  class PageRuntime {
+    constructor(spec) {
+      this.spec = spec;
+      this.vars = Object.assign({}, spec.variables);
+      this.globals = spec.globals || {};
+      this.lists = new Map();
+      this.client = null;
+      this.toasts = document.querySelector(".mm-toasts");
+      this.statusEl = document.querySelector(".mm-live-status");
+      this.offlineTimer = null;
+    }
+
+    start() {
+      document.querySelectorAll(INPUT_TYPES).forEach((el) => { el.dataset.mmReady = "1"; });
+      for (const [id, listSpec] of Object.entries(this.spec.lists || {})) {
+        const el = document.querySelector(`[data-mm="${CSS.escape(id)}"][data-mm-type="list"]`);
+        if (el) this.lists.set(id, new ListController(this, id, el, listSpec));
+      }
+      this.bindAll(document);
+      document.addEventListener("click", (event) => this.onClick(event));
+      document.addEventListener("input", (event) => this.onInput(event));
+      document.addEventListener("change", (event) => this.onChange(event));
+      for (const list of this.lists.values()) list.start();
+      document.documentElement.dataset.mmReady = "1";
+    }
+
+    // --- bindings -------------------------------------------------------------------
+    scopeFor(el, extra = {}) {
+      const runtime = this;
+      const itemEl = el.closest(".mm-item");
+      return {
+        resolve(path) {
+          const dot = path.indexOf(".");
+          const root = dot < 0 ? path : path.slice(0, dot);
+          const rest = dot < 0 ? "" : path.slice(dot + 1);
+          const within = (value) => (rest ? lookup(value === undefined ? null : value, rest) : value === undefined ? null : value);
+          switch (root) {
+            case "item": return within(itemEl ? itemEl._mmRow : null);
+            case "page": return within(runtime.vars);
+            case "global": return within(runtime.globals);
+            case "result": return within(extra.result);
+            case "error": return within(extra.error);
+            case "component": {
+              const [id, key] = rest.split(".");
+              const field = runtime.findField(el, id);
+              return field && key === "value" ? readInput(field, runtime.spec.components[id] || {}).value : null;
+            }
+            default: return null;
+          }
+        },
+      };
+    }
+
+    findField(origin, id) {
+      const selector = `[data-mm="${CSS.escape(id)}"]`;
+      const itemEl = origin.closest(".mm-item");
+      return (itemEl && itemEl.querySelector(selector)) || document.querySelector(selector);
+    }
+
+    bindAll(root) {
+      for (const el of root.querySelectorAll("[data-mm]")) {
+        const spec = this.spec.components[el.dataset.mm];
+        const binder = MM.components[el.dataset.mmType];
+        if (spec && binder) binder(el, spec, this.scopeFor(el));
+      }
+    }
+
+    // --- events ---------------------------------------------------------------------
+    async onClick(event) {
+      const button = event.target.closest('[data-mm-type="button"]');
+      if (!button || button.disabled || button.dataset.mmBusy) return;
+      const chain = ((this.spec.components[button.dataset.mm] || {}).events || {}).onClick;
+      if (!chain || !chain.length) return;
+      button.dataset.mmBusy = "1";
+      button.disabled = true;
+      button.classList.add("is-busy");
+      button.setAttribute("aria-busy", "true");
+      try {
+        await this.runEvent(button, chain);
+      } finally {
+        delete button.dataset.mmBusy;
+        button.disabled = false;
+        button.classList.remove("is-busy");
+        button.removeAttribute("aria-busy");
+      }
+    }
+
+    onInput(event) {
+      const field = event.target.closest(INPUT_TYPES);
+      if (!field || !event.target.hasAttribute("aria-invalid")) return;
+      const checked = readInput(field, this.spec.components[field.dataset.mm] || {});
+      if (!checked.error) showInputError(field, null);
+    }
+
+    async onChange(event) {
+      const field = event.target.closest(INPUT_TYPES);
+      if (!field) return;
+      const spec = this.spec.components[field.dataset.mm] || {};
+      const checked = readInput(field, spec);
+      showInputError(field, checked.error);
+      const chain = (spec.events || {}).onChange;
+      if (!checked.error && chain && chain.length) await this.runEvent(field, chain);
+    }
+
+    // Checks the inputs a chain reads (inline messages), then runs it.
+    async runEvent(origin, chain) {
+      let invalid = null;
+      for (const id of MM.actions.inputRefs(chain)) {
+        const field = this.findField(origin, id);
+        if (!field) continue;
+        const checked = readInput(field, this.spec.components[id] || {});
+        showInputError(field, checked.error);
+        if (checked.error && !invalid) invalid = field;
+      }
+      if (invalid) {
+        invalid.querySelector("input").focus();
+        return;
+      }
+      try {
+        await MM.actions.runChain(chain, this.context(origin, {}, newKey()));
+      } catch (error) {
+        console.error("minimomen action failed", error);
+        this.toast("Something went wrong: " + (error && error.message ? error.message : String(error)), "error");
+      }
+    }
+
+    context(origin, extra, key) {
+      const runtime = this;
+      return {
+        runtime,
+        key,
+        resolve: this.scopeFor(origin, extra).resolve,
+        with(more) { return runtime.context(origin, Object.assign({}, extra, more), key); },
+      };
+    }
+
+    // --- services used by actions ---------------------------------------------------
+    toast(message, level = "info") {
+      const toast = document.createElement("div");
+      toast.className = `mm-toast mm-toast--${level}`;
+      toast.setAttribute("role", level === "error" ? "alert" : "status");
+      toast.textContent = message;
+      this.toasts.append(toast);
+      while (this.toasts.children.length > 4) this.toasts.firstElementChild.remove();
+      setTimeout(() => {
+        toast.classList.add("is-leaving");
+        setTimeout(() => toast.remove(), 250);
+      }, TOAST_MS[level] || TOAST_MS.info);
+    }
+
+    async graphql(query, variables, { idempotencyKey = null, retries = 0 } = {}) {
+      const headers = { "content-type": "application/json", accept: "application/json" };
+      const csrf = readCookie("mm_csrf");
+      if (csrf) headers["x-csrf-token"] = csrf;
+      if (idempotencyKey) headers["idempotency-key"] = idempotencyKey;
+      const body = JSON.stringify({ query, variables });
+      for (let attempt = 0; ; attempt += 1) {
+        try {
+          const response = await fetch(`${this.spec.base}/graphql`, { method: "POST", headers, body, credentials: "same-origin" });
+          let parsed = {};
+          try { parsed = await response.json(); } catch (error) { parsed = {}; }
+          if (response.status === 409 && idempotencyKey && attempt < retries + 3) { await sleep(400); continue; }
+          return { status: response.status, body: parsed };
+        } catch (error) {
+          if (attempt >= retries) throw error;
+          await sleep(400 * (attempt + 1)); // same key: the server runs the flow at most once
+        }
+      }
+    }
+
+    live() {
+      if (!this.client) {
+        const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+        this.client = new MM.LiveClient(`${scheme}//${location.host}${this.spec.base}/graphql`, { onStatus: (status) => this.liveStatus(status) });
+      }
+      return this.client;
+    }
+
+    liveStatus(status) {
+      document.documentElement.dataset.mmLive = status;
+      if (status === "online") {
+        clearTimeout(this.offlineTimer);
+        this.offlineTimer = null;
+        if (this.statusEl) this.statusEl.hidden = true;
+      } else if (!this.offlineTimer) {
+        this.offlineTimer = setTimeout(() => { if (this.statusEl) this.statusEl.hidden = false; }, 1500);
+      }
+    }
+
+    setVariable(name, value) {
+      this.vars[name] = value;
+      this.bindAll(document);
+      for (const list of this.lists.values()) list.variablesChanged();
+    }
+
+    navigate(pageId) {
+      const url = this.spec.pages[pageId];
+      if (url) location.assign(url);
+    }
+
+    goToLogin() {
+      location.assign(`${this.spec.base}/login?next=${encodeURIComponent(location.pathname + location.search)}`);
+    }
+
+    async logout() {
+      const headers = {};
+      const csrf = readCookie("mm_csrf");
+      if (csrf) headers["x-csrf-token"] = csrf;
+      await fetch(`${this.spec.base}/logout`, { method: "POST", headers, credentials: "same-origin" });
+      location.reload();
+    }
+
+    async refresh(componentId) {
+      const targets = componentId ? [this.lists.get(componentId)].filter(Boolean) : [...this.lists.values()];
+      await Promise.all(targets.map((list) => list.refresh()));
+    }
+  }
+
+  const source = document.getElementById("mm-page");
+  if (source) {
+    MM.page = new PageRuntime(JSON.parse(source.textContent));
+    MM.page.start();
+  }
+})(window.MiniMomen = window.MiniMomen || {});

@@ -1,0 +1,106 @@
+"""Live-query groups: every subscriber of the same query, variables and permission context.
+
+A group runs once per burst of changes and pushes its result to all subscribers,
+only when the result differs from the last one pushed (compared by digest of the
+JSON text).
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from runtime.subscriptions.execution import Prepared
+from runtime.subscriptions.scope import RowScope
+from runtime.types import Session
+
+GroupKey = tuple[str, str | None, str, tuple[Any, ...], int | None]
+
+
+class Sink(Protocol):
+    """Where a subscriber's messages go (a WebSocket connection speaking one protocol)."""
+
+    def deliver(self, op_id: str, payload: str) -> None:
+        """Send one result; ``payload`` is the JSON text of a GraphQL response."""
+        ...
+
+    def fail(self, op_id: str, errors: list[dict[str, Any]]) -> None:
+        """End the operation with errors."""
+        ...
+
+
+class Subscriber:
+    __slots__ = ("sink", "op_id", "group")
+
+    def __init__(self, sink: Sink, op_id: str, group: LiveGroup):
+        self.sink, self.op_id, self.group = sink, op_id, group
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def response_text(response: dict[str, Any]) -> str:
+    """The JSON text sent to clients (compact; non-ASCII kept)."""
+    return json.dumps(response, separators=(",", ":"), ensure_ascii=False, default=_json_default)
+
+
+def canonical_variables(variables: dict[str, Any]) -> str:
+    return json.dumps(variables, sort_keys=True, separators=(",", ":"), default=_json_default)
+
+
+@dataclass(frozen=True)
+class LiveRequest:
+    """One subscription request as a client sent it, with who sent it."""
+
+    session: Session
+    query: str
+    operation_name: str | None
+    variables: dict[str, Any]
+
+
+class LiveGroup:
+    """The shared state of identical live queries."""
+
+    def __init__(self, key: GroupKey, request: LiveRequest, prepared: Prepared, state: Any, scope: RowScope | None):
+        self.key = key
+        self.request = request
+        self.prepared = prepared
+        self.state = state
+        self.scope = scope
+        self.subscribers: set[Subscriber] = set()
+        self.digest: bytes | None = None
+        self.payload: str | None = None  # last pushed JSON text, for subscribers who join later
+        self.running = False
+        self.again = False  # a change arrived while running: run once more
+        self.runs = 0
+
+    @property
+    def tables(self) -> frozenset[str]:
+        return self.prepared.tables
+
+    def push(self, payload: str) -> bool:
+        """Send ``payload`` to every subscriber unless it equals the last one; True if sent."""
+        digest = hashlib.blake2b(payload.encode(), digest_size=16).digest()
+        if digest == self.digest:
+            return False
+        self.digest, self.payload = digest, payload
+        for subscriber in list(self.subscribers):
+            subscriber.sink.deliver(subscriber.op_id, payload)
+        return True
+
+    def fail(self, errors: list[dict[str, Any]]) -> None:
+        for subscriber in list(self.subscribers):
+            subscriber.sink.fail(subscriber.op_id, errors)
+        self.subscribers.clear()

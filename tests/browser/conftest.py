@@ -1,0 +1,68 @@
+"""Browser fixtures: one real Chromium per test session (Debian's, at /usr/bin/chromium).
+
+``browser`` is session-scoped; ``new_context(browser, base_url)`` opens an
+isolated context (own cookies) with sensible timeouts; the ``contexts`` fixture
+hands out contexts that are closed after the test. A missing browser fails loudly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
+
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+DEFAULT_TIMEOUT_MS = 15_000
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"Chromium is required for browser tests and was not found at {CHROMIUM}", pytrace=False)
+    launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+    yield launched
+    launched.close()
+
+
+def new_context(browser: Browser, base_url: str | None = None, **options: Any) -> BrowserContext:
+    """A fresh browsing context (own cookies and storage) with default timeouts."""
+    options.setdefault("viewport", {"width": 1280, "height": 860})
+    if base_url:
+        options["base_url"] = base_url
+    context = browser.new_context(**options)
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    context.set_default_navigation_timeout(DEFAULT_TIMEOUT_MS)
+    return context
+
+
+@pytest.fixture
+def contexts(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
+    """``contexts(base_url=..., **options)`` -> a context closed at the end of the test."""
+    opened: list[BrowserContext] = []
+
+    def open_context(base_url: str | None = None, **options: Any) -> BrowserContext:
+        context = new_context(browser, base_url, **options)
+        opened.append(context)
+        return context
+
+    yield open_context
+    for context in opened:
+        context.close()

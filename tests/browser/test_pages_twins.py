@@ -1,0 +1,186 @@
+"""The browser runtime's twins agree with the server: expressions, conditions, formats, registries.
+
+The JavaScript files are loaded from ``runtime/static`` into a blank page of real
+Chromium; every case runs in Python and in JavaScript and the outcomes must match
+(numbers compared as numbers: Python keeps decimals where JavaScript has floats).
+"""
+
+from __future__ import annotations
+
+import decimal
+import json
+import math
+from typing import Any
+
+import pytest
+
+from builder.pages import ACTION_TYPES, COMPONENT_TYPES
+from runtime.expressions import evaluate, holds, lookup
+from runtime.pages.formatting import format_value
+from runtime.pages.queries import where_value
+from runtime.pages.rendering import SCRIPTS, STATIC
+
+SCOPE: dict[str, Any] = {
+    "item": {"id": 7, "stock": 2, "price": "129.00", "name": "Sneakers", "tags": ["a", "b"], "owner": {"username": "ann"}, "empty": ""},
+    "page": {"q": "shoe", "n": 0, "flag": True, "none": None, "list": [], "obj": {}},
+    "global": {"is_logged_in": False, "current_account": None},
+    "component": {"quantity_input": {"value": 3}},
+}
+
+EXPRESSIONS: list[Any] = [
+    5, "text", None, True, [1, {"ref": "item.stock"}],
+    {"ref": "item.stock"}, {"ref": "item.owner.username"}, {"ref": "item.tags.1"}, {"ref": "item.tags.9"},
+    {"ref": "item.missing.deeper"}, {"ref": "global.current_account.username"}, {"ref": "component.quantity_input.value"},
+    {"literal": {"add": [1, 2]}},
+    {"concat": ["stock: ", {"ref": "item.stock"}, " ", None, True]},
+    {"add": [1, 2, 3]}, {"add": [{"ref": "item.price"}, 1]}, {"sub": [10, {"ref": "item.stock"}]}, {"mul": [2, "1.5"]},
+    {"div": [1, 4]}, {"div": [1, 0]}, {"neg": {"ref": "item.stock"}}, {"add": ["abc", 1]}, {"add": [True, 1]},
+    {"coalesce": [None, {"ref": "page.none"}, "fallback"]}, {"coalesce": [None]},
+    {"not": {"ref": "page.n"}}, {"not": {"ref": "page.list"}}, {"not": {"ref": "page.obj"}}, {"not": {"ref": "item.empty"}},
+    {"and": [True, 1, "x"]}, {"and": [True, 0]}, {"or": [0, "", None]}, {"or": [0, [0]]},
+    {"eq": [2, "2"]}, {"eq": [2, "2.0"]}, {"eq": [1, True]}, {"eq": ["a", "a"]}, {"eq": [None, None]}, {"eq": [[1, 2], [1, 2]]},
+    {"eq": [{"a": 1}, {"a": 1}]}, {"neq": [1, 2]}, {"eq": [1, "abc"]},
+    {"gt": [3, 2]}, {"gt": ["b", "a"]}, {"gte": [2, "2"]}, {"lt": [None, 1]}, {"lte": [1, None]}, {"gt": [[1], 2]},
+    {"is_null": None}, {"is_null": {"ref": "item.stock"}}, {"to_text": True}, {"to_text": None}, {"to_text": 12},
+    {"bogus": [1]}, {"add": 1, "sub": 2},
+]
+
+CONDITIONS: list[Any] = [
+    None, {},
+    {"global.is_logged_in": {"_eq": False}}, {"global.is_logged_in": {"_eq": True}},
+    {"item.stock": {"_gt": 0}}, {"item.stock": {"_gte": 3}}, {"item.stock": {"_lt": "10"}}, {"item.stock": {"_lte": {"ref": "item.stock"}}},
+    {"item.price": {"_gt": 100}}, {"item.missing": {"_gt": 0}}, {"item.missing": {"_eq": None}}, {"item.missing": {"_neq": None}},
+    {"item.missing": {"_is_null": True}}, {"item.stock": {"_is_null": True}}, {"item.stock": {"_is_null": False}},
+    {"item.stock": {"_in": [1, 2, 3]}}, {"item.stock": {"_nin": [1, 3]}}, {"item.name": {"_in": "Sneakers"}},
+    {"_and": [{"item.stock": {"_gt": 0}}, {"page.flag": {"_eq": True}}]}, {"_and": []}, {"_or": []},
+    {"_or": [{"item.stock": {"_gt": 5}}, {"page.q": {"_eq": "shoe"}}]}, {"_not": {"item.stock": {"_gt": 5}}},
+    {"component.quantity_input.value": {"_gt": 0, "_lt": 5}}, {"item.stock": {"_like": "2"}}, {"item.name": {"_gt": 1}},
+]
+
+VALUES_TO_FORMAT: list[Any] = [
+    None, True, False, 0, 7, -3, 1234567, 1.5, 2.0, -0.0, "1234567.891", "129.00", "59.5", "24.999", "-0.004", "0.005",
+    "99.995", "000123", "abc", "", "  42 ", "-1234.5", "2024-05-01", "2024-02-30", "2024-05-01T13:45:00Z",
+    "2024-05-01T23:30:00-02:00", "2024-05-01T13:45:10.123456+05:30", "2024-05-01 08:05", "not a date", [1, 2],
+]
+FORMATS = ["plain", "number", "currency", "date", "datetime"]
+
+
+def _normal(value: Any) -> Any:
+    """Numbers as floats (rounded), containers recursively: what both sides must agree on."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float, decimal.Decimal)):
+        number = float(value)
+        return round(number, 9) if math.isfinite(number) else str(number)
+    if isinstance(value, list):
+        return [_normal(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _normal(v) for k, v in value.items()}
+    return repr(value)
+
+
+def _python(kind: str, case: Any) -> dict[str, Any]:
+    resolve = lambda path: lookup(SCOPE, path)  # noqa: E731
+    try:
+        if kind == "evaluate":
+            return {"ok": _normal(evaluate(case, resolve))}
+        return {"ok": holds(case, resolve)}
+    except (ValueError, TypeError, ArithmeticError):
+        return {"error": True}
+
+
+@pytest.fixture(scope="module")
+def runtime_page(browser):  # type: ignore[no-untyped-def]
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_content("<!doctype html><html><body></body></html>")
+    for name in SCRIPTS[:-1]:  # everything but the page bootstrap, which needs a rendered page
+        page.add_script_tag(content=(STATIC / name).read_text())
+    page.add_script_tag(content=(STATIC / "minimomen.js").read_text())
+    yield page
+    context.close()
+
+
+JS_RUN = """([kind, cases, scope]) => {
+  const E = window.MiniMomen.expressions;
+  const resolve = (path) => E.lookup(scope, path);
+  return cases.map((c) => {
+    try { return {ok: kind === 'evaluate' ? E.evaluate(c, resolve) : E.holds(c, resolve)}; }
+    catch (e) { if (e instanceof E.ExpressionError) return {error: true}; return {crash: String(e)}; }
+  });
+}"""
+
+
+@pytest.mark.parametrize("kind,cases", [("evaluate", EXPRESSIONS), ("holds", CONDITIONS)])
+def test_expression_twins_agree(runtime_page, kind: str, cases: list[Any]) -> None:  # type: ignore[no-untyped-def]
+    js = runtime_page.evaluate(JS_RUN, [kind, cases, SCOPE])
+    mismatches = []
+    for case, js_outcome in zip(cases, js):
+        expected = _python(kind, case)
+        got = {"ok": _normal(js_outcome["ok"])} if "ok" in js_outcome else js_outcome
+        if got != expected:
+            mismatches.append(f"{json.dumps(case)}: python {expected} != js {got}")
+    assert not mismatches, "\n".join(mismatches)
+    assert any("error" in _python(kind, c) for c in cases) or kind == "holds"  # the table covers failures too
+
+
+def test_format_twins_agree(runtime_page) -> None:  # type: ignore[no-untyped-def]
+    js = runtime_page.evaluate(
+        "([values, formats]) => values.map((v) => formats.map((f) => window.MiniMomen.format.formatValue(v, f)))",
+        [VALUES_TO_FORMAT, FORMATS],
+    )
+    mismatches = []
+    for value, js_row in zip(VALUES_TO_FORMAT, js):
+        for fmt, js_text in zip(FORMATS, js_row):
+            if isinstance(value, list):
+                continue  # lists print differently (repr vs JSON) and are never bound to text
+            py_text = format_value(value, fmt)
+            if py_text != js_text:
+                mismatches.append(f"{value!r} as {fmt}: python {py_text!r} != js {js_text!r}")
+    assert not mismatches, "\n".join(mismatches)
+    assert format_value("1234567.891", "currency") == "$1,234,567.89"
+    assert format_value("2024-05-01T23:30:00-02:00", "datetime") == "May 2, 2024, 01:30 UTC"
+
+
+def test_where_value_twins_agree(runtime_page) -> None:  # type: ignore[no-untyped-def]
+    condition = {
+        "_and": [
+            {"product_name": {"_ilike": {"concat": ["%", {"ref": "page.q"}, "%"]}}},
+            {"stock": {"_gte": {"ref": "item.stock"}}},
+            {"product": {"stock": {"_gt": {"ref": "page.n"}}}},
+        ],
+        "_not": {"id": {"_in": [1, {"ref": "item.id"}]}},
+    }
+    resolve = lambda path: lookup(SCOPE, path)  # noqa: E731
+    js = runtime_page.evaluate(
+        "([c, scope]) => window.MiniMomen.expressions.whereValue(c, (p) => window.MiniMomen.expressions.lookup(scope, p))",
+        [condition, SCOPE],
+    )
+    assert js == where_value(condition, resolve)
+    assert js["_and"][0] == {"product_name": {"_ilike": "%shoe%"}}
+
+
+def test_browser_registries_match_builder(runtime_page) -> None:  # type: ignore[no-untyped-def]
+    components = runtime_page.evaluate("Object.keys(window.MiniMomen.components).sort()")
+    actions = runtime_page.evaluate("Object.keys(window.MiniMomen.actions.ACTIONS).sort()")
+    assert components == sorted(COMPONENT_TYPES)
+    assert actions == sorted(ACTION_TYPES)
+
+
+def test_bigint_input_parsing(runtime_page) -> None:  # type: ignore[no-untyped-def]
+    outcomes = runtime_page.evaluate(
+        """(raws) => raws.map((raw) => {
+          const field = document.createElement('div');
+          field.innerHTML = '<input>';
+          field.querySelector('input').value = raw;
+          return window.MiniMomen.inputs.readInput(field, {value_type: 'bigint', min: null, max: null});
+        })""",
+        ["3", " 12 ", "1.5", "abc", "", "-4", "99999999999999999999"],
+    )
+    assert outcomes[0] == {"value": 3}
+    assert outcomes[1] == {"value": 12}
+    assert outcomes[2]["error"] == "Enter a whole number."
+    assert outcomes[3]["error"] == "Enter a whole number."
+    assert outcomes[4] == {"value": None}
+    assert outcomes[5] == {"value": -4}
+    assert outcomes[6]["error"] == "This number is too large."

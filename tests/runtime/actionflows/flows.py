@@ -1,0 +1,268 @@
+"""Test flows added to a copy of the sample definition (rollback, timeout, loops, sub-flows, tasks)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+SAMPLE = Path(__file__).resolve().parents[3] / "projects" / "inventory_deduction" / "app.json"
+
+TAG_TABLE = {
+    "id": "tbl_tag",
+    "name": "tag",
+    "description": "A table with a unique field, for on_conflict.",
+    "fields": [
+        {"id": "fld_tag_name", "name": "name", "type": "text", "required": True, "default": "", "unique": True},
+        {"id": "fld_tag_hits", "name": "hits", "type": "bigint", "required": True, "default": 0},
+    ],
+}
+
+
+def _order(node_id: str, quantity: Any = 1) -> dict[str, Any]:
+    return {
+        "id": node_id,
+        "name": "Create Order",
+        "type": "insert",
+        "table": "tbl_order",
+        "values": {"product_id": {"ref": "input.product_id"}, "quantity": quantity},
+    }
+
+
+def _touch_product(node_id: str, name: str = "Touch Product") -> dict[str, Any]:
+    return {
+        "id": node_id,
+        "name": name,
+        "type": "update",
+        "table": "tbl_product",
+        "filter": {"id": {"_eq": {"ref": "input.product_id"}}},
+        "increment": {"stock": 0},
+    }
+
+
+PRODUCT_INPUT = [{"name": "product_id", "type": "bigint", "required": True}]
+
+TEST_FLOWS: list[dict[str, Any]] = [
+    {
+        "id": "order_then_raise",
+        "name": "Order Then Raise",
+        "inputs": PRODUCT_INPUT,
+        "nodes": [_order("otr_order"), {"id": "otr_fail", "name": "Fail", "type": "raise_error", "message": "Something went wrong"}],
+        "output": {"id": {"ref": "node.otr_order.id"}},
+    },
+    {
+        "id": "deduct_then_bad_insert",
+        "name": "Deduct Then Bad Insert",
+        "inputs": PRODUCT_INPUT,
+        "nodes": [
+            {
+                "id": "dbi_deduct",
+                "name": "Deduct Stock",
+                "type": "update",
+                "table": "tbl_product",
+                "filter": {"id": {"_eq": {"ref": "input.product_id"}}},
+                "decrement": {"stock": 1},
+            },
+            {
+                "id": "dbi_order",
+                "name": "Create Order",
+                "type": "insert",
+                "table": "tbl_order",
+                "values": {"product_id": 987654321, "quantity": 1},
+            },
+        ],
+    },
+    {
+        # Blocks on a row lock held elsewhere after its first insert: timeouts and crashes.
+        "id": "order_then_wait",
+        "name": "Order Then Wait",
+        "inputs": PRODUCT_INPUT,
+        "timeout_ms": 800,
+        "nodes": [_order("otw_order"), _touch_product("otw_touch", "Touch Locked Product")],
+        "output": {"order_id": {"ref": "node.otw_order.id"}},
+    },
+    {
+        "id": "order_then_wait_long",
+        "name": "Order Then Wait Long",
+        "inputs": PRODUCT_INPUT,
+        "timeout_ms": 120000,
+        "nodes": [_order("otwl_order"), _touch_product("otwl_touch", "Touch Locked Product")],
+        "output": {"order_id": {"ref": "node.otwl_order.id"}},
+    },
+    {
+        "id": "sum_items",
+        "name": "Sum Items",
+        "inputs": [{"name": "items", "type": "bigint", "list": True, "required": True}],
+        "variables": [{"name": "total", "type": "bigint", "default": 0}, {"name": "last_index", "type": "bigint"}],
+        "nodes": [
+            {
+                "id": "each",
+                "name": "Each Item",
+                "type": "loop",
+                "over": {"ref": "input.items"},
+                "max_iterations": 5,
+                "nodes": [
+                    {
+                        "id": "accumulate",
+                        "name": "Accumulate",
+                        "type": "set_variable",
+                        "assignments": {
+                            "total": {"add": [{"ref": "var.total"}, {"ref": "loop.each.item"}]},
+                            "last_index": {"ref": "loop.each.index"},
+                        },
+                    }
+                ],
+            }
+        ],
+        "output": {"total": {"ref": "var.total"}, "last_index": {"ref": "var.last_index"}},
+    },
+    {
+        "id": "wrap_place_order",
+        "name": "Wrap Place Order",
+        "inputs": [
+            {"name": "product_id", "type": "bigint", "required": True},
+            {"name": "quantity", "type": "bigint", "required": True},
+            {"name": "fail_after", "type": "boolean", "required": False},
+        ],
+        "nodes": [
+            {
+                "id": "wpo_inner",
+                "name": "Run Place Order",
+                "type": "run_actionflow",
+                "actionflow": "place_order",
+                "args": {"product_id": {"ref": "input.product_id"}, "quantity": {"ref": "input.quantity"}},
+            },
+            {
+                "id": "wpo_maybe_fail",
+                "name": "Maybe Fail",
+                "type": "condition",
+                "branches": [
+                    {
+                        "id": "wpo_do_fail",
+                        "name": "Fail",
+                        "condition": {"input.fail_after": {"_eq": True}},
+                        "nodes": [{"id": "wpo_fail", "name": "Fail", "type": "raise_error", "message": {"concat": ["after: ", {"ref": "node.wpo_inner.status"}]}}],
+                    }
+                ],
+            },
+        ],
+        "output": {"inner_status": {"ref": "node.wpo_inner.status"}},
+    },
+    {
+        "id": "product_info",
+        "name": "Product Info",
+        "inputs": PRODUCT_INPUT,
+        "nodes": [
+            {"id": "me", "name": "Me", "type": "get_current_account"},
+            {
+                "id": "find",
+                "name": "Find Product",
+                "type": "query",
+                "table": "tbl_product",
+                "filter": {"id": {"_eq": {"ref": "input.product_id"}}},
+                "one": True,
+            },
+            {
+                "id": "all",
+                "name": "All Products",
+                "type": "query",
+                "table": "tbl_product",
+                "order_by": [{"field": "stock", "direction": "desc"}],
+                "limit": 2,
+            },
+        ],
+        "output": {
+            "found": {"ref": "node.find.found"},
+            "stock": {"ref": "node.find.stock"},
+            "name": {"ref": "node.find.product_name"},
+            "top": {"ref": "node.all.rows"},
+            "me": {"ref": "node.me.username"},
+            "account_id": {"ref": "node.me.account_id"},
+        },
+    },
+    {
+        "id": "tag_hit",
+        "name": "Tag Hit",
+        "inputs": [{"name": "name", "type": "text", "required": True}],
+        "variables": [{"name": "hits", "type": "bigint"}],
+        "nodes": [
+            {
+                "id": "add_tag",
+                "name": "Add Tag",
+                "type": "insert",
+                "table": "tbl_tag",
+                "values": {"name": {"ref": "input.name"}, "hits": 1},
+                "on_conflict": {"constraint": "field:name", "action": "nothing"},
+            },
+            {
+                "id": "count_hit",
+                "name": "Count Hit",
+                "type": "condition",
+                "branches": [
+                    {
+                        "id": "existed",
+                        "name": "Existed",
+                        "condition": {"node.add_tag.affected_rows": {"_eq": 0}},
+                        "nodes": [
+                            {
+                                "id": "bump",
+                                "name": "Bump",
+                                "type": "update",
+                                "table": "tbl_tag",
+                                "filter": {"name": {"_eq": {"ref": "input.name"}}},
+                                "increment": {"hits": 1},
+                            },
+                            {"id": "keep_bumped", "name": "Keep Hits", "type": "set_variable", "assignments": {"hits": {"ref": "node.bump.hits"}}},
+                        ],
+                    },
+                    {
+                        "id": "inserted",
+                        "name": "Inserted",
+                        "condition": None,
+                        "nodes": [
+                            {"id": "keep_inserted", "name": "Keep Hits", "type": "set_variable", "assignments": {"hits": {"ref": "node.add_tag.hits"}}},
+                        ],
+                    },
+                ],
+            },
+        ],
+        "output": {"inserted": {"ref": "node.add_tag.affected_rows"}, "hits": {"ref": "var.hits"}},
+    },
+    {
+        "id": "drop_tag",
+        "name": "Drop Tag",
+        "inputs": [{"name": "name", "type": "text", "required": True}],
+        "nodes": [{"id": "remove", "name": "Remove", "type": "delete", "table": "tbl_tag", "filter": {"name": {"_eq": {"ref": "input.name"}}}}],
+        "output": {"deleted": {"ref": "node.remove.affected_rows"}},
+    },
+    {
+        "id": "async_order",
+        "name": "Async Order",
+        "mode": "async",
+        "inputs": PRODUCT_INPUT,
+        "nodes": [_order("ao_order"), _touch_product("ao_touch", "Touch Locked Product")],
+        "output": {"order_id": {"ref": "node.ao_order.id"}},
+    },
+    {
+        "id": "async_fail",
+        "name": "Async Fail",
+        "mode": "async",
+        "inputs": PRODUCT_INPUT,
+        "nodes": [_order("af_order"), {"id": "af_fail", "name": "Fail", "type": "raise_error", "message": "async boom"}],
+    },
+]
+
+
+def test_definition(*, user_flows: tuple[str, ...] = ("place_order", "product_info", "async_order")) -> dict[str, Any]:
+    """The sample definition plus the test flows; ``user`` may invoke ``user_flows``."""
+    data = copy.deepcopy(json.loads(SAMPLE.read_text()))
+    data["tables"].append(copy.deepcopy(TAG_TABLE))
+    data["actionflows"].extend(copy.deepcopy(TEST_FLOWS))
+    data["permissions"]["actionflows"] = {"user": list(user_flows)}
+    return data
+
+
+def write_test_project(project_dir: Path) -> None:
+    """Overwrite ``project_dir/app.json`` with the test definition."""
+    (project_dir / "app.json").write_text(json.dumps(test_definition(), indent=2))

@@ -1,0 +1,64 @@
+"""Async tasks without a server: lifecycle, per-node transactions, the restart sweep."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg.types.json import Jsonb
+
+from runtime.actionflows import tasks
+from runtime.types import NotFound, Session
+from tests.runtime.actionflows.conftest import FlowProject, running_project
+
+
+async def _wait_terminal(project, session: Session, task_id: int) -> list[dict]:  # type: ignore[no-untyped-def]
+    seen = []
+    async for result in tasks.listen_task(project, session, task_id):
+        seen.append(result)
+    return seen
+
+
+def test_task_lifecycle(flow_project: FlowProject, tmp_path: Path) -> None:
+    product = flow_project.product_id()
+    account = flow_project.sql("INSERT INTO account (username) VALUES ('carol') RETURNING id")[0][0]
+    user = Session(role="user", account_id=account, roles=("user",))
+    other = Session(role="user", account_id=account + 1000, roles=("user",))
+
+    async def scenario() -> tuple[list[dict], list[dict]]:
+        async with running_project(flow_project, tmp_path) as project:
+            ok = await tasks.create_task(project, project.state, user, "async_order", None, {"product_id": product})
+            ok_seen = await asyncio.wait_for(_wait_terminal(project, user, ok), 20)
+            with pytest.raises(NotFound):
+                await tasks.read_task(project, other, ok)
+            assert (await tasks.read_task(project, Session.admin(), ok))["status"] == "COMPLETED"
+            failing = await tasks.create_task(project, project.state, Session.admin(), "async_fail", None, {"product_id": product})
+            failed_seen = await asyncio.wait_for(_wait_terminal(project, Session.admin(), failing), 20)
+            return ok_seen, failed_seen
+
+    ok_seen, failed_seen = asyncio.run(scenario())
+    assert ok_seen[-1]["status"] == "COMPLETED" and ok_seen[-1]["output"]["order_id"] > 0
+    assert [r["status"] for r in ok_seen][-1] == "COMPLETED"
+    assert failed_seen[-1]["status"] == "FAILED" and failed_seen[-1]["error"] == "async boom"
+    # Per-node transactions: the failing node rolled back alone; the earlier insert stays.
+    assert flow_project.sql('SELECT count(*) FROM "order"') == [(2,)]
+
+
+def test_processing_tasks_of_a_dead_worker_fail_at_start(flow_project: FlowProject, tmp_path: Path) -> None:
+    insert = "INSERT INTO minimomen.task (actionflow, version, args, session, status) VALUES ('async_order', 1, %s, %s, 'PROCESSING') RETURNING id"
+    orphan = flow_project.sql(insert, (Jsonb({"product_id": 1}), Jsonb({"role": "admin"})))[0][0]
+    alive = flow_project.sql(insert, (Jsonb({"product_id": 1}), Jsonb({"role": "admin"})))[0][0]
+    with psycopg.connect(flow_project.conninfo, autocommit=True) as holder:
+        # A live worker elsewhere holds the lock of `alive`.
+        holder.execute("SELECT pg_advisory_lock(%s, (%s %% 2147483647)::int)", (tasks.LOCK_CLASS, alive))
+
+        async def scenario() -> None:
+            async with running_project(flow_project, tmp_path):
+                pass
+
+        asyncio.run(scenario())
+        rows = dict(flow_project.sql("SELECT id, status || ':' || coalesce(error, '') FROM minimomen.task"))
+    assert rows[orphan] == "FAILED:interrupted by a server restart"
+    assert rows[alive] == "PROCESSING:"
