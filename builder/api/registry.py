@@ -84,6 +84,16 @@ COMPARISON_LABELS: dict[str, str] = {
 }
 
 
+def flat_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The model's JSON schema with its own properties at the top (recursive models come as a ``$ref``)."""
+    schema = model.model_json_schema()
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        defs = schema.get("$defs", {})
+        schema = {**defs.get(ref.split("/")[-1], {}), "$defs": defs}
+    return schema
+
+
 def _entries(registry: dict[str, type[BaseModel]], labels: dict[str, str], extra: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     entries = []
     for kind, model in registry.items():
@@ -91,7 +101,7 @@ def _entries(registry: dict[str, type[BaseModel]], labels: dict[str, str], extra
             "type": kind,
             "label": labels.get(kind, kind.replace("_", " ").capitalize()),
             "description": (model.__doc__ or "").strip().split("\n\n")[0],
-            "schema": model.model_json_schema(),
+            "schema": flat_schema(model),
         }
         if extra and kind in extra:
             entry["outputs"] = extra[kind]

@@ -31,7 +31,7 @@ from runtime.graphql.compile import tables_read
 from runtime.graphql.document import Document, parse_document
 from runtime.graphql.errors import DocumentErrors, errors_of, from_database, graphql_error, is_retryable
 from runtime.graphql.extensions import ExtensionField
-from runtime.graphql.plan import MAX_CACHED_SHAPE, Analysis, Plan, Step, analyse, build_plan, session_context, shape
+from runtime.graphql.plan import MAX_CACHED_SHAPE, Analysis, Plan, Step, analyse, build_plan, coerce_simple, session_context, shape
 from runtime.graphql.projection import project as project_value
 from runtime.graphql.response import RawJSON, Response
 from runtime.graphql.schema import SchemaBundle, schema_for
@@ -102,13 +102,31 @@ def prepare(project: Any, state: Any, session: Session, query: str, operation_na
     return prepared
 
 
-def _variables(prepared: Prepared, variables: Mapping[str, Any] | None) -> Any:
-    if variables is not None and not isinstance(variables, Mapping):
-        raise DocumentErrors([graphql_error("`variables` must be a JSON object", "BAD_USER_INPUT")])
-    coerced = get_variable_values(prepared.bundle.schema, prepared.node.variable_definitions or (), dict(variables or {}))
-    if isinstance(coerced, list):
-        raise DocumentErrors([graphql_error(e.message, "BAD_USER_INPUT", e.locations) for e in coerced])
-    return coerced
+class Variables:
+    """The request's variables, coerced; graphql-core's full form is built only when needed."""
+
+    def __init__(self, prepared: Prepared, raw: Mapping[str, Any] | None):
+        if raw is not None and not isinstance(raw, Mapping):
+            raise DocumentErrors([graphql_error("`variables` must be a JSON object", "BAD_USER_INPUT")])
+        self.prepared = prepared
+        self.raw = dict(raw or {})
+        self._full: Any = None
+        fast = coerce_simple(prepared.analysis, self.raw)
+        self.coerced: dict[str, Any] = fast if fast is not None else self.full.coerced
+
+    @property
+    def full(self) -> Any:
+        """graphql-core's ``VariableValues`` (for argument coercion of extension fields)."""
+        if self._full is None:
+            found = get_variable_values(self.prepared.bundle.schema, self.prepared.node.variable_definitions or (), self.raw)
+            if isinstance(found, list):
+                raise DocumentErrors([graphql_error(e.message, "BAD_USER_INPUT", e.locations) for e in found])
+            self._full = found
+        return self._full
+
+
+def _variables(prepared: Prepared, variables: Mapping[str, Any] | None) -> Variables:
+    return Variables(prepared, variables)
 
 
 def _plan(state: Any, session: Session, prepared: Prepared, coerced: Mapping[str, Any]) -> Plan:
@@ -123,13 +141,13 @@ def _plan(state: Any, session: Session, prepared: Prepared, coerced: Mapping[str
     return plan  # type: ignore[no-any-return]
 
 
-async def _extension(project: Any, state: Any, session: Session, step: Step, variable_values: Any, headers: Mapping[str, str],
+async def _extension(project: Any, state: Any, session: Session, step: Step, variable_values: Variables, headers: Mapping[str, str],
                      connection: Any) -> Any:
     assert step.root is not None and step.root.extension is not None and step.selected is not None
     extension = step.root.extension
     definition = step.selected.definition
     assert definition is not None and extension.resolve is not None
-    args = get_argument_values(definition, step.selected.node, variable_values)
+    args = get_argument_values(definition, step.selected.node, variable_values.full)
     ctx = RequestContext(project, state, session, dict(headers), connection if extension.transactional else None)
     value = await extension.resolve(ctx, args)
     return project_value(value, definition.type, step.selected.children, [step.key])
@@ -294,7 +312,7 @@ async def subscribe_extension(project: Any, state: Any, session: Session, prepar
     (selected,) = [s for s in collect(root_type, [prepared.node.selection_set], prepared.document.fragments, variable_values.coerced)
                    if s.name == field.name]
     assert selected.definition is not None
-    args = get_argument_values(selected.definition, selected.node, variable_values)
+    args = get_argument_values(selected.definition, selected.node, variable_values.full)
     ctx = RequestContext(project, state, session, {}, None)
     async for value in field.subscribe(ctx, args):
         try:
@@ -302,3 +320,14 @@ async def subscribe_extension(project: Any, state: Any, session: Session, prepar
             yield Response(data).to_dict()
         except RuntimeError_ as exc:
             yield Response({selected.key: None}, errors_of(exc)).to_dict()
+
+
+def compiled_sql(state: Any, session: Session, query: str, variables: Mapping[str, Any] | None = None,
+                 operation_name: str | None = None) -> tuple[str, dict[str, Any]]:
+    """The SQL statement and parameters a query operation runs (for benchmarks and debugging)."""
+    prepared = prepare(None, state, session, query, operation_name)
+    coerced = _variables(prepared, variables).coerced
+    plan = _plan(state, session, prepared, coerced)
+    if plan.statement is None or plan.params is None:
+        raise RuntimeError_("this operation runs no SQL query", code="BAD_USER_INPUT")
+    return plan.statement, plan.params.bind(coerced)

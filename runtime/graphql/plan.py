@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
-from graphql import DocumentNode, GraphQLScalarType, OperationDefinitionNode, SelectionSetNode, get_named_type
+from graphql import DocumentNode, GraphQLNonNull, GraphQLScalarType, OperationDefinitionNode, SelectionSetNode, get_named_type
+from graphql.pyutils import Undefined
 from graphql.utilities import type_from_ast
 from psycopg import sql
 
@@ -50,25 +51,70 @@ class Plan:
     cacheable: bool = True
 
 
+@dataclass(frozen=True)
+class SimpleVariable:
+    name: str
+    scalar: GraphQLScalarType
+    required: bool
+    default: Any  # Undefined when none
+
+
 @dataclass
 class Analysis:
-    """Per operation: which variables are scalars (bound late) and which shape the SQL."""
+    """Per operation: which variables are scalars (bound late) and which shape the SQL.
+
+    ``simple`` lists the variables when every one is a plain scalar (no lists, no
+    input objects): those are coerced on a fast path, the common case on hot queries.
+    """
 
     scalars: frozenset[str]
     others: tuple[str, ...]
-    names: tuple[str, ...] = field(default=())
+    simple: tuple[SimpleVariable, ...] | None = None
 
 
 def analyse(bundle: SchemaBundle, node: OperationDefinitionNode) -> Analysis:
     scalars, others = [], []
+    simple: list[SimpleVariable] | None = []
     for definition in node.variable_definitions or ():
         name = definition.variable.name.value
-        named = get_named_type(type_from_ast(bundle.schema, definition.type))
+        type_ = type_from_ast(bundle.schema, definition.type)
+        named = get_named_type(type_)
         if isinstance(named, GraphQLScalarType) and named.name != "Boolean":
             scalars.append(name)
         else:
             others.append(name)
-    return Analysis(frozenset(scalars), tuple(others), tuple(scalars) + tuple(others))
+        nullable = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+        if simple is not None and isinstance(nullable, GraphQLScalarType) and definition.default_value is None:
+            simple.append(SimpleVariable(name, nullable, isinstance(type_, GraphQLNonNull), Undefined))
+        else:
+            simple = None
+    return Analysis(frozenset(scalars), tuple(others), tuple(simple) if simple is not None else None)
+
+
+def coerce_simple(analysis: Analysis, variables: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Coerced values on the fast path, or None to let graphql-core coerce (and explain errors)."""
+    if analysis.simple is None:
+        return None
+    coerced: dict[str, Any] = {}
+    for variable in analysis.simple:
+        if variable.name not in variables:
+            if variable.required:
+                return None
+            continue
+        value = variables[variable.name]
+        if value is None:
+            if variable.required:
+                return None
+            coerced[variable.name] = None
+            continue
+        try:
+            parsed = variable.scalar.parse_value(value)
+        except Exception:  # noqa: BLE001 - the slow path reports it properly
+            return None
+        if parsed is Undefined or parsed is None:
+            return None
+        coerced[variable.name] = parsed
+    return coerced
 
 
 def shape(analysis: Analysis, variables: Mapping[str, Any]) -> tuple[frozenset[str], tuple[Any, ...]]:

@@ -82,7 +82,7 @@ def format_currency(value: Any) -> str:
 
 def _moment(value: Any) -> dt.datetime | dt.date | None:
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.timezone.utc) if value.tzinfo else value
+        return value.astimezone(dt.UTC) if value.tzinfo else value
     if isinstance(value, dt.date):
         return value
     if not isinstance(value, str):
@@ -91,10 +91,10 @@ def _moment(value: Any) -> dt.datetime | dt.date | None:
     try:
         if len(text) == 10:
             return dt.date.fromisoformat(text)
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = dt.datetime.fromisoformat(text)  # 3.11 reads "Z" and most ISO 8601 forms
     except ValueError:
         return None
-    return moment.astimezone(dt.timezone.utc) if moment.tzinfo else moment
+    return moment.astimezone(dt.UTC) if moment.tzinfo else moment
 
 
 def format_date(value: Any) -> str:

@@ -32,7 +32,7 @@ RUNTIME_DIR = Path(__file__).resolve().parent.parent
 TEMPLATES = RUNTIME_DIR / "templates"
 STATIC = RUNTIME_DIR / "static"
 STATIC_PREFIX = "/p/_static"
-SCRIPTS = ("mm-expressions.js", "mm-format.js", "mm-live.js", "mm-components.js", "mm-actions.js", "minimomen.js")
+SCRIPTS = ("mm-expressions.js", "mm-format.js", "mm-live.js", "mm-components.js", "mm-actions.js", "mm-lists.js", "minimomen.js")
 
 
 def _json_default(value: Any) -> Any:

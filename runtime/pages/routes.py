@@ -15,7 +15,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from runtime.auth.sessions import session_from_http
-from runtime.pages.cookies import add_security_headers, clear_session_cookie, ensure_csrf_cookie
+from runtime.pages.cookies import (
+    add_security_headers,
+    clear_session_cookie,
+    ensure_csrf_cookie,
+)
 from runtime.pages.loading import load_page
 from runtime.pages.rendering import STATIC, STATIC_PREFIX, PageRenderer, page_queries
 from runtime.pages.session_routes import build_session_router

@@ -8,9 +8,8 @@ Errors come back as ``{"error": {"code", "message"}}`` with a sentence to show.
 
 from __future__ import annotations
 
-import inspect
-import re
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -60,10 +59,7 @@ def _friendly(exc: RuntimeError_, register: bool) -> str:
 async def _authenticate(project: Any, body: LoginRequest) -> tuple[Any, str]:
     from runtime.auth.accounts import authenticate
 
-    outcome = authenticate(project, body.username.strip(), body.password, body.sign_up)
-    if inspect.isawaitable(outcome):
-        outcome = await outcome
-    return outcome
+    return await authenticate(project, body.username.strip(), body.password, body.sign_up)
 
 
 def build_session_router(runtime: Any, renderer: PageRenderer, not_found: Callable[[str | None, str], HTMLResponse]) -> APIRouter:
@@ -98,7 +94,7 @@ def build_session_router(runtime: Any, renderer: PageRenderer, not_found: Callab
         except RuntimeError_ as exc:
             status = exc.http_status if exc.http_status >= 400 else ERROR_STATUS.get(exc.code, 400)
             return _error(exc.code, _friendly(exc, body.sign_up), status)
-        except Exception:  # noqa: BLE001 - never show a stack trace to a visitor
+        except Exception:
             log.exception("login failed unexpectedly")
             return _error("INTERNAL", "Something went wrong. Try again in a moment.", 500)
         ttl = project.state.resolved.definition.settings.token_ttl_minutes * 60

@@ -10,12 +10,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.pages_shop import HOME, SLUG, Shop, card, expect_toast, open_shop, order, sign_up, unique_name, wait_live
+from tests.browser.pages_shop import (
+    HOME,
+    SLUG,
+    Shop,
+    card,
+    expect_toast,
+    open_shop,
+    order,
+    sign_up,
+    unique_name,
+    wait_live,
+)
 from tests.conftest import REPO, copy_sample, start_server
 
 SCREENSHOT = REPO / "docs" / "screenshots" / "page-order.png"
@@ -44,7 +54,7 @@ def test_tutorial_verification(shop: Shop, contexts) -> None:  # type: ignore[no
     card(page, "Limited Sneakers").get_by_role("button", name="Place Order").click()
     expect_toast(page, "Please log in first")
 
-    username = unique_name("alice_")
+    username = "alice"  # fresh databases per module: a stable name keeps the screenshot stable
     page = sign_up(buyer, username)
     watcher = open_shop(contexts(base_url=shop.server.url))  # a second visitor, anonymous
     wait_live(page)
@@ -159,3 +169,12 @@ def test_double_click_places_one_order(shop: Shop, contexts) -> None:  # type: i
     expect(item).to_contain_text("stock: 8")
     assert len(shop.orders(product)) == 2
     assert len(set(keys)) == 2
+
+
+def test_page_fits_a_phone(shop: Shop, contexts) -> None:  # type: ignore[no-untyped-def]
+    page = open_shop(contexts(base_url=shop.server.url, viewport={"width": 390, "height": 844}))
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    box = card(page, "Festival Ticket").bounding_box()
+    assert box is not None and box["width"] >= 330  # one card per row on a phone
+    accent = page.evaluate("getComputedStyle(document.querySelector('.mm-button--primary')).backgroundColor")
+    assert accent == "rgb(79, 70, 229)"  # settings.accent_color (#4f46e5)

@@ -80,7 +80,7 @@ def _normal(value: Any) -> Any:
 
 
 def _python(kind: str, case: Any) -> dict[str, Any]:
-    resolve = lambda path: lookup(SCOPE, path)  # noqa: E731
+    resolve = lambda path: lookup(SCOPE, path)
     try:
         if kind == "evaluate":
             return {"ok": _normal(evaluate(case, resolve))}
@@ -151,7 +151,7 @@ def test_where_value_twins_agree(runtime_page) -> None:  # type: ignore[no-untyp
         ],
         "_not": {"id": {"_in": [1, {"ref": "item.id"}]}},
     }
-    resolve = lambda path: lookup(SCOPE, path)  # noqa: E731
+    resolve = lambda path: lookup(SCOPE, path)
     js = runtime_page.evaluate(
         "([c, scope]) => window.MiniMomen.expressions.whereValue(c, (p) => window.MiniMomen.expressions.lookup(scope, p))",
         [condition, SCOPE],

@@ -113,13 +113,13 @@ function collectArgs(flow, state) {
   return Object.fromEntries(flow.inputs.filter((i) => (state.args[i.name] ?? '') !== '').map((i) => [i.name, parseArg(i.type, state.args[i.name])]));
 }
 
-function accountPicker(ctx, state, id) {
+function accountPicker(ctx, state, id, noneLabel) {
   const { store } = ctx;
   if (!state.accounts && !state.loadingAccounts) {
     state.loadingAccounts = true;
     loadAccounts(store.slug).then((a) => { state.accounts = a; }).catch((e) => { state.accounts = []; state.accountError = e.message; }).finally(() => { state.loadingAccounts = false; ctx.refresh(); });
   }
-  const options = [{ value: '', label: 'Anonymous visitor' }, ...((state.accounts || []).map((a) => ({ value: String(a.id), label: `${a.username} (#${a.id})` })))];
+  const options = [{ value: '', label: noneLabel }, ...((state.accounts || []).map((a) => ({ value: String(a.id), label: `${a.username} (#${a.id})` })))];
   return h('div', {}, field('Run as', select(options, { id, 'aria-label': 'Run as', value: state.account ?? '', onChange: (e) => { state.account = e.target.value; } })),
     state.accountError ? h('small', { class: 'hint' }, 'Publish the app to list its accounts.') : null);
 }
@@ -139,7 +139,7 @@ export function runPanel(ctx, flow) {
   };
   const r = state.result;
   return h('div', { class: 'panel-body' }, h('h3', {}, `Run ${flow.name}`), h('p', { class: 'hint' }, 'Runs the published version with these inputs, for real (its writes are kept).'),
-    argsForm(flow, state), accountPicker(ctx, state, 'run-as'),
+    argsForm(flow, state), accountPicker(ctx, state, 'run-as', 'Anonymous visitor'),
     button(state.running ? 'Running…' : 'Run', run, { class: 'primary', id: 'run-flow', disabled: state.running }),
     r ? h('section', { class: 'card run-result', 'aria-label': 'Run result', role: 'status' },
       h('h4', {}, r.ok ? 'Output' : 'Failed'),
@@ -164,7 +164,7 @@ export function stressPanel(ctx, flow) {
   };
   return h('div', { class: 'panel-body' }, h('h3', {}, 'Stress test'),
     h('p', { class: 'hint' }, 'Fires many invocations at once against a throwaway copy of the published app and its data; your data is not touched.'),
-    argsForm(flow, state), accountPicker(ctx, state, 'stress-as'),
+    argsForm(flow, state), accountPicker(ctx, state, 'stress-as', 'Admin (no account)'),
     h('div', { class: 'form-row' }, field('Invocations', n), field('Concurrent workers', conc)),
     h('div', { class: 'form-row' }, field('Success when output', successKey), field('equals', successValue)),
     button(state.running ? 'Running…' : 'Start stress test', start, { class: 'primary', id: 'stress-start', disabled: state.running }),

@@ -148,7 +148,7 @@ function palette(ctx, page) {
     const where = insertionList(page, ui.component);
     store.change(() => where.list.splice(where.index, 0, component));
     ui.component = component.id;
-    ui.propsTab = ui.propsTab || 'design';
+    ui.propsTab = 'design';
     ctx.refresh();
   };
   ui.presets = ui.presets || null;

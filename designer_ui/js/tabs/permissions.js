@@ -84,7 +84,7 @@ function matrix(ctx, role) {
         OPS.map((op) => h('td', { class: 'center' }, h('input', {
           type: 'checkbox', checked: Boolean(entry[op]), id: idFor('perm', role, t.id, op),
           'aria-label': `${OP_LABEL[op]} on ${t.name} for ${role}`,
-          onChange: (e) => { toggle(store, role, t.id, op, e.target.checked); if (e.target.checked) ui.detail = t.id; },
+          onChange: (e) => { if (e.target.checked) ui.detail = t.id; toggle(store, role, t.id, op, e.target.checked); },
         }))),
         h('td', {}, button('Details', () => { ui.detail = t.id; ctx.refresh(); }, { class: 'small', 'aria-label': `Details of ${t.name} for ${role}` })));
     })));

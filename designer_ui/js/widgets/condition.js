@@ -93,7 +93,7 @@ export function conditionEditor({ label, value, keys, refs, onChange, id }) {
       'aria-label': `${label} combine`, value: state.mode, onChange: (e) => { state.mode = e.target.value; commit(); },
     })
     : null;
-  return h('div', { class: 'cond', role: 'group', 'aria-label': label },
+  return h('div', { class: 'cond', role: 'group', 'aria-label': `${label} conditions` },
     mode,
     rows.length ? rows : h('p', { class: 'muted' }, 'No condition: every row / always.'),
     button(`Add ${label.toLowerCase()}`, () => {

@@ -42,7 +42,7 @@ export function expressionEditor({ label, value, refs = [], onChange, id, kinds 
     class: 'expr-kind',
     onChange: (e) => onChange(initial(e.target.value, value, refs)),
   });
-  return h('div', { class: 'expr', role: 'group', 'aria-label': label }, kindSelect, valueControl(kind, { label, value, refs, onChange, id }));
+  return h('div', { class: 'expr' }, kindSelect, valueControl(kind, { label, value, refs, onChange, id }));
 }
 
 function valueControl(kind, { label, value, refs, onChange, id }) {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from builder.flows import DeleteNode
@@ -10,7 +10,8 @@ from builder.resolved import ResolvedTable
 from runtime.actionflows.nodes.table_rows import table_of
 from runtime.actionflows.run import Run
 from runtime.actionflows.types import CompileContext, Output
-from runtime.data.crud import delete_rows
+from runtime.actionflows.nodes.statements import Statement
+from runtime.data.crud import delete_statement
 
 
 @dataclass(frozen=True)
@@ -19,12 +20,15 @@ class Delete:
     name: str
     table: ResolvedTable
     filter: dict[str, Any]
+    statement: Statement = field(compare=False)
     container: bool = False
 
     async def run(self, run: Run) -> Output:
-        rows = await delete_rows(run.conn, run.project, self.table, run.bind(self.filter))
+        rows = await self.statement.rows(run)
         return {"affected_rows": len(rows), "returning": rows}
 
 
 def compile_node(node: DeleteNode, ctx: CompileContext) -> Delete:
-    return Delete(node.id, node.name, table_of(ctx.project, node.table), node.filter)
+    table = table_of(ctx.project, node.table)
+    statement = Statement(lambda params, where, _: delete_statement(params, ctx.project, table, where), node.filter)
+    return Delete(node.id, node.name, table, node.filter, statement)

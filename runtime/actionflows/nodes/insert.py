@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from builder.flows import InsertNode, OnConflict
@@ -10,7 +10,8 @@ from builder.resolved import ResolvedTable
 from runtime.actionflows.nodes.table_rows import evaluate_values, first_row_output, table_of
 from runtime.actionflows.run import Run
 from runtime.actionflows.types import CompileContext, NodeFailed, Output
-from runtime.data.crud import insert_rows
+from runtime.actionflows.nodes.statements import Statement
+from runtime.data.crud import insert_statement
 
 
 @dataclass(frozen=True)
@@ -21,16 +22,11 @@ class Insert:
     values: dict[str, Any]
     conflict_columns: tuple[str, ...] | None
     conflict_update: tuple[str, ...] | None
+    statement: Statement = field(compare=False)
     container: bool = False
 
     async def run(self, run: Run) -> Output:
-        rows = await insert_rows(
-            run.conn,
-            self.table,
-            [evaluate_values(run, self.values)],
-            on_conflict_columns=self.conflict_columns,
-            on_conflict_update=self.conflict_update,
-        )
+        rows = await self.statement.rows(run, evaluate_values(run, self.values))
         return first_row_output(self.table, rows, affected_rows=len(rows))
 
 
@@ -54,4 +50,7 @@ def compile_node(node: InsertNode, ctx: CompileContext) -> Insert:
         columns = _conflict_columns(table, node.on_conflict)
         if node.on_conflict.action == "update":
             update = tuple(node.on_conflict.update_fields)
-    return Insert(node.id, node.name, table, dict(node.values), columns, update)
+    statement = Statement(
+        lambda params, _, values: insert_statement(params, table, [values], on_conflict_columns=columns, on_conflict_update=update)
+    )
+    return Insert(node.id, node.name, table, dict(node.values), columns, update, statement)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from builder.flows import QueryNode
@@ -10,7 +10,8 @@ from builder.resolved import ResolvedTable
 from runtime.actionflows.nodes.table_rows import first_row_output, table_of
 from runtime.actionflows.run import Run
 from runtime.actionflows.types import CompileContext, Output
-from runtime.data.crud import OrderBy, select_rows
+from runtime.actionflows.nodes.statements import Statement
+from runtime.data.crud import OrderBy, select_statement
 
 MAX_ROWS = 1000  # Momen's cap per query node
 
@@ -25,12 +26,11 @@ class Query:
     limit: int
     one: bool
     lock: Literal["none", "for_update", "for_share"]
+    statement: Statement = field(compare=False)
     container: bool = False
 
     async def run(self, run: Run) -> Output:
-        rows = await select_rows(
-            run.conn, run.project, self.table, run.bind(self.filter), order_by=self.order_by, limit=self.limit, lock=self.lock
-        )
+        rows = await self.statement.rows(run)
         if self.one:
             return first_row_output(self.table, rows, rows=rows, found=bool(rows))
         return {"rows": rows}
@@ -39,4 +39,9 @@ class Query:
 def compile_node(node: QueryNode, ctx: CompileContext) -> Query:
     limit = 1 if node.one else (node.limit or MAX_ROWS)
     order_by = tuple(OrderBy(o.field, o.direction) for o in node.order_by)
-    return Query(node.id, node.name, table_of(ctx.project, node.table), node.filter, order_by, limit, node.one, node.lock)
+    table = table_of(ctx.project, node.table)
+    statement = Statement(
+        lambda params, where, _: select_statement(params, ctx.project, table, where, order_by=order_by, limit=limit, lock=node.lock),
+        node.filter,
+    )
+    return Query(node.id, node.name, table, node.filter, order_by, limit, node.one, node.lock, statement)

@@ -9,15 +9,20 @@ Outputs ``affected_rows``, ``returning`` and the first returned row's fields
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
+
+from psycopg import sql
 
 from builder.flows import UpdateNode
 from builder.resolved import ResolvedTable
 from runtime.actionflows.nodes.table_rows import evaluate_values, first_row_output, table_of
 from runtime.actionflows.run import Run
 from runtime.actionflows.types import CompileContext, NodeFailed, Output
-from runtime.data.crud import update_rows
+from runtime.actionflows.nodes.statements import Statement
+from runtime.data.crud import update_statement
+from runtime.data.sql import Params
 from runtime.expressions import ExpressionError
 
 
@@ -30,15 +35,15 @@ class Update:
     set: dict[str, Any]
     increment: dict[str, Any]
     decrement: dict[str, Any]
+    statement: Statement = field(compare=False)
     container: bool = False
 
     async def run(self, run: Run) -> Output:
-        deltas = evaluate_values(run, self.increment)
+        values = {"set:" + column: value for column, value in evaluate_values(run, self.set).items()}
+        values.update({"inc:" + column: delta for column, delta in evaluate_values(run, self.increment).items()})
         for column, amount in evaluate_values(run, self.decrement).items():
-            deltas[column] = _negate(amount, column)
-        rows = await update_rows(
-            run.conn, run.project, self.table, run.bind(self.filter), set_values=evaluate_values(run, self.set), increment=deltas
-        )
+            values["inc:" + column] = _negate(amount, column)
+        rows = await self.statement.rows(run, values)
         return first_row_output(self.table, rows, affected_rows=len(rows), returning=rows)
 
 
@@ -53,4 +58,13 @@ def _negate(amount: Any, column: str) -> Any:
 
 
 def compile_node(node: UpdateNode, ctx: CompileContext) -> Update:
-    return Update(node.id, node.name, table_of(ctx.project, node.table), node.filter, dict(node.set), dict(node.increment), dict(node.decrement))
+    table = table_of(ctx.project, node.table)
+    changed = [*node.increment, *node.decrement]
+
+    def build(params: Params, where: Any, values: Mapping[str, Any]) -> sql.Composable:
+        set_values = {column: values["set:" + column] for column in node.set}
+        increment = {column: values["inc:" + column] for column in changed}
+        return update_statement(params, ctx.project, table, where, set_values=set_values, increment=increment)
+
+    statement = Statement(build, node.filter)
+    return Update(node.id, node.name, table, node.filter, dict(node.set), dict(node.increment), dict(node.decrement), statement)

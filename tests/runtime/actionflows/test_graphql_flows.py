@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Iterator
@@ -162,3 +163,45 @@ def test_async_task_lifecycle(flows: FlowServer) -> None:
     # Bad input is refused at once, no task.
     body = flows.gql(TASK, {"id": "async_order", "args": {}}, flows.admin)
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+LISTEN = "subscription($t: bigint!) { fz_listen_action_flow_result(taskId: $t) { id status output error } }"
+
+
+async def _listen(flows: FlowServer, task: int, token: str, on_first) -> list[dict]:  # type: ignore[no-untyped-def]
+    import json
+
+    import websockets
+
+    url = flows.server.ws_url()
+    async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"authToken": token}}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": LISTEN, "variables": {"t": task}}}))
+        results: list[dict] = []
+        while True:
+            message = json.loads(await asyncio.wait_for(ws.recv(), 30))
+            if message["type"] == "complete":
+                return results
+            assert message["type"] == "next", message
+            results.append(message["payload"]["data"]["fz_listen_action_flow_result"])
+            if len(results) == 1:
+                on_first()
+
+
+def test_listen_to_a_task_over_websocket(flows: FlowServer) -> None:
+    product = flows.new_product(stock=5)
+    locked, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_hold_row, args=(flows.conninfo, product, locked, release))
+    holder.start()
+    try:
+        assert locked.wait(10)
+        body = flows.gql(TASK, {"id": "async_order", "args": {"product_id": product}}, flows.admin)
+        task = int(body["data"]["fz_create_action_flow_task"])
+        _wait_task(flows, task, flows.admin, ("PROCESSING",))
+        results = asyncio.run(_listen(flows, task, flows.admin, release.set))
+    finally:
+        release.set()
+        holder.join()
+    assert [r["status"] for r in results] == ["PROCESSING", "COMPLETED"]
+    assert results[-1]["output"]["order_id"] > 0 and results[-1]["id"] == task

@@ -62,3 +62,21 @@ def test_processing_tasks_of_a_dead_worker_fail_at_start(flow_project: FlowProje
         rows = dict(flow_project.sql("SELECT id, status || ':' || coalesce(error, '') FROM minimomen.task"))
     assert rows[orphan] == "FAILED:interrupted by a server restart"
     assert rows[alive] == "PROCESSING:"
+
+
+def test_two_workers_run_each_task_once(flow_project: FlowProject, tmp_path: Path) -> None:
+    product = flow_project.product_id("Festival Ticket")
+
+    async def scenario() -> list[dict]:
+        async with running_project(flow_project, tmp_path / "a") as first, running_project(flow_project, tmp_path / "b") as second:
+            ids = [
+                await tasks.create_task(project, project.state, Session.admin(), "async_fail" if i % 4 == 0 else "async_order", None, {"product_id": product})
+                for i, project in enumerate([first, second] * 15)
+            ]
+            return [await asyncio.wait_for(_wait_terminal(first, Session.admin(), task), 30) for task in ids]
+
+    results = asyncio.run(scenario())
+    assert [r[-1]["status"] for r in results].count("COMPLETED") == 22
+    assert [r[-1]["status"] for r in results].count("FAILED") == 8
+    # Every task ran exactly once: one order per task (async_fail commits its first node too).
+    assert flow_project.sql('SELECT count(*) FROM "order" WHERE product_id = %s', (product,)) == [(30,)]

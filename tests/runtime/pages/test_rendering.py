@@ -10,8 +10,8 @@ import pytest
 from builder.definition import Definition
 from builder.resolved import ResolvedProject, resolve
 from runtime.pages.components.base import ListData, PageData
-from runtime.pages.cookies import safe_next
 from runtime.pages.components.image import safe_src
+from runtime.pages.cookies import safe_next
 from runtime.pages.rendering import PageRenderer, page_queries, script_json
 from runtime.pages.styles import inline_style
 from tests.conftest import SAMPLES
@@ -38,7 +38,7 @@ def test_first_paint_shows_rows_formatted_and_escaped(resolved: ResolvedProject)
     assert "&lt;/script&gt;&lt;img src=x onerror=&#34;window.__xss=1&#34;&gt;" in html
     assert "$1,234.50" in html and "stock: 2" in html
     assert 'data-mm-key="1"' in html
-    spec = json.loads(re.search(r'<script type="application/json" id="mm-page">(.*?)</script>', html, re.S).group(1))
+    spec = json.loads(re.search(r'<script type="application/json" id="mm-page">(.*?)</script>', html, re.DOTALL).group(1))
     assert spec["lists"]["product_list"]["rows"][0]["product_name"] == HOSTILE
     assert spec["lists"]["product_list"]["query"].startswith("subscription { product(")
     assert "children" not in json.dumps(spec["components"]) and "item" not in spec["components"]["product_list"]

@@ -41,12 +41,14 @@ class WsClient:
         await self.ws.send(json.dumps(message))
 
     async def recv(self, timeout: float = 10.0, *, keepalives: bool = False) -> dict[str, Any]:
-        while True:
-            message = json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
-            if message["type"] in KEEPALIVES and not keepalives:
-                self.keepalives += 1
-                continue
-            return message  # type: ignore[no-any-return]
+        """The next message (keep-alives skipped unless asked for) within ``timeout`` seconds."""
+        async with asyncio.timeout(timeout):
+            while True:
+                message = json.loads(await self.ws.recv())
+                if message["type"] in KEEPALIVES and not keepalives:
+                    self.keepalives += 1
+                    continue
+                return message  # type: ignore[no-any-return]
 
     async def start(self, op_id: str, query: str, variables: dict[str, Any] | None = None) -> None:
         await self.send({"type": START[self.protocol], "id": op_id, "payload": {"query": query, "variables": variables or {}}})

@@ -1,0 +1,102 @@
+/* minimomen: one list on the page. Rows are keyed by id: an update re-binds the row's
+   element in place (what the visitor typed and focus stay), new rows are cloned from the
+   server-rendered <template>, gone rows are removed. Subscription lists follow the
+   server over the page's LiveClient; query lists load on refresh. */
+(function (MM) {
+  "use strict";
+
+  const { whereValue } = MM.expressions;
+
+  class ListController {
+    constructor(runtime, id, el, spec) {
+      this.runtime = runtime;
+      this.id = id;
+      this.el = el;
+      this.spec = spec;
+      this.itemsEl = el.querySelector(":scope > .mm-list__items");
+      this.emptyEl = el.querySelector(":scope > .mm-list__empty");
+      this.errorEl = el.querySelector(":scope > .mm-list__error");
+      this.template = el.querySelector(":scope > template[data-mm-template]");
+      this.unsubscribe = null;
+      this.variablesJson = null;
+      const byKey = new Map((spec.rows || []).map((row) => [String(row.id), row]));
+      for (const item of this.itemsEl.children) item._mmRow = byKey.get(item.dataset.mmKey) || {};
+    }
+
+    variables() {
+      const filter = this.spec.filter;
+      if (!filter || Object.keys(filter).length === 0) return {};
+      return { where: whereValue(filter, this.runtime.scopeFor(this.el).resolve) };
+    }
+
+    start() {
+      this.variablesJson = JSON.stringify(this.variables());
+      if (this.spec.operation === "subscription") this.subscribe();
+    }
+
+    subscribe() {
+      if (this.unsubscribe) this.unsubscribe();
+      const payload = { query: this.spec.query, variables: JSON.parse(this.variablesJson) };
+      this.unsubscribe = this.runtime.live().subscribe(payload, (result) => this.receive(result), (errors) => this.receive({ errors }));
+    }
+
+    async refresh() {
+      const outcome = await this.runtime.graphql(this.spec.fetch, JSON.parse(this.variablesJson || "{}"));
+      this.receive(outcome.body || {});
+    }
+
+    variablesChanged() {
+      const json = JSON.stringify(this.variables());
+      if (json === this.variablesJson) return;
+      this.variablesJson = json;
+      if (this.spec.operation === "subscription") this.subscribe();
+      else this.refresh();
+    }
+
+    receive(result) {
+      const errors = Array.isArray(result.errors) ? result.errors : [];
+      if (errors.length) {
+        this.errorEl.textContent = "Could not load this list: " + String(errors[0].message || "unknown error");
+        this.errorEl.hidden = false;
+        this.emptyEl.hidden = true;
+        return;
+      }
+      const rows = result.data ? result.data[this.spec.root] : null;
+      if (Array.isArray(rows)) this.apply(rows);
+    }
+
+    apply(rows) {
+      const active = document.activeElement;
+      const focused = active && this.el.contains(active) ? active : null;
+      let selection = null;
+      if (focused && typeof focused.selectionStart === "number") selection = [focused.selectionStart, focused.selectionEnd];
+      const existing = new Map();
+      for (const child of this.itemsEl.children) existing.set(child.dataset.mmKey, child);
+      rows.forEach((row, index) => {
+        const key = String(row.id);
+        let item = existing.get(key);
+        if (item) existing.delete(key);
+        else item = this.createItem(key);
+        item._mmRow = row;
+        const current = this.itemsEl.children[index];
+        if (current !== item) this.itemsEl.insertBefore(item, current || null);
+        this.runtime.bindAll(item);
+      });
+      for (const stale of existing.values()) stale.remove();
+      this.errorEl.hidden = true;
+      this.emptyEl.hidden = rows.length > 0;
+      if (focused && focused.isConnected && document.activeElement !== focused) {
+        focused.focus();
+        if (selection) { try { focused.setSelectionRange(selection[0], selection[1]); } catch (error) { /* not a text field */ } }
+      }
+    }
+
+    createItem(key) {
+      const item = this.template.content.firstElementChild.cloneNode(true);
+      item.dataset.mmKey = key;
+      return item;
+    }
+  }
+
+  MM.ListController = ListController;
+})(window.MiniMomen = window.MiniMomen || {});

@@ -1,0 +1,182 @@
+"""The designer on a project cloned from the sample: publish, stress test, edits that
+survive a reload, destructive changes that ask first, invalid definitions that
+cannot be published, Connect Backend and undo — all in real Chromium.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.designer_steps import add_field, commit, create_project, open_designer, saved, tab
+from tests.conftest import REPO, LiveServer, start_server
+
+SLUG = "shop"
+SHOTS = REPO / "docs" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, db_server) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
+    live = start_server(tmp_path_factory.mktemp("designer_edit"), db_server)
+    try:
+        yield live
+    finally:
+        live.stop()
+
+
+@pytest.fixture(scope="module")
+def page(server: LiveServer, browser) -> Iterator[Page]:  # type: ignore[no-untyped-def]
+    from tests.browser.conftest import new_context
+
+    context = new_context(browser, server.url, viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    open_designer(page)
+    create_project(page, "Shop", SLUG, "sample:inventory_deduction")
+    yield page
+    context.close()
+
+
+def admin_graphql(page: Page, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Through the designer API, with the designer session and its CSRF header."""
+    csrf = page.request.get("/api/session").json()["csrf"]
+    response = page.request.post(f"/api/projects/{SLUG}/graphql", data={"query": query, "variables": variables or {}}, headers={"X-Designer-CSRF": csrf})
+    body = response.json()
+    assert response.ok and not body.get("errors"), body
+    return body["data"]
+
+
+def publish(page: Page, version: int, *, confirm_loss: bool = False) -> None:
+    page.locator("#publish-button").click()
+    dialog = page.get_by_role("dialog", name="Publish")
+    publish_now = dialog.get_by_role("button", name="Publish now")
+    if confirm_loss:
+        expect(dialog.get_by_role("alert")).to_contain_text("This deletes data")
+        expect(publish_now).to_be_disabled()
+        dialog.get_by_label("I understand: delete this data and publish").check()
+    expect(publish_now).to_be_enabled()
+    publish_now.click()
+    expect(dialog.locator("#publish-result")).to_have_text(f"Published version {version}.", timeout=30_000)
+    dialog.get_by_role("button", name="Close").click()
+
+
+def product_id(page: Page, name: str) -> int:
+    rows = admin_graphql(page, "query ($n: String!) { product(where: {product_name: {_eq: $n}}) { id stock } }", {"n": name})["product"]
+    return int(rows[0]["id"])
+
+
+def test_publish_the_sample_clone(page: Page) -> None:
+    publish(page, 1)
+    assert admin_graphql(page, "{ product(order_by: {id: asc}) { product_name stock } }")["product"][1] == {"product_name": "Festival Ticket", "stock": 100}
+
+
+def test_stress_test_panel_never_oversells(page: Page) -> None:
+    festival = product_id(page, "Festival Ticket")
+    tab(page, "actionflows")
+    page.locator("#flow-panel-stress").click()
+    panel = page.get_by_role("complementary", name="Actionflow properties")
+    panel.get_by_label("Argument product_id").fill(str(festival))
+    panel.get_by_label("Argument quantity").fill("1")
+    commit(panel.get_by_label("Invocations"), "2000")
+    commit(panel.get_by_label("Concurrent workers"), "20")
+    panel.get_by_label("Success when output").select_option("status")
+    commit(panel.get_by_label("equals"), "Order placed successfully")
+    panel.get_by_role("button", name="Start stress test").click()
+    result = panel.get_by_role("status", name="Stress test result")
+    expect(result).to_be_visible(timeout=300_000)
+    expect(result.locator("#stress-successes")).to_have_text("100")
+    expect(result.locator("#stress-failures")).to_have_text("1900")
+    expect(result).to_contain_text('{"status":"Stock shortage"}')
+    expect(result.locator(".final-state")).to_contain_text('"stock": 0')
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "designer-stress-test.png"))
+    # The throwaway copy took the orders; the project's own data is untouched.
+    assert admin_graphql(page, "query ($id: bigint!) { product_by_pk(id: $id) { stock } }", {"id": festival})["product_by_pk"]["stock"] == 100
+    assert admin_graphql(page, "{ order_aggregate { aggregate { count } } }")["order_aggregate"]["aggregate"]["count"] == 0
+
+
+def test_run_panel_runs_the_flow_as_an_account(page: Page) -> None:
+    tab(page, "actionflows")
+    page.locator("#flow-panel-run").click()
+    panel = page.get_by_role("complementary", name="Actionflow properties")
+    panel.get_by_label("Argument product_id").fill(str(product_id(page, "Vinyl Record")))
+    panel.get_by_label("Argument quantity").fill("0")
+    panel.get_by_role("button", name="Run", exact=True).click()
+    result = panel.get_by_role("status", name="Run result")
+    expect(result).to_contain_text("ACTION_FLOW")  # anonymous visitors may not run it
+    expect(result).to_contain_text("Run log")
+
+
+def test_an_edit_survives_a_reload(page: Page) -> None:
+    tab(page, "data")
+    page.get_by_role("button", name="product", exact=True).click()
+    add_field(page, "sku", "text")
+    saved(page)
+    page.reload()
+    page.get_by_role("button", name="product", exact=True).click()
+    expect(page.get_by_label("Field name sku")).to_have_value("sku")
+
+
+def test_a_destructive_change_asks_first(page: Page) -> None:
+    publish(page, 2)
+    tab(page, "data")
+    page.get_by_role("button", name="product", exact=True).click()
+    page.get_by_role("tab", name="Rows (database)").click()  # give the new column a value
+    grid = page.get_by_role("table", name="Rows of product")
+    grid.get_by_label("sku of row 1").fill("SNK-1")
+    grid.get_by_role("button", name="Save row 1").click()
+    expect(grid.get_by_label("sku of row 1")).to_have_value("SNK-1")
+    assert admin_graphql(page, "{ product_by_pk(id: 1) { sku } }")["product_by_pk"]["sku"] == "SNK-1"
+    page.get_by_role("tab", name="Structure").click()
+    page.get_by_role("button", name="Delete field sku").click()
+    confirm = page.get_by_role("dialog", name="Delete field sku?")
+    expect(confirm).to_contain_text("drops the column")
+    confirm.get_by_role("button", name="Cancel").click()
+    expect(page.get_by_label("Field name sku")).to_be_visible()
+    page.get_by_role("button", name="Delete field sku").click()
+    page.get_by_role("dialog", name="Delete field sku?").get_by_role("button", name="Delete field").click()
+    expect(page.get_by_label("Field name sku")).to_have_count(0)
+    saved(page)
+    publish(page, 3, confirm_loss=True)
+
+
+def test_an_invalid_definition_cannot_be_published(page: Page) -> None:
+    tab(page, "actionflows")
+    page.locator("#flow-panel-flow").click()
+    page.get_by_role("button", name="Delete variable status").click()
+    saved(page)
+    expect(page.locator("#problems-button")).to_contain_text("error")
+    expect(page.locator("#node-set_status_shortage")).to_contain_text("status")
+    page.locator("#publish-button").click()
+    dialog = page.get_by_role("dialog", name="Publish")
+    expect(dialog.locator("#publish-error")).to_have_text("The app cannot be published until these problems are fixed.")
+    expect(dialog.get_by_role("button", name="Publish now")).to_be_disabled()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "designer-publish-errors.png"))
+    dialog.get_by_role("button", name="Go to: Actionflow Place Order, node Set status: shortage").click()
+    expect(page.locator("#tab-actionflows")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#node-set_status_shortage.selected")).to_have_count(1)
+    page.locator("#undo-button").click()
+    expect(page.locator("#problems-button")).to_have_count(0)
+    page.locator("#flow-panel-flow").click()
+    expect(page.get_by_label("variable name status")).to_have_value("status")
+
+
+def test_connect_backend_reveals_and_rotates_the_admin_token(page: Page, server: LiveServer) -> None:
+    tab(page, "settings")
+    page.locator("#reveal-token").click()
+    token = page.locator("#admin-token")
+    expect(token).to_have_text(server.admin_token(SLUG))
+    old = token.inner_text()
+    page.locator("#rotate-token").click()
+    page.get_by_role("dialog", name="Rotate the admin token?").get_by_role("button", name="Rotate token").click()
+    expect(token).not_to_have_text(old)
+    new = token.inner_text()
+    assert server.admin_token(SLUG) == new
+    query = {"query": "{ product_aggregate { aggregate { count } } }"}
+    assert httpx.post(server.graphql_url(SLUG), json=query, headers={"Authorization": f"Bearer {new}"}).json()["data"]
+    assert httpx.post(server.graphql_url(SLUG), json=query, headers={"Authorization": f"Bearer {old}"}).json().get("errors")
+    page.screenshot(path=str(SHOTS / "designer-settings.png"))

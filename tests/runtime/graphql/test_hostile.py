@@ -1,0 +1,151 @@
+"""Hostile and malformed requests: each a clear error with the right status; the server stays healthy."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from runtime.graphql.document import MAX_DEPTH, MAX_ROOT_FIELDS
+from runtime.graphql.routes import MAX_BODY_BYTES
+from tests.runtime.graphql.conftest import Shop
+
+
+def _code(response: httpx.Response) -> str:
+    body = response.json()
+    assert "Traceback" not in response.text
+    return body["errors"][0]["extensions"]["code"]
+
+
+def _post_raw(shop: Shop, content: bytes, content_type: str = "application/json") -> httpx.Response:
+    return httpx.post(shop.url, content=content, headers={"content-type": content_type, **shop.headers("admin")}, timeout=30)
+
+
+@pytest.mark.parametrize(("body", "fragment"), [
+    (b"{not json", "not valid JSON"),
+    (b"[1, 2]", "JSON object"),
+    (b"{}", "no `query`"),
+    (b'{"query": ""}', "no `query`"),
+    (b'{"query": 12}', "no `query`"),
+    (b'{"query": "{ product { id } }", "variables": [1]}', "variables"),
+    (b'{"query": "{ product { id } }", "variables": "{oops"}', "variables"),
+    (b'{"query": "{ product { id } }", "operationName": 5}', "operationName"),
+])
+def test_malformed_requests_are_400(shop: Shop, body: bytes, fragment: str) -> None:
+    response = _post_raw(shop, body)
+    assert response.status_code == 400, response.text
+    assert _code(response) == "BAD_REQUEST"
+    assert fragment in response.json()["errors"][0]["message"]
+
+
+def test_syntax_error_is_400(shop: Shop) -> None:
+    response = shop.post("{ product { id ")
+    assert response.status_code == 400
+    assert _code(response) == "GRAPHQL_PARSE_FAILED"
+    assert "data" not in response.json()
+
+
+def test_body_too_large_is_413(shop: Shop) -> None:
+    padding = "x" * (MAX_BODY_BYTES + 10)
+    response = _post_raw(shop, ('{"query": "{ product { id } }", "variables": {"pad": "' + padding + '"}}').encode())
+    assert response.status_code == 413
+    assert _code(response) == "PAYLOAD_TOO_LARGE"
+
+    def chunks():  # type: ignore[no-untyped-def]
+        yield b'{"query": "{ product { id } }", "variables": {"pad": "'
+        for _ in range(MAX_BODY_BYTES // 65536 + 2):
+            yield b"y" * 65536
+        yield b'"}}'
+
+    streamed = httpx.post(shop.url, content=chunks(), headers={"content-type": "application/json"}, timeout=30)
+    assert streamed.status_code == 413  # no Content-Length: counted while reading
+
+
+def test_deep_nesting_is_refused(shop: Shop) -> None:
+    query = "id"
+    for level in range(MAX_DEPTH + 5):
+        query = ("orders { " if level % 2 == 0 else "product { ") + query + " }"
+    response = shop.post("{ product { " + query + " } }")
+    assert response.status_code == 400
+    assert _code(response) == "QUERY_TOO_DEEP"
+    assert str(MAX_DEPTH) in response.json()["errors"][0]["message"]
+
+
+def test_too_many_root_fields_are_refused(shop: Shop) -> None:
+    fields = " ".join(f"a{i}: product_by_pk(id: {i}) {{ id }}" for i in range(MAX_ROOT_FIELDS + 1))
+    response = shop.post("{ " + fields + " }")
+    assert response.status_code == 400
+    assert _code(response) == "TOO_MANY_ROOT_FIELDS"
+
+
+def test_fragment_bomb_is_refused(shop: Shop) -> None:
+    fragments = ["fragment F0 on product { id product_name }"]
+    for i in range(1, 20):
+        fragments.append(f"fragment F{i} on product {{ a: orders {{ product {{ ...F{i - 1} }} }} ...F{i - 1} }}")
+    response = shop.post("{ product { ...F19 } } " + " ".join(fragments))
+    assert response.status_code == 400
+    assert _code(response) in ("QUERY_TOO_LARGE", "QUERY_TOO_DEEP")
+
+
+def test_fragment_cycle_is_a_validation_error(shop: Shop) -> None:
+    response = shop.post("{ product { ...A } } fragment A on product { ...B } fragment B on product { ...A }")
+    assert response.status_code == 400
+    assert _code(response) == "GRAPHQL_VALIDATION_FAILED"
+
+
+def test_unknown_fields_and_wrong_types(shop: Shop) -> None:
+    response = shop.post("{ producte { id } }")
+    assert response.status_code == 400 and _code(response) == "GRAPHQL_VALIDATION_FAILED"
+    assert "producte" in response.json()["errors"][0]["message"]
+    response = shop.post("query ($n: Int) { product(limit: $n) { id } }", {"n": "ten"})
+    assert response.status_code == 400 and _code(response) == "BAD_USER_INPUT"
+    response = shop.post("{ product(limit: -1) { id } }")
+    assert response.status_code == 200 and _code(response) == "BAD_USER_INPUT"
+    response = shop.post("mutation { insert_product_one(object: {price: \"abc\"}) { id } }")
+    assert response.status_code == 400 and "abc" in response.json()["errors"][0]["message"]
+    response = shop.post("mutation { insert_product_one(object: {released: \"31/12/2024\"}) { id } }")
+    assert response.status_code == 400 and "date" in response.json()["errors"][0]["message"]
+
+
+def test_unknown_operation_name(shop: Shop) -> None:
+    response = httpx.post(shop.url, json={"query": "query A { product { id } } query B { order { id } }"}, headers=shop.headers("admin"))
+    assert response.status_code == 400 and _code(response) == "BAD_USER_INPUT"
+    response = httpx.post(shop.url, json={"query": "query A { product { id } }", "operationName": "Z"}, headers=shop.headers("admin"))
+    assert response.status_code == 400 and "Z" in response.json()["errors"][0]["message"]
+
+
+def test_invalid_token_is_401(shop: Shop) -> None:
+    response = httpx.post(shop.url, json={"query": "{ product { id } }"}, headers={"Authorization": "Bearer not-a-token"})
+    assert response.status_code == 401
+    assert _code(response) == "UNAUTHENTICATED"
+
+
+def test_unknown_project_is_404(shop: Shop) -> None:
+    response = httpx.post(shop.url.replace("/gqltest/", "/nope/"), json={"query": "{ product { id } }"})
+    assert response.status_code == 404 and _code(response) == "NOT_FOUND"
+
+
+def test_server_is_unharmed(shop: Shop) -> None:
+    shop.reset()
+    test_deep_nesting_is_refused(shop)
+    test_body_too_large_is_413(shop)
+    response = shop.post("{ product_aggregate { aggregate { count } } }")
+    assert response.status_code == 200
+    assert response.json() == {"data": {"product_aggregate": {"aggregate": {"count": 4}}}}
+    assert httpx.get(shop.server.url + "/healthz").status_code == 200
+
+
+def test_graphiql_page_and_get_queries(shop: Shop) -> None:
+    page = httpx.get(shop.url, headers={"accept": "text/html"})
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert "GraphiQL" in page.text and "<textarea" in page.text and 'id="run"' in page.text
+    assert "<script src" not in page.text  # self-contained: nothing fetched from a CDN
+    got = httpx.get(shop.url, params={"query": "{ product_by_pk(id: 1) { sku } }"}, headers=shop.headers("admin"))
+    assert got.json() == {"data": {"product_by_pk": {"sku": "SNK-1"}}}
+    refused = httpx.get(shop.url, params={"query": "mutation { delete_order(where: {}) { affected_rows } }"}, headers=shop.headers("admin"))
+    assert refused.status_code == 405
+
+
+def test_momen_alias(shop: Shop) -> None:
+    url = shop.server.url + "/zero/gqltest/api/graphql-v2"
+    response = httpx.post(url, json={"query": "{ product_by_pk(id: 2) { sku } }"}, headers=shop.headers("admin"))
+    assert response.json() == {"data": {"product_by_pk": {"sku": "TIX-1"}}}
