@@ -32,13 +32,13 @@ from psycopg_pool import AsyncConnectionPool
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from builder.definition import Definition  # noqa: E402
-from builder.resolved import resolve  # noqa: E402
-from runtime.database import DatabaseServer  # noqa: E402
-from runtime.graphql.execute import compiled_sql  # noqa: E402
-from runtime.project import PublishedState  # noqa: E402
-from runtime.types import Session  # noqa: E402
-from tests.conftest import copy_sample, start_server, unique_prefix  # noqa: E402
+from builder.definition import Definition
+from builder.resolved import resolve
+from runtime.database import DatabaseServer
+from runtime.graphql.execute import compiled_sql
+from runtime.project import PublishedState
+from runtime.types import Session
+from tests.conftest import copy_sample, start_server, unique_prefix
 
 SLUG = "inventory_deduction"
 QUERIES: dict[str, tuple[str, dict[str, object]]] = {

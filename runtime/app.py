@@ -85,6 +85,9 @@ def create_app(config: AppConfig) -> FastAPI:
         return JSONResponse({"status": "ok", "projects": sorted(runtime.projects)})
 
     _RouterInstaller(app, config, state).install()
+    from runtime.graphql.fastpath import GraphQLFastPath
+
+    app.add_middleware(GraphQLFastPath, runtime=RuntimeProxy(state))  # GraphQL POSTs skip the framework's routing
     return app
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from builder.api.errors import DesignerRoute
+from builder.api.errors import ApiError, DesignerRoute
 
 from builder.definition import FIELD_TYPES, json_schema
 from builder.expressions import COMPARISONS, OPERATORS
@@ -118,10 +118,21 @@ def list_presets() -> list[Any]:
     return [p.model_dump(mode="json") if isinstance(p, BaseModel) else p for p in presets.list_presets()]
 
 
+def _dump(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, list):
+        return [_dump(v) for v in value]
+    return value
+
+
 def load_preset(preset_id: str) -> Any:
-    presets = importlib.import_module("builder.presets")
-    preset = presets.load_preset(preset_id)
-    return preset.model_dump(mode="json") if isinstance(preset, BaseModel) else preset
+    """The components of one preset, as JSON; ``ApiError`` 404 when there is no such preset."""
+    try:
+        presets = importlib.import_module("builder.presets")
+        return _dump(presets.load_preset(preset_id))
+    except (ImportError, LookupError) as exc:
+        raise ApiError(404, "NOT_FOUND", str(exc) or f"There is no preset called `{preset_id}`.") from exc
 
 
 def registry() -> dict[str, Any]:

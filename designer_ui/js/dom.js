@@ -73,8 +73,19 @@ export function rerender(container, build) {
   const active = document.activeElement;
   const focusId = active && container.contains(active) ? active.id : null;
   const scroll = [...container.querySelectorAll('[data-scroll]')].map((el) => [el.dataset.scroll, el.scrollTop, el.scrollLeft]);
+  // Controls of "add" forms hold typing that is not part of the definition yet: keep it.
+  // Only for redraws nobody asked for (a save finishing, data arriving): inside an event
+  // handler the builder's own action is being applied and its form should start afresh.
+  const kept = window.event ? [] : [...container.querySelectorAll('[data-keep][id]')].map((el) => [el.id, el.value, el.checked]);
   clear(container);
   append(container, [build()]);
+  for (const [id, value, checked] of kept) {
+    const el = document.getElementById(id);
+    if (el && el.hasAttribute('data-keep')) {
+      if (el.type === 'checkbox') el.checked = checked;
+      else if (el.tagName !== 'SELECT' || [...el.options].some((o) => o.value === value)) el.value = value;
+    }
+  }
   for (const [key, top, left] of scroll) {
     const el = container.querySelector(`[data-scroll="${key}"]`);
     if (el) { el.scrollTop = top; el.scrollLeft = left; }

@@ -1,4 +1,5 @@
 // One open project: header (tabs, save status, undo, preview, publish) and the current tab.
+import { openDialog } from './dialog.js';
 import { button, h, rerender, toast } from './dom.js';
 import { openPublish } from './publish.js';
 import { ProjectStore } from './store.js';
@@ -136,8 +137,6 @@ export class ProjectView {
   }
 }
 
-import { openDialog } from './dialog.js';
-
 export function problemList(view, problems, close) {
   return h('ul', { class: 'problem-list' }, problems.map((p) => h('li', { class: `problem problem-${p.severity}` },
     h('span', { class: 'sev' }, p.severity === 'error' ? 'Error' : 'Warning'), ' ',
@@ -146,9 +145,7 @@ export function problemList(view, problems, close) {
 }
 
 function openProblems(view) {
-  openDialog({
-    title: 'Problems',
-    body: problemList(view, view.store.report.problems || [], () => document.querySelector('dialog.dialog')?.close()),
-    actions: [{ label: 'Close', onClick: (close) => close() }],
-  });
+  const body = h('div');
+  const { close } = openDialog({ title: 'Problems', body, actions: [{ label: 'Close', onClick: (c) => c() }] });
+  body.append(problemList(view, view.store.report.problems || [], () => close()));
 }

@@ -1,7 +1,7 @@
 // Publish: save, validate, show the migration plan (dry run), ask before data loss, apply.
 import { api, projectUrl } from './api.js';
 import { openDialog } from './dialog.js';
-import { button, h, toast } from './dom.js';
+import { h, toast } from './dom.js';
 import { problemList } from './project_view.js';
 
 export async function openPublish(view) {
@@ -76,4 +76,3 @@ function errorView(view, e, close) {
     e.problems && e.problems.length ? problemList(view, e.problems, () => close(false)) : null);
 }
 
-export { button };

@@ -67,6 +67,7 @@ export class ProjectStore {
     const snapshot = JSON.parse(JSON.stringify(this.def));
     this.saving = api('PUT', projectUrl(this.slug, '/definition'), { definition: snapshot })
       .then((state) => {
+        this.reportChanged = JSON.stringify(state.report) !== JSON.stringify(this.report);
         this.report = state.report;
         this.history = state.history;
         this.saveError = null;
@@ -74,6 +75,7 @@ export class ProjectStore {
       })
       .catch((error) => {
         // Not saved: keep the draft, say why, try again on the next change.
+        this.reportChanged = true;
         this.dirty = true;
         this.status = 'error';
         this.saveError = error;
@@ -81,7 +83,8 @@ export class ProjectStore {
       })
       .finally(() => {
         this.saving = null;
-        this.emit();
+        // Only redraw when the problems changed: a redraw must not race the builder's typing.
+        if (this.reportChanged) this.emit(); else this.emitStatus();
         if (this.dirty && this.status !== 'error') this.save();
       });
     await this.saving;

@@ -2,7 +2,7 @@
 
 ``execute`` runs the tree on a connection the caller chose (the request's
 transaction for sync flows). ``run_flow`` adds the timeout: ``statement_timeout``
-for the server side and ``asyncio.wait_for`` as the backstop for time spent in
+for the server side and ``asyncio.timeout`` as the backstop for time spent in
 Python; either way the caller gets "timed out after N ms" and rolls back.
 """
 
@@ -76,10 +76,8 @@ async def run_flow(
         return await execute(compiled, project, session, conn, inputs, flows.get, per_node_transactions=True, reached=reached)
     await conn.execute("SELECT set_config('statement_timeout', %s, true)", (str(timeout_ms),))
     try:
-        return await asyncio.wait_for(
-            execute(compiled, project, session, conn, inputs, flows.get, reached=reached),
-            (timeout_ms + GRACE_MS) / 1000,
-        )
+        async with asyncio.timeout((timeout_ms + GRACE_MS) / 1000):  # no extra task, unlike wait_for
+            return await execute(compiled, project, session, conn, inputs, flows.get, reached=reached)
     except TimeoutError:
         raise FlowError(
             f"Actionflow {flow.name} timed out after {timeout_ms} ms",

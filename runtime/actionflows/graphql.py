@@ -147,7 +147,7 @@ def _typed_mutation(project: ResolvedProject, flow: Actionflow, types: TypeRegis
 
 
 def _reserved_names(project: ResolvedProject) -> set[str]:
-    names = {"fz_invoke_action_flow", "fz_create_action_flow_task", "authenticateWithUsername"}
+    names = {"fz_invoke_action_flow", "fz_create_action_flow_task", "authenticateWithUsername", "fz_assign_role", "fz_remove_role"}
     for table in project.tables:
         names.update(pattern.format(table) for pattern in TABLE_MUTATIONS)
     return names

@@ -8,8 +8,8 @@ to invoke has been checked; inputs are validated before anything runs.
 from __future__ import annotations
 
 import time
-from contextlib import asynccontextmanager
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from psycopg import AsyncConnection
@@ -22,7 +22,13 @@ from runtime.actionflows.run import FlowError
 from runtime.actionflows.runlog import RunRecord, record
 from runtime.actionflows.values import coerce_inputs, to_json
 from runtime.permissions import grants_for
-from runtime.types import ActionflowAccessDenied, BadUserInput, RequestContext, RuntimeError_, Session
+from runtime.types import (
+    ActionflowAccessDenied,
+    BadUserInput,
+    RequestContext,
+    RuntimeError_,
+    Session,
+)
 
 
 def find_flow(state: Any, flow_ref: str, version: int | None) -> Actionflow:

@@ -18,7 +18,6 @@ from psycopg import AsyncConnection, errors
 from builder.flows import Actionflow
 from builder.resolved import ResolvedProject
 from runtime.actionflows.types import FlowAborted, NodeFailed, Step
-from runtime.data.filters import bind_refs
 from runtime.expressions import ExpressionError, evaluate, holds, lookup
 from runtime.types import ActionflowFailed, RuntimeError_, Session
 
@@ -59,10 +58,6 @@ class Run:
 
     def holds(self, condition: Mapping[str, Any] | None) -> bool:
         return holds(condition, self.resolve)
-
-    def bind(self, filter_: Any) -> Any:
-        """A table filter with every ``{"ref": ...}`` replaced by its current value."""
-        return bind_refs(filter_, self.resolve)
 
     # -- steps --------------------------------------------------------------
 

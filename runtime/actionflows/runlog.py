@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import datetime
 import logging
-from dataclasses import astuple, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
@@ -41,7 +41,10 @@ class RunRecord:
     error: str | None
     node: str | None  # the last node that started
     duration_ms: float
-    at: datetime.datetime = field(default_factory=lambda: datetime.datetime.now(datetime.timezone.utc))  # when it ended
+    at: datetime.datetime = field(default_factory=lambda: datetime.datetime.now(datetime.UTC))  # when it ended
+
+    def row(self) -> tuple[Any, ...]:
+        return (self.actionflow, self.version, self.caller, self.status, self.error, self.node, self.duration_ms, self.at)
 
 
 class RunLog:
@@ -92,7 +95,7 @@ class RunLog:
         try:
             async with self.pool.connection() as conn, conn.transaction():
                 async with conn.cursor() as cur:
-                    await cur.executemany(_INSERT, [astuple(r) for r in batch])
+                    await cur.executemany(_INSERT, [r.row() for r in batch])
         except (psycopg.Error, OSError) as exc:
             log.warning("could not write %d run log records: %s", len(batch), exc)
 

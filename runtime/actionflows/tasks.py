@@ -31,7 +31,8 @@ from runtime.actionflows.engine import run_flow
 from runtime.actionflows.idempotency import caller_of
 from runtime.actionflows.invoke import check_invoke, find_flow
 from runtime.actionflows.run import FlowError
-from runtime.actionflows.runlog import SERVICE as RUNLOG, RunLog, RunRecord, record
+from runtime.actionflows.runlog import SERVICE as RUNLOG
+from runtime.actionflows.runlog import RunLog, RunRecord, record
 from runtime.actionflows.values import coerce_inputs, to_json
 from runtime.project import ProjectRuntime
 from runtime.system_tables import SCHEMA
@@ -43,6 +44,7 @@ SERVICE = "tasks"
 LOCK_CLASS = 7321  # advisory lock namespace of task ids
 POLL_SECONDS = 0.5  # other processes' new tasks are found by polling; our own wake us at once
 CONCURRENCY = 4
+SWEEP_SECONDS = 60.0  # also fail tasks of a peer process that died while this one runs
 LISTEN_POLL_SECONDS = 0.1
 TERMINAL = ("COMPLETED", "FAILED")
 INTERRUPTED = "interrupted by a server restart"
@@ -154,7 +156,12 @@ class TaskWorker:
         return failed
 
     async def _claim_forever(self) -> None:
+        last_sweep = time.monotonic()
         while True:
+            if time.monotonic() - last_sweep > SWEEP_SECONDS:
+                last_sweep = time.monotonic()
+                with contextlib.suppress(psycopg.Error, OSError):
+                    await self.fail_interrupted()
             await self._slots.acquire()
             try:
                 started = await self._claim_one()

@@ -25,9 +25,14 @@ class Step(Protocol):
     in per-node transaction mode (async flows) only non-container steps get a
     transaction of their own."""
 
-    node_id: str
-    name: str
-    container: bool
+    @property
+    def node_id(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def container(self) -> bool: ...
 
     async def run(self, run: Run) -> Output: ...
 

@@ -55,7 +55,7 @@ def _values(table: ResolvedTable, values: Mapping[str, Any], params: Params, wha
     return out
 
 
-async def fetch_rows(conn: AsyncConnection, query: sql.Composable | bytes, values: Mapping[str, Any]) -> list[dict[str, Any]]:
+async def fetch_rows(conn: AsyncConnection, query: sql.Composed | bytes, values: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Run a statement built by one of the ``*_statement`` functions; rows as dicts.
 
     Callers that run a statement many times build it once with ``VarRef`` values
@@ -85,7 +85,7 @@ def select_statement(
     offset: int | None = None,
     row_rule: Mapping[str, Any] | None = None,
     lock: Literal["none", "for_update", "for_share"] = "none",
-) -> sql.Composable:
+) -> sql.Composed:
     query = sql.SQL("SELECT * FROM {} AS t WHERE {}").format(ident(table.name), _where(project, table, params, where, row_rule))
     if order_by:
         for o in order_by:
@@ -129,7 +129,7 @@ def insert_statement(
     *,
     on_conflict_columns: Sequence[str] | None = None,
     on_conflict_update: Sequence[str] | None = None,
-) -> sql.Composable:
+) -> sql.Composed:
     what = f"insert into {table.name}"
     columns = sorted({c for row in rows for c in row})
     for column in columns:
@@ -179,7 +179,7 @@ def update_statement(
     set_values: Mapping[str, Any] | None = None,
     increment: Mapping[str, Any] | None = None,
     row_rule: Mapping[str, Any] | None = None,
-) -> sql.Composable:
+) -> sql.Composed:
     what = f"update of {table.name}"
     assignments = [sql.SQL("{} = {}").format(ident(c), v) for c, v in _values(table, set_values or {}, params, what)]
     for column, delta in (increment or {}).items():
@@ -213,7 +213,7 @@ async def update_rows(
 
 def delete_statement(
     params: Params, project: ResolvedProject, table: ResolvedTable, where: Mapping[str, Any] | None, *, row_rule: Mapping[str, Any] | None = None
-) -> sql.Composable:
+) -> sql.Composed:
     return sql.SQL("DELETE FROM {} AS t WHERE {} RETURNING *").format(ident(table.name), _where(project, table, params, where, row_rule))
 
 

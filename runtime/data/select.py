@@ -283,7 +283,7 @@ class SelectCompiler:
             raise BadUserInput(f"cannot sort by `{path[0]}`: it is not a relationship of table {table.name}")
         target = self.project.tables[rel.target]
         inner = self.alias()
-        conditions = [sql.SQL("{} = {}").format(ident(inner, rel.remote_column), ident(alias, rel.local_column))]
+        conditions: list[sql.Composable] = [sql.SQL("{} = {}").format(ident(inner, rel.remote_column), ident(alias, rel.local_column))]
         rule = self.rule_for(target)
         if rule:
             conditions.append(self.filters.compile_rule(target, inner, rule))

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from graphql import ListValueNode, ObjectValueNode, VariableNode
 from psycopg import sql
 
 from builder.resolved import ResolvedProject, ResolvedTable
 from runtime.data.select import Output, RowsQuery, SelectCompiler, parse_order_by
 from runtime.data.sql import Params
 from runtime.graphql.schema import RootField, SchemaBundle
-from runtime.graphql.selection import Selected, arguments
+from runtime.graphql.selection import Selected, arguments, literal
 from runtime.permissions import Grants
 from runtime.types import BadUserInput
 
@@ -162,36 +163,88 @@ ROOTS: dict[str, Callable[[QueryBuilder, ResolvedTable, Selected], sql.Composabl
 }
 
 
-def tables_read(bundle: SchemaBundle, grants: Grants, project: ResolvedProject, roots: list[tuple[RootField, Selected]]) -> frozenset[str]:
-    """Every table an operation may read: selected ones, and (over-approximated) every
-    table reachable from a filtered or sorted one, or from one with a row rule."""
-    seen: set[str] = set()
-    filtered: set[str] = set()
+def _has_variable(node: Any) -> bool:
+    if isinstance(node, VariableNode):
+        return True
+    if isinstance(node, ListValueNode):
+        return any(_has_variable(v) for v in node.values)
+    if isinstance(node, ObjectValueNode):
+        return any(_has_variable(f.value) for f in node.fields)
+    return False
 
-    def visit(table: ResolvedTable, selected: Selected) -> None:
-        seen.add(table.name)
-        given = {a.name.value for a in selected.node.arguments or ()}
-        grant = grants.select(table)
-        if given & {"where", "order_by", "pk_columns", "on_conflict"} or (grant is not None and grant.filter):
-            filtered.add(table.name)
+
+class _TableWalk:
+    """Collects the tables an operation reads; see ``tables_read``."""
+
+    def __init__(self, grants: Grants, project: ResolvedProject):
+        self.grants = grants
+        self.project = project
+        self.seen: set[str] = set()
+        self._rules_done: set[str] = set()
+
+    def add(self, table: ResolvedTable) -> None:
+        self.seen.add(table.name)
+        if table.name in self._rules_done:
+            return
+        self._rules_done.add(table.name)
+        grant = self.grants.select(table)
+        if grant is not None and grant.filter:
+            self.filter(table, grant.filter)
+
+    def filter(self, table: ResolvedTable, where: Any) -> None:
+        """Tables named by a boolean expression (relationship keys, at any depth)."""
+        if isinstance(where, list):
+            for part in where:
+                self.filter(table, part)
+            return
+        if not isinstance(where, Mapping):
+            return
+        for key, value in where.items():
+            if key in ("_and", "_or", "_not"):
+                self.filter(table, value)
+            elif key in table.relationships:
+                target = self.project.tables[table.relationships[key].target]
+                self.add(target)
+                self.filter(target, value)
+            elif key.endswith("_aggregate") and key[: -len("_aggregate")] in table.relationships:
+                self.add(self.project.tables[table.relationships[key[: -len("_aggregate")]].target])
+
+    def everything_from(self, table: ResolvedTable) -> None:
+        """A filter given by a variable can name any related table: take them all."""
+        pending = [table.name]
+        while pending:
+            for rel in self.project.tables[pending.pop()].relationships.values():
+                if rel.target not in self.seen:
+                    self.add(self.project.tables[rel.target])
+                    pending.append(rel.target)
+
+    def selection(self, table: ResolvedTable, selected: Selected) -> None:
+        self.add(table)
+        for argument in selected.node.arguments or ():
+            if argument.name.value not in ("where", "order_by", "on_conflict", "_set", "_inc", "objects", "object"):
+                continue
+            if _has_variable(argument.value):
+                self.everything_from(table)
+            else:
+                value = literal(argument.value, {})
+                if argument.name.value == "on_conflict" and isinstance(value, Mapping):
+                    value = value.get("where")
+                self.filter(table, value)
         for child in selected.children:
-            name = child.name[: -len("_aggregate")] if child.name.endswith("_aggregate") else child.name
+            name = child.name.removesuffix("_aggregate")
             rel = table.relationships.get(name)
             if rel is not None:
-                visit(project.tables[rel.target], child)
+                self.selection(self.project.tables[rel.target], child)
             elif child.name in ("returning", "nodes"):
-                visit(table, child)
-            elif child.name == "aggregate":
-                seen.add(table.name)
+                self.selection(table, child)
 
+
+def tables_read(bundle: SchemaBundle, grants: Grants, project: ResolvedProject, roots: list[tuple[RootField, Selected]]) -> frozenset[str]:
+    """Every table an operation may read: the selected ones, those named by filters and
+    sort keys (literal ones exactly; one given by a variable counts every table
+    reachable from its table), and those named by the role's row rules."""
+    walk = _TableWalk(grants, project)
     for root, selected in roots:
         if root.table is not None:
-            visit(project.tables[root.table], selected)
-    reached = set(filtered)
-    pending = list(filtered)
-    while pending:
-        for rel in project.tables[pending.pop()].relationships.values():
-            if rel.target not in reached:
-                reached.add(rel.target)
-                pending.append(rel.target)
-    return frozenset(seen | reached)
+            walk.selection(project.tables[root.table], selected)
+    return frozenset(walk.seen)

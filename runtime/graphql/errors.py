@@ -30,6 +30,11 @@ class PayloadTooLarge(RequestError):
     http_status = 413
 
 
+class MethodNotAllowed(RequestError):
+    code = "METHOD_NOT_ALLOWED"
+    http_status = 405
+
+
 class DocumentErrors(RuntimeError_):
     """The document does not parse or validate, or variables do not coerce: one or more errors."""
 

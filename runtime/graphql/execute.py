@@ -29,9 +29,26 @@ from graphql.execution.values import get_argument_values, get_variable_values
 from runtime.actionflows import idempotency
 from runtime.graphql.compile import tables_read
 from runtime.graphql.document import Document, parse_document
-from runtime.graphql.errors import DocumentErrors, errors_of, from_database, graphql_error, is_retryable
+from runtime.graphql.errors import (
+    DocumentErrors,
+    MethodNotAllowed,
+    errors_of,
+    from_database,
+    graphql_error,
+    is_retryable,
+)
 from runtime.graphql.extensions import ExtensionField
-from runtime.graphql.plan import MAX_CACHED_SHAPE, Analysis, Plan, Step, analyse, build_plan, coerce_simple, session_context, shape
+from runtime.graphql.plan import (
+    MAX_CACHED_SHAPE,
+    Analysis,
+    Plan,
+    Step,
+    analyse,
+    build_plan,
+    coerce_simple,
+    session_context,
+    shape,
+)
 from runtime.graphql.projection import project as project_value
 from runtime.graphql.response import RawJSON, Response
 from runtime.graphql.schema import SchemaBundle, schema_for
@@ -267,14 +284,18 @@ def _failure(exc: RuntimeError_) -> Response:
 
 
 async def execute_response(project: Any, session: Session, query: str, variables: Mapping[str, Any] | None = None,
-                           operation_name: str | None = None, *, headers: Mapping[str, str] | None = None, state: Any = None) -> Response:
+                           operation_name: str | None = None, *, headers: Mapping[str, str] | None = None, state: Any = None,
+                           read_only: bool = False) -> Response:
+    """``execute`` as a ``Response``; ``read_only`` (HTTP GET) refuses mutations with 405."""
     state = state if state is not None else project.state  # once per request: a publish never changes it midway
     try:
         prepared = prepare(project, state, session, query, operation_name)
+        if read_only and prepared.operation == "mutation":
+            raise MethodNotAllowed("Mutations must be sent with POST")
         return await _respond(project, state, session, prepared, variables, headers or {})
     except RuntimeError_ as exc:
         return _failure(exc)
-    except Exception:  # noqa: BLE001 - never a stack trace to the client
+    except Exception:
         log.exception("GraphQL request failed")
         return Response(None, [graphql_error("Internal error: the request could not be completed", "INTERNAL")])
 
@@ -290,7 +311,7 @@ async def run_prepared_response(project: Any, state: Any, session: Session, prep
                                 headers: Mapping[str, str] | None = None) -> Response:
     try:
         return await _respond(project, state, session, prepared, variables, headers or {})
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.exception("GraphQL request failed")
         return Response(None, [graphql_error("Internal error: the request could not be completed", "INTERNAL")])
 

@@ -12,7 +12,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from graphql import DocumentNode, GraphQLNonNull, GraphQLScalarType, OperationDefinitionNode, SelectionSetNode, get_named_type
+from graphql import (
+    DocumentNode,
+    GraphQLNonNull,
+    GraphQLScalarType,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    get_named_type,
+)
 from graphql.pyutils import Undefined
 from graphql.utilities import type_from_ast
 from psycopg import sql

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from graphql import GraphQLEnumType, GraphQLEnumValue, GraphQLNamedType, GraphQLScalarType
+from graphql import (
+    GraphQLEnumType,
+    GraphQLEnumValue,
+    GraphQLNamedType,
+    GraphQLScalarType,
+)
 
 from builder.resolved import ResolvedTable
 from runtime.graphql.scalars import build_scalars

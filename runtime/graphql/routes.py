@@ -30,7 +30,7 @@ def _error(status: int, message: str, code: str) -> Response:
 
 
 def _refusal(exc: RuntimeError_) -> Response:
-    return Response(json.dumps({"errors": [exc.to_graphql()]}), status_code=exc.http_status if exc.http_status >= 400 else 400, media_type=JSON)
+    return Response(json.dumps({"errors": [exc.to_graphql()]}), status_code=max(exc.http_status, 400), media_type=JSON)
 
 
 async def _body(request: Request) -> bytes:
@@ -55,6 +55,8 @@ def _payload(body: bytes, content_type: str) -> tuple[str, Any, str | None]:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise RequestError("The request body is not valid JSON", code="BAD_REQUEST") from None
+    except RecursionError:
+        raise RequestError("The request body is nested too deeply", code="BAD_REQUEST") from None
     if not isinstance(payload, dict):
         raise RequestError("The request body must be a JSON object with a `query`", code="BAD_REQUEST")
     return _parts(payload.get("query"), payload.get("variables"), payload.get("operationName"))
@@ -66,7 +68,7 @@ def _parts(query: Any, variables: Any, operation_name: Any) -> tuple[str, Any, s
     if isinstance(variables, str):
         try:
             variables = json.loads(variables) if variables.strip() else None
-        except ValueError:
+        except (ValueError, RecursionError):
             raise RequestError("`variables` is not valid JSON", code="BAD_REQUEST") from None
     if variables is not None and not isinstance(variables, dict):
         raise RequestError("`variables` must be a JSON object", code="BAD_REQUEST")
@@ -78,7 +80,7 @@ def _parts(query: Any, variables: Any, operation_name: Any) -> tuple[str, Any, s
 def build_graphql_router(runtime: Any) -> APIRouter:
     router = APIRouter()
 
-    async def run(request: Request, slug: str, query: str, variables: Any, operation_name: str | None) -> Response:
+    async def run(request: Request, slug: str, query: str, variables: Any, operation_name: str | None, read_only: bool = False) -> Response:
         project = runtime.get(slug)
         if project is None:
             return _error(404, f"Project {slug!r} not found", "NOT_FOUND")
@@ -87,7 +89,7 @@ def build_graphql_router(runtime: Any) -> APIRouter:
                                               request.headers.get("x-csrf-token"), request.method)
         except RuntimeError_ as exc:
             return _refusal(exc)
-        response = await execute_response(project, session, query, variables, operation_name, headers=dict(request.headers))
+        response = await execute_response(project, session, query, variables, operation_name, headers=dict(request.headers), read_only=read_only)
         return Response(response.to_bytes(), status_code=response.status, media_type=JSON)
 
     async def post(request: Request) -> Response:
@@ -114,9 +116,7 @@ def build_graphql_router(runtime: Any) -> APIRouter:
             query, variables, operation_name = _parts(params.get("query"), params.get("variables"), params.get("operationName"))
         except RuntimeError_ as exc:
             return _refusal(exc)
-        if query.lstrip().startswith("mutation"):
-            return _error(405, "Mutations must be sent with POST", "BAD_REQUEST")
-        return await run(request, slug, query, variables, operation_name)
+        return await run(request, slug, query, variables, operation_name, read_only=True)
 
     router.add_route("/p/{slug}/graphql", post, methods=["POST"])
     router.add_route("/p/{slug}/graphql", get, methods=["GET"])

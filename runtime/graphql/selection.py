@@ -66,7 +66,7 @@ def _included(node: FieldNode | InlineFragmentNode | FragmentSpreadNode, variabl
         name = directive.name.value
         if name not in ("skip", "include"):
             continue
-        condition = next((a.value for a in directive.arguments if a.name.value == "if"), None)
+        condition = next((a.value for a in directive.arguments or () if a.name.value == "if"), None)
         value = literal(condition, variables) if condition is not None else False
         if value is _MISSING:  # variables unknown (preparing): keep the field, over-approximating
             continue

@@ -17,7 +17,7 @@ from graphql import (
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
-    GraphQLOutputType,
+    GraphQLScalarType,
 )
 
 from runtime.graphql.input_types import InputTypes
@@ -49,7 +49,8 @@ class TableTypes:
             out: dict[str, GraphQLField] = {}
             for name in access.columns:
                 column = access.table.columns[name]
-                scalar: GraphQLOutputType = self.types.scalar(FIELD_SCALARS[column.type])  # type: ignore[assignment]
+                scalar = self.types.scalar(FIELD_SCALARS[column.type])
+                assert isinstance(scalar, GraphQLScalarType)
                 out[name] = GraphQLField(GraphQLNonNull(scalar) if column.required or column.system else scalar)
             for rel in access.table.relationships.values():
                 target = self.access.get(rel.target)

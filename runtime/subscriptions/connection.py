@@ -1,8 +1,8 @@
 """One GraphQL-over-WebSocket connection: handshake, operations, keep-alive, close.
 
-A reader task turns client messages into actions (``WireProtocol.actions``); a
-writer task drains an outbox, so the hub hands results over without awaiting a
-socket, and sends keep-alives when the line is idle. A client that lets more than
+A reader task turns client messages into actions (``WireProtocol.actions``); the
+writer drains an outbox, so the hub hands results over without awaiting a socket.
+Keep-alives come from one ticker per hub, not a timer per connection. A client that lets more than
 ``max_pending_messages`` pile up is closed (1013) rather than buffered forever.
 """
 
@@ -43,8 +43,18 @@ class LiveConnection:
     """Serves one accepted WebSocket for one project."""
 
     __slots__ = (
-        "websocket", "protocol", "project", "hub", "settings", "session", "headers", "ops",
-        "_outbox", "_ready", "_closing", "_disconnected",
+        "_closing",
+        "_disconnected",
+        "_outbox",
+        "_ready",
+        "headers",
+        "hub",
+        "ops",
+        "project",
+        "protocol",
+        "session",
+        "settings",
+        "websocket",
     )
 
     def __init__(self, websocket: WebSocket, protocol: WireProtocol, project: Any, hub: LiveHub):
@@ -74,7 +84,7 @@ class LiveConnection:
 
     async def serve(self) -> None:
         """Run until either side closes; the writer runs here, the reader as a task."""
-        self.hub.closers.add(self)
+        self.hub.connections.add(self)
         reader = asyncio.create_task(self._read_loop())
         timer = asyncio.get_running_loop().call_later(self.settings.init_timeout, self._init_expired)
         try:
@@ -84,7 +94,12 @@ class LiveConnection:
             reader.cancel()
             await asyncio.gather(reader, return_exceptions=True)
             self._stop_all()
-            self.hub.closers.discard(self)
+            self.hub.connections.discard(self)
+
+    def keepalive(self) -> None:
+        """Called by the hub's ticker: keeps proxies from closing an idle line."""
+        if self.session is not None:
+            self._send(self.protocol.keepalive())
 
     async def close_going_away(self) -> None:
         self._stop_all()
@@ -121,13 +136,8 @@ class LiveConnection:
         while not self._disconnected:
             if not self._outbox:
                 self._ready.clear()
-                try:
-                    async with asyncio.timeout(self.settings.keepalive):
-                        await self._ready.wait()
-                except TimeoutError:
-                    if self.session is not None and not self._closing:
-                        self._outbox.append(self.protocol.keepalive())
-                    continue
+                await self._ready.wait()
+                continue
             if self._disconnected:
                 return
             item = self._outbox.popleft()
@@ -144,7 +154,7 @@ class LiveConnection:
             await self._read_messages()
         except WebSocketDisconnect:
             pass
-        except Exception:  # noqa: BLE001 - a bug must end this connection, not the server
+        except Exception:
             log.exception("live queries: connection failed")
         finally:
             self._disconnected = True
@@ -277,7 +287,7 @@ class LiveConnection:
             return
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - the client gets a clean error, the log the details
+        except Exception:
             log.exception("live queries: operation failed")
             self.fail(op_id, [INTERNAL_ERROR])
             return

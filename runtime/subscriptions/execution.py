@@ -38,6 +38,12 @@ class Executor(Protocol):
         """One execution of a prepared operation (a subscription runs as a one-shot query)."""
         ...
 
+    async def run_many(
+        self, state: Any, session: Session, prepared: Prepared, variables_list: list[dict[str, Any]]
+    ) -> list[RunResult]:
+        """``run`` for several variable sets of one operation, at once where possible."""
+        ...
+
     async def execute(
         self, session: Session, query: str, variables: dict[str, Any], operation_name: str | None, headers: dict[str, str]
     ) -> str:
@@ -59,7 +65,9 @@ class GraphQLExecutor:
 
     @staticmethod
     def _engine() -> Any:
-        from runtime.graphql import execute  # imported late: the GraphQL package imports the hub's siblings
+        from runtime.graphql import (
+            execute,  # imported late: the GraphQL package imports the hub's siblings
+        )
 
         return execute
 
@@ -74,6 +82,16 @@ class GraphQLExecutor:
         response = await self._engine().run_prepared_response(self.project, state, session, prepared, variables)
         text = response.to_bytes().decode()
         return RunResult(text, None if response.has_data else list(response.errors))
+
+    async def run_many(
+        self, state: Any, session: Session, prepared: Prepared, variables_list: list[dict[str, Any]]
+    ) -> list[RunResult]:
+        from runtime.subscriptions.batch import run_batch
+
+        results = await run_batch(self.project, state, session, prepared, variables_list)
+        if results is None:
+            results = [await self.run(state, session, prepared, variables) for variables in variables_list]
+        return results
 
     async def execute(
         self, session: Session, query: str, variables: dict[str, Any], operation_name: str | None, headers: dict[str, str]

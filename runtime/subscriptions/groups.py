@@ -35,7 +35,7 @@ class Sink(Protocol):
 
 
 class Subscriber:
-    __slots__ = ("sink", "op_id", "group")
+    __slots__ = ("group", "op_id", "sink")
 
     def __init__(self, sink: Sink, op_id: str, group: LiveGroup):
         self.sink, self.op_id, self.group = sink, op_id, group
@@ -84,7 +84,12 @@ class LiveGroup:
         self.payload: str | None = None  # last pushed JSON text, for subscribers who join later
         self.running = False
         self.again = False  # a change arrived while running: run once more
-        self.runs = 0
+
+    @property
+    def family(self) -> tuple[Any, ...]:
+        """Groups that differ only in variables: re-run together (``LiveHub._execute``)."""
+        query, operation_name, _, grants, account = self.key
+        return (query, operation_name, grants, account)
 
     @property
     def tables(self) -> frozenset[str]:

@@ -14,11 +14,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Iterable
 from typing import Any
 
 from runtime.permissions import grants_for
-from runtime.subscriptions.execution import Executor, GraphQLExecutor, Prepared, RunResult
-from runtime.subscriptions.groups import GroupKey, LiveGroup, LiveRequest, Sink, Subscriber, canonical_variables, response_text
+from runtime.subscriptions.execution import (
+    Executor,
+    GraphQLExecutor,
+    Prepared,
+    RunResult,
+)
+from runtime.subscriptions.groups import (
+    GroupKey,
+    LiveGroup,
+    LiveRequest,
+    Sink,
+    Subscriber,
+    canonical_variables,
+    response_text,
+)
 from runtime.subscriptions.notifications import Change, Listener
 from runtime.subscriptions.scope import row_scope
 from runtime.subscriptions.settings import LiveSettings
@@ -27,6 +42,8 @@ from runtime.types import RuntimeError_
 log = logging.getLogger("minimomen.live")
 
 SERVICE_KEY = "live"
+# groups of one family re-run together, in one database pipeline, up to this many
+BATCH_SIZE = 500
 
 
 class LiveHub:
@@ -44,8 +61,9 @@ class LiveHub:
         self._runs = asyncio.Semaphore(self.settings.max_concurrent_runs)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._flusher: asyncio.Task[None] | None = None
+        self._ticker: asyncio.Task[None] | None = None
         self.listener = Listener(project.conninfo, self.on_change, max_reconnect_delay=self.settings.max_reconnect_delay)
-        self.closers: set[Any] = set()  # connections to close when the project stops
+        self.connections: set[Any] = set()  # open sockets: keep-alives, and closed when the project stops
         self.notifications = 0
         self.runs = 0
 
@@ -54,16 +72,17 @@ class LiveHub:
     async def start(self) -> None:
         self.listener.start()
         self._flusher = asyncio.create_task(self._flush_loop(), name="minimomen-live-flush")
+        self._ticker = asyncio.create_task(self._keepalive_loop(), name="minimomen-live-keepalive")
         await self.listener.wait_connected()
 
     async def stop(self) -> None:
         await self.listener.stop()
-        for task in (self._flusher, *self._tasks):
-            if task is not None:
-                task.cancel()
-        await asyncio.gather(*(t for t in (self._flusher, *self._tasks) if t is not None), return_exceptions=True)
-        for closer in list(self.closers):
-            await closer.close_going_away()
+        tasks = [t for t in (self._flusher, self._ticker, *self._tasks) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for connection in list(self.connections):
+            await connection.close_going_away()
         self.groups.clear()
 
     async def publish(self) -> None:
@@ -107,7 +126,7 @@ class LiveHub:
         self.groups[key] = group
         self._index(group)
         subscriber = self._add(group, sink, op_id)
-        self._spawn(group)
+        self._spawn((group,))
         return subscriber
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
@@ -187,46 +206,69 @@ class LiveHub:
                     break
             self._wake.clear()
             dirty, self._dirty = self._dirty, set()
-            for group in dirty:
-                if self.groups.get(group.key) is group:
-                    self._spawn(group)
+            self._spawn(g for g in dirty if self.groups.get(g.key) is g)
 
-    def _spawn(self, group: LiveGroup) -> None:
-        if group.running:
-            group.again = True
-            return
-        group.running = True
-        task = asyncio.create_task(self._run(group))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    async def _keepalive_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.keepalive)
+            for connection in list(self.connections):
+                connection.keepalive()
 
-    async def _run(self, group: LiveGroup) -> None:
+    def _spawn(self, groups: Iterable[LiveGroup]) -> None:
+        """Start runs for ``groups``: one task per family (same operation, other variables)."""
+        families: dict[tuple[Any, ...], list[LiveGroup]] = {}
+        for group in groups:
+            if group.running:
+                group.again = True  # its current run may predate the change: run once more after
+                continue
+            group.running = True
+            families.setdefault(group.family, []).append(group)
+        for family in families.values():
+            for start in range(0, len(family), BATCH_SIZE):
+                task = asyncio.create_task(self._run(family[start:start + BATCH_SIZE]))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, groups: list[LiveGroup]) -> None:
         try:
-            group.again = False
+            for group in groups:
+                group.again = False
             async with self._runs:
-                if not group.subscribers:
-                    return
-                self.runs += 1
-                group.runs += 1
-                try:
-                    result = await self.executor.run(group.state, group.request.session, group.prepared, group.request.variables)
-                except RuntimeError_ as exc:
-                    result = RunResult(response_text({"data": None, "errors": [exc.to_graphql()]}), [exc.to_graphql()])
-            if result.failed is not None and group.digest is None:
-                # it never ran (bad variables ...): an error ends the operation, as graphql-ws does
-                self._drop(group)
-                group.fail(result.failed)
-                return
-            group.push(result.text)
+                live = [g for g in groups if g.subscribers]
+                started = time.perf_counter()
+                results = await self._execute(live) if live else []
+            log.debug("re-ran %d live queries in %.1f ms", len(live), (time.perf_counter() - started) * 1000)
+            for group, result in zip(live, results):
+                if result.failed is not None and group.digest is None:
+                    # it never ran (bad variables ...): an error ends the operation, as graphql-ws does
+                    self._drop(group)
+                    group.fail(result.failed)
+                else:
+                    group.push(result.text)
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - one failing live query must not stop the hub
+        except Exception:
             log.exception("live query failed to re-run")
         finally:
-            group.running = False
-        if group.again and self.groups.get(group.key) is group:
-            self._dirty.add(group)
+            for group in groups:
+                group.running = False
+        again = [g for g in groups if g.again and self.groups.get(g.key) is g]
+        if again:
+            self._dirty.update(again)
             self._wake.set()
+
+    async def _execute(self, groups: list[LiveGroup]) -> list[RunResult]:
+        self.runs += len(groups)
+        first = groups[0]
+        try:
+            if len(groups) == 1:
+                return [await self.executor.run(first.state, first.request.session, first.prepared, first.request.variables)]
+            if any(g.prepared is not first.prepared or g.state is not first.state for g in groups):
+                return [await self.executor.run(g.state, g.request.session, g.prepared, g.request.variables) for g in groups]
+            return await self.executor.run_many(first.state, first.request.session, first.prepared, [g.request.variables for g in groups])
+        except RuntimeError_ as exc:
+            error = [exc.to_graphql()]
+            return [RunResult(response_text({"data": None, "errors": error}), error) for _ in groups]
 
 
 def hub_of(project: Any) -> LiveHub | None:

@@ -13,8 +13,9 @@ message types map to connection actions in ``actions`` (a registry, not a branch
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 LEGACY = "graphql-ws"
 TRANSPORT = "graphql-transport-ws"
@@ -44,7 +45,7 @@ def _with_payload(type_: str, op_id: str, payload_text: str) -> str:
 
 class WireProtocol:
     name: str
-    actions: dict[str, str]  # incoming type -> connection action
+    actions: ClassVar[Mapping[str, str]]  # incoming type -> connection action
     result_type: str
 
     def ack(self) -> str:
@@ -91,7 +92,7 @@ class WireProtocol:
 class TransportWs(WireProtocol):
     name = TRANSPORT
     result_type = "next"
-    actions = {
+    actions: ClassVar[Mapping[str, str]] = {
         "connection_init": "init",
         "subscribe": "subscribe",
         "complete": "stop",
@@ -127,7 +128,7 @@ class TransportWs(WireProtocol):
 class LegacyWs(WireProtocol):
     name = LEGACY
     result_type = "data"
-    actions = {
+    actions: ClassVar[Mapping[str, str]] = {
         "connection_init": "init",
         "start": "subscribe",
         "stop": "stop",

@@ -10,7 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import FieldNode, IntValueNode, OperationDefinitionNode, StringValueNode, VariableNode, parse
+from graphql import (
+    FieldNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    StringValueNode,
+    VariableNode,
+    parse,
+)
 from graphql.error import GraphQLError
 
 BY_PK_SUFFIX = "_by_pk"
@@ -40,7 +47,7 @@ def _int_value(node: Any, variables: dict[str, Any]) -> int | None:
         value = node.value
     else:
         return None
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
         return None
     try:
         return int(value)  # bigint ids travel as numbers or as strings

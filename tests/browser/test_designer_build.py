@@ -123,6 +123,8 @@ def build_actionflow(page: Page) -> None:
     set_value(panel, "Output: status", "ref", "var.status")
     saved(page)
     expect(page.locator("#node-update_product_stock")).to_contain_text("product where …: −stock")
+    page.get_by_role("button", name="Edit node Update Product Stock").click()
+    page.locator(".chart-pane").evaluate("pane => pane.scrollTo(0, 0)")
     shot(page, "actionflows")
 
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.designer_steps import add_field, commit, create_project, open_designer, saved, tab
+from tests.browser.designer_steps import add_field, commit, create_project, open_designer, project_definition, saved, tab
 from tests.conftest import REPO, LiveServer, start_server
 
 SLUG = "shop"
@@ -180,3 +180,43 @@ def test_connect_backend_reveals_and_rotates_the_admin_token(page: Page, server:
     assert httpx.post(server.graphql_url(SLUG), json=query, headers={"Authorization": f"Bearer {new}"}).json()["data"]
     assert httpx.post(server.graphql_url(SLUG), json=query, headers={"Authorization": f"Bearer {old}"}).json().get("errors")
     page.screenshot(path=str(SHOTS / "designer-settings.png"))
+
+
+def test_presets_insert_with_fresh_ids_and_components_move(page: Page) -> None:
+    tab(page, "pages")
+    tree = page.get_by_role("region", name="Component tree")
+    deselect = page.get_by_role("button", name="Deselect (add at page level)")
+    if deselect.count():
+        deselect.click()
+    page.get_by_role("button", name="Insert preset Page header").click()
+    saved(page)
+    headers = tree.get_by_role("button", name="Select Page Header")
+    expect(headers).to_have_count(2)  # the sample's own and the inserted copy
+    page.get_by_role("button", name="Move Page Header up").last.click()  # up/down controls
+    saved(page)
+    # Drag and drop: the Stock text onto the Price text moves it before Price.
+    tree.get_by_role("button", name="Select Stock").drag_to(tree.get_by_role("button", name="Select Price"))
+    saved(page)
+    definition = project_definition(page, SLUG)
+    ids = [c["id"] for c in definition["pages"][0]["components"]]
+    assert len(ids) == len(set(ids)) == 3 and "header" in ids
+    card = definition["pages"][0]["components"][ids.index("product_list")]["item"][0]["children"]
+    assert [c["name"] for c in card][:3] == ["Product Name", "Stock", "Price"]
+    page.locator("#undo-button").click()
+    page.locator("#undo-button").click()
+    page.locator("#undo-button").click()
+    expect(page.locator("#save-status")).to_have_text("All changes saved")
+    assert len(project_definition(page, SLUG)["pages"][0]["components"]) == 2
+
+
+def test_tabs_work_from_the_keyboard(page: Page) -> None:
+    tab(page, "data")
+    page.locator("#tab-data").focus()
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#tab-actionflows")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#tab-actionflows")).to_be_focused()
+    page.keyboard.press("ArrowLeft")
+    expect(page.locator("#tab-data")).to_be_focused()
+    page.keyboard.press("Tab")  # on to the header's buttons, with a visible focus ring
+    style = page.evaluate("(() => { const s = getComputedStyle(document.activeElement); return [document.activeElement.tagName, s.outlineStyle]; })()")
+    assert style[0] == "BUTTON" and style[1] != "none"

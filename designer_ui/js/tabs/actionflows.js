@@ -1,7 +1,7 @@
 // Actionflows tab: flow list, the node tree drawn as a flowchart, and a side panel
 // (flow settings, node properties, add node, run, stress test).
 import { button, field, h, input, toast } from '../dom.js';
-import { newId, slugify } from '../ids.js';
+import { newId } from '../ids.js';
 import { flowById, locateNode, moveInList } from '../model.js';
 import { addNodePanel, nodePanel, nodeSummary } from './flow_node_form.js';
 import { flowSettingsPanel, runPanel, stressPanel } from './flow_panels.js';
@@ -19,7 +19,7 @@ export function render(ctx) {
 
 function sidebar(ctx) {
   const { def, ui, store } = ctx;
-  const name = input({ 'aria-label': 'New actionflow name', id: 'new-flow-name', placeholder: 'Place Order' });
+  const name = input({ 'aria-label': 'New actionflow name', id: 'new-flow-name', 'data-keep': true, placeholder: 'Place Order' });
   const add = () => {
     if (!name.value.trim()) return;
     const id = newId(def, name.value, '', 'flow');
@@ -126,4 +126,3 @@ function sidePanel(ctx, flow) {
   return h('aside', { class: 'props', 'aria-label': 'Actionflow properties', 'data-scroll': 'flow-props' }, tabs, content);
 }
 
-export { slugify };

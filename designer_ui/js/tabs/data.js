@@ -21,7 +21,7 @@ export function render(ctx) {
 
 function sidebar(ctx) {
   const { def, ui, store } = ctx;
-  const name = input({ 'aria-label': 'New table name', id: 'new-table-name', placeholder: 'product' });
+  const name = input({ 'aria-label': 'New table name', id: 'new-table-name', 'data-keep': true, placeholder: 'product' });
   const add = () => {
     const tableName = slugify(name.value, 'table');
     if (!name.value.trim()) return;
@@ -116,8 +116,8 @@ function fieldsSection(ctx, table) {
     return h('tr', {}, h('td', {}, nameInput), h('td', {}, type), h('td', { class: 'center' }, required), h('td', { class: 'center' }, unique), h('td', {}, dflt), h('td', {}, remove));
   });
   const sysRows = system.map((c) => h('tr', { class: 'system-row' }, h('td', {}, c.name), h('td', {}, c.type), h('td', { colspan: 4, class: 'muted' }, c.foreignKey ? 'foreign key (from a relation)' : 'system field')));
-  const name = input({ 'aria-label': 'New field name', id: idFor('newfield', table.id), placeholder: 'field_name', class: 'narrow' });
-  const type = select(ctx.store.registry.field_types, { 'aria-label': 'New field type', id: idFor('newfieldtype', table.id), value: 'text' });
+  const name = input({ 'aria-label': 'New field name', id: idFor('newfield', table.id), 'data-keep': true, placeholder: 'field_name', class: 'narrow' });
+  const type = select(ctx.store.registry.field_types, { 'aria-label': 'New field type', id: idFor('newfieldtype', table.id), 'data-keep': true, value: 'text' });
   const add = () => {
     const fieldName = slugify(name.value, 'field');
     if (!name.value.trim()) return;
@@ -143,13 +143,13 @@ function relationsSection(ctx, table) {
     }, { class: 'danger small', 'aria-label': `Delete relation ${r.id}` })));
 
   const options = tableOptions(def);
-  const from = select(options, { 'aria-label': 'Relation: one side (has many)', id: 'rel-from', value: table.id });
-  const to = select(options, { 'aria-label': 'Relation: many side (holds the foreign key)', id: 'rel-to', value: (options.find((o) => o.value !== table.id) || {}).value });
-  const kind = select([{ value: 'one_to_many', label: 'one to many' }, { value: 'one_to_one', label: 'one to one' }], { 'aria-label': 'Relation kind', id: 'rel-kind' });
-  const fk = input({ 'aria-label': 'Foreign key column', id: 'rel-fk', class: 'narrow' });
-  const fromField = input({ 'aria-label': 'Field on the one side', id: 'rel-from-field', class: 'narrow' });
-  const toField = input({ 'aria-label': 'Field on the many side', id: 'rel-to-field', class: 'narrow' });
-  const onDelete = select([{ value: 'set_null', label: 'set null' }, { value: 'restrict', label: 'restrict (refuse)' }, { value: 'cascade', label: 'cascade (delete too)' }], { 'aria-label': 'On delete', id: 'rel-on-delete' });
+  const from = select(options, { 'aria-label': 'Relation: one side (has many)', id: 'rel-from', 'data-keep': true, value: table.id });
+  const to = select(options, { 'aria-label': 'Relation: many side (holds the foreign key)', id: 'rel-to', 'data-keep': true, value: (options.find((o) => o.value !== table.id) || {}).value });
+  const kind = select([{ value: 'one_to_many', label: 'one to many' }, { value: 'one_to_one', label: 'one to one' }], { 'aria-label': 'Relation kind', id: 'rel-kind', 'data-keep': true });
+  const fk = input({ 'aria-label': 'Foreign key column', id: 'rel-fk', 'data-keep': true, class: 'narrow' });
+  const fromField = input({ 'aria-label': 'Field on the one side', id: 'rel-from-field', 'data-keep': true, class: 'narrow' });
+  const toField = input({ 'aria-label': 'Field on the many side', id: 'rel-to-field', 'data-keep': true, class: 'narrow' });
+  const onDelete = select([{ value: 'set_null', label: 'set null' }, { value: 'restrict', label: 'restrict (refuse)' }, { value: 'cascade', label: 'cascade (delete too)' }], { 'aria-label': 'On delete', id: 'rel-on-delete', 'data-keep': true });
   const suggest = () => {
     const a = tname(from.value); const b = tname(to.value);
     fk.value = `${a}_id`;
@@ -184,8 +184,8 @@ function constraintsSection(ctx, table) {
   const { def, store } = ctx;
   const mine = def.constraints.filter((c) => c.table === table.id);
   const columns = columnsOf(def, table.id).filter((c) => c.name !== 'id');
-  const name = input({ 'aria-label': 'Constraint name', id: idFor('cname', table.id), class: 'narrow', placeholder: `${table.name}_unique` });
-  const boxes = columns.map((c) => h('label', { class: 'check' }, h('input', { type: 'checkbox', value: c.name, 'aria-label': `Unique together: ${c.name}` }), c.name));
+  const name = input({ 'aria-label': 'Constraint name', id: idFor('cname', table.id), 'data-keep': true, class: 'narrow', placeholder: `${table.name}_unique` });
+  const boxes = columns.map((c) => h('label', { class: 'check' }, h('input', { type: 'checkbox', value: c.name, 'aria-label': `Unique together: ${c.name}`, id: idFor('cfield', table.id, c.name), 'data-keep': true }), c.name));
   const add = () => {
     const fields = boxes.map((b) => b.querySelector('input')).filter((b) => b.checked).map((b) => b.value);
     if (!fields.length) { toast('Pick at least one field.', 'error'); return; }

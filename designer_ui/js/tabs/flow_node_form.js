@@ -35,8 +35,8 @@ function newNode(def, flow, type, name) {
 export function addNodePanel(ctx, flow, target, targetList) {
   const { store, ui, def } = ctx;
   const types = store.registry.node_types;
-  const type = h('select', { 'aria-label': 'Node type', id: 'add-node-type' }, types.map((t) => h('option', { value: t.type }, t.label)));
-  const name = input({ 'aria-label': 'Node name', id: 'add-node-name', placeholder: 'e.g. Update Product Stock' });
+  const type = h('select', { 'aria-label': 'Node type', id: 'add-node-type', 'data-keep': true }, types.map((t) => h('option', { value: t.type }, t.label)));
+  const name = input({ 'aria-label': 'Node name', id: 'add-node-name', 'data-keep': true, placeholder: 'e.g. Update Product Stock' });
   const describe = h('p', { class: 'hint' }, types[0].description);
   type.addEventListener('change', () => { describe.textContent = (types.find((t) => t.type === type.value) || {}).description || ''; });
   const add = () => {

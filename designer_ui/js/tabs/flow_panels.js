@@ -61,9 +61,9 @@ function typedList(ctx, flow, kind) {
       h('td', { class: 'center' }, h('input', { type: 'checkbox', checked: Boolean(item.list), 'aria-label': `List ${kind} ${item.name}`, onChange: (e) => store.change(() => { item.list = e.target.checked; }) })),
       h('td', {}, button('✕', () => store.change(() => list.splice(list.indexOf(item), 1)), { class: 'icon danger', 'aria-label': `Delete ${kind} ${item.name}` })));
   });
-  const name = input({ 'aria-label': `New ${kind} name`, id: `new-${kind}-name`, class: 'narrow' });
-  const type = select(VALUE_TYPES, { 'aria-label': `New ${kind} type`, id: `new-${kind}-type`, value: kind === 'input' ? 'bigint' : 'text' });
-  const required = kind === 'input' ? h('input', { type: 'checkbox', 'aria-label': `New ${kind} required`, id: `new-${kind}-required`, checked: true }) : null;
+  const name = input({ 'aria-label': `New ${kind} name`, id: `new-${kind}-name`, 'data-keep': true, class: 'narrow' });
+  const type = select(VALUE_TYPES, { 'aria-label': `New ${kind} type`, id: `new-${kind}-type`, 'data-keep': true, value: kind === 'input' ? 'bigint' : 'text' });
+  const required = kind === 'input' ? h('input', { type: 'checkbox', 'aria-label': `New ${kind} required`, id: `new-${kind}-required`, 'data-keep': true, checked: true }) : null;
   const add = () => {
     if (!name.value.trim()) return;
     const n = slugify(name.value, kind);
@@ -103,7 +103,7 @@ export function flowSettingsPanel(ctx, flow) {
 function argsForm(flow, state) {
   state.args = state.args || {};
   return flow.inputs.map((i) => {
-    const el = input({ 'aria-label': `Argument ${i.name}`, value: state.args[i.name] ?? '', class: 'narrow', id: `arg-${flow.id}-${i.name}` });
+    const el = input({ 'aria-label': `Argument ${i.name}`, value: state.args[i.name] ?? '', class: 'narrow', id: `arg-${flow.id}-${i.name}`, 'data-keep': true });
     el.addEventListener('change', () => { state.args[i.name] = el.value; });
     return field(`${i.name} (${i.type})`, el);
   });
@@ -151,10 +151,10 @@ export function stressPanel(ctx, flow) {
   const { store, ui } = ctx;
   ui.stress = ui.stress || {};
   const state = ui.stress[flow.id] || (ui.stress[flow.id] = { n: 100, concurrency: 20, successKey: Object.keys(flow.output || {})[0] || '', successValue: '' });
-  const n = h('input', { type: 'number', min: 1, max: 20000, value: String(state.n), 'aria-label': 'Invocations', id: 'stress-n', onChange: (e) => { state.n = Number(e.target.value); } });
-  const conc = h('input', { type: 'number', min: 1, max: 200, value: String(state.concurrency), 'aria-label': 'Concurrent workers', id: 'stress-concurrency', onChange: (e) => { state.concurrency = Number(e.target.value); } });
-  const successKey = select([{ value: '', label: '(no error is a success)' }, ...Object.keys(flow.output || {}).map((k) => ({ value: k, label: k }))], { 'aria-label': 'Success when output', id: 'stress-success-key', value: state.successKey, onChange: (e) => { state.successKey = e.target.value; } });
-  const successValue = input({ 'aria-label': 'equals', id: 'stress-success-value', value: state.successValue, class: 'narrow', onChange: (e) => { state.successValue = e.target.value; } });
+  const n = h('input', { type: 'number', min: 1, max: 20000, value: String(state.n), 'aria-label': 'Invocations', id: 'stress-n', 'data-keep': true, onChange: (e) => { state.n = Number(e.target.value); } });
+  const conc = h('input', { type: 'number', min: 1, max: 200, value: String(state.concurrency), 'aria-label': 'Concurrent workers', id: 'stress-concurrency', 'data-keep': true, onChange: (e) => { state.concurrency = Number(e.target.value); } });
+  const successKey = select([{ value: '', label: '(no error is a success)' }, ...Object.keys(flow.output || {}).map((k) => ({ value: k, label: k }))], { 'aria-label': 'Success when output', id: 'stress-success-key', 'data-keep': true, value: state.successKey, onChange: (e) => { state.successKey = e.target.value; } });
+  const successValue = input({ 'aria-label': 'equals', id: 'stress-success-value', 'data-keep': true, value: state.successValue, class: 'narrow', onChange: (e) => { state.successValue = e.target.value; } });
   const start = async () => {
     state.running = true; state.result = null; ctx.refresh();
     try {

@@ -44,9 +44,9 @@ export function renderGrid(ctx, table) {
   };
   if (state.rows === null && !state.loading && !state.error) load();
 
-  const filterColumn = select(columns.map((c) => c.name), { 'aria-label': 'Filter field', value: state.filter.column, onChange: (e) => { state.filter.column = e.target.value; } });
+  const filterColumn = select(columns.map((c) => c.name), { 'aria-label': 'Filter field', id: `grid-filter-col-${table.id}`, value: state.filter.column, onChange: (e) => { state.filter.column = e.target.value; } });
   const filterOp = select([{ value: '_eq', label: '=' }, { value: '_neq', label: '≠' }, { value: '_gt', label: '>' }, { value: '_gte', label: '≥' }, { value: '_lt', label: '<' }, { value: '_lte', label: '≤' }, { value: '_ilike', label: 'contains (ilike)' }], { 'aria-label': 'Filter comparison', value: state.filter.op, onChange: (e) => { state.filter.op = e.target.value; } });
-  const filterValue = input({ 'aria-label': 'Filter value', value: state.filter.value, class: 'narrow', onChange: (e) => { state.filter.value = e.target.value; } });
+  const filterValue = input({ 'aria-label': 'Filter value', id: `grid-filter-val-${table.id}`, 'data-keep': true, value: state.filter.value, class: 'narrow', onChange: (e) => { state.filter.value = e.target.value; } });
   const toolbar = h('div', { class: 'form-row' }, field('Filter', h('span', { class: 'inline' }, filterColumn, filterOp, filterValue)),
     button('Apply filter', () => { state.filter.value = filterValue.value; load(); }, { class: 'small' }),
     button('Reload', () => load(), { class: 'small' }));
@@ -60,7 +60,7 @@ export function renderGrid(ctx, table) {
     const inputs = {};
     const cells = columns.map((c) => {
       if (c.system) return h('td', { class: 'muted' }, show(row[c.name]));
-      const el = input({ value: show(row[c.name]), 'aria-label': `${c.name} of row ${row.id}`, class: 'cell' });
+      const el = input({ value: show(row[c.name]), 'aria-label': `${c.name} of row ${row.id}`, class: 'cell', id: `grid-${table.id}-${row.id}-${c.name}` });
       inputs[c.name] = el;
       return h('td', {}, el);
     });
@@ -81,12 +81,13 @@ export function renderGrid(ctx, table) {
     }, { class: 'small danger', 'aria-label': `Delete row ${row.id}` });
     return h('tr', {}, cells, h('td', { class: 'row-actions' }, save, del));
   });
-  const newInputs = Object.fromEntries(editable.map((c) => [c.name, input({ 'aria-label': `New row ${c.name}`, class: 'cell', placeholder: c.type })]));
+  const newInputs = Object.fromEntries(editable.map((c) => [c.name, input({ 'aria-label': `New row ${c.name}`, class: 'cell', placeholder: c.type, id: `grid-new-${table.id}-${c.name}`, 'data-keep': true })]));
   const add = button('Add row', async () => {
     try {
       const object = {};
       for (const c of editable) if (newInputs[c.name].value !== '') object[c.name] = parseValue(c, newInputs[c.name].value);
       await gql(store.slug, `mutation Add($o: ${table.name}_insert_input!) { insert_${table.name}_one(object: $o) { id } }`, { o: object });
+      for (const el of Object.values(newInputs)) el.value = '';
       toast('Row added', 'success');
       load();
     } catch (e) { toast(e.message, 'error'); }

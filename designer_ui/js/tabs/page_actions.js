@@ -30,7 +30,7 @@ export function actionChain(ctx, page, found, _actions, { label, scope, mutableL
   const list = mutableList();
   const types = store.registry.action_types;
   const cards = list.map((action, index) => actionCard(ctx, page, found, list, index, label, scope));
-  const type = select(types.map((t) => ({ value: t.type, label: t.label })), { 'aria-label': `Action type for ${label}`, id: idFor('acttype', found.component.id, label) });
+  const type = select(types.map((t) => ({ value: t.type, label: t.label })), { 'aria-label': `Action type for ${label}`, id: idFor('acttype', found.component.id, label), 'data-keep': true });
   return h('div', { class: 'chain action-chain', role: 'group', 'aria-label': `Actions of ${label}` }, cards,
     h('div', { class: 'map-add' }, type, button('Add action', () => store.change((d) => mutableList().push(newAction(d, type.value))), { class: 'small', 'aria-label': `Add action to ${label}` })));
 }

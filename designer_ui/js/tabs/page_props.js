@@ -57,7 +57,7 @@ function styleEditor(ctx, c) {
     el.addEventListener('change', () => store.change(() => { c.style[k] = el.value; }));
     return h('div', { class: 'map-row' }, h('span', { class: 'map-key' }, k), el, button('✕', () => store.change(() => { delete c.style[k]; }), { class: 'icon', 'aria-label': `Remove style ${k}` }));
   });
-  const pick = select(STYLE_PROPS.filter((p) => !(p in c.style)), { 'aria-label': 'Style property to add', id: idFor('style', c.id, 'pick') });
+  const pick = select(STYLE_PROPS.filter((p) => !(p in c.style)), { 'aria-label': 'Style property to add', id: idFor('style', c.id, 'pick'), 'data-keep': true });
   return h('fieldset', { class: 'map' }, h('legend', {}, 'Style'), rows,
     h('div', { class: 'map-add' }, pick, button('Add style', () => store.change(() => { c.style[pick.value] = ''; }), { class: 'small' })));
 }
@@ -142,8 +142,8 @@ function pageSettings(ctx, page) {
   title.addEventListener('change', () => store.change(() => { page.title = title.value; }));
   const vars = (page.variables || []).map((v, i) => h('div', { class: 'map-row' }, h('span', { class: 'map-key' }, `${v.name}: ${v.type}`),
     button('✕', () => store.change(() => page.variables.splice(i, 1)), { class: 'icon', 'aria-label': `Delete page variable ${v.name}` })));
-  const vname = input({ 'aria-label': 'New page variable name', class: 'narrow' });
-  const vtype = select(['text', 'bigint', 'decimal', 'boolean', 'jsonb'], { 'aria-label': 'New page variable type' });
+  const vname = input({ 'aria-label': 'New page variable name', class: 'narrow', id: idFor('pvar', page.id, 'name'), 'data-keep': true });
+  const vtype = select(['text', 'bigint', 'decimal', 'boolean', 'jsonb'], { 'aria-label': 'New page variable type', id: idFor('pvar', page.id, 'type'), 'data-keep': true });
   return h('div', { class: 'panel-body' }, h('h3', {}, 'Page'), h('p', { class: 'hint' }, 'Select a component to edit it; new components go into the selected container.'),
     field('Name', name), field('Path', path, 'empty = home page'), field('Title', title),
     h('label', { class: 'check' }, h('input', { type: 'checkbox', checked: store.def.settings.home_page === page.id, 'aria-label': 'Home page', onChange: (e) => store.change((d) => { d.settings.home_page = e.target.checked ? page.id : null; }) }), 'Home page'),

@@ -21,7 +21,7 @@ export function render(ctx) {
 
 function pageList(ctx) {
   const { def, ui, store } = ctx;
-  const name = input({ 'aria-label': 'New page name', id: 'new-page-name', placeholder: 'Home' });
+  const name = input({ 'aria-label': 'New page name', id: 'new-page-name', 'data-keep': true, placeholder: 'Home' });
   const add = () => {
     if (!name.value.trim()) return;
     const slug = slugify(name.value, 'page');
@@ -142,7 +142,7 @@ function freshIds(def, tree) {
 
 function palette(ctx, page) {
   const { def, ui, store } = ctx;
-  const name = input({ 'aria-label': 'New component name', id: 'new-component-name', placeholder: 'optional, e.g. Quantity Input' });
+  const name = input({ 'aria-label': 'New component name', id: 'new-component-name', 'data-keep': true, placeholder: 'optional, e.g. Quantity Input' });
   const add = (type, label) => {
     const component = newComponent(def, type, name.value.trim() || label);
     const where = insertionList(page, ui.component);

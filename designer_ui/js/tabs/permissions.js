@@ -53,7 +53,7 @@ export function render(ctx) {
 
 function rolesSidebar(ctx, roles) {
   const { def, ui, store } = ctx;
-  const name = input({ 'aria-label': 'New role name', id: 'new-role-name', placeholder: 'vip' });
+  const name = input({ 'aria-label': 'New role name', id: 'new-role-name', 'data-keep': true, placeholder: 'vip' });
   const add = () => {
     const roleName = slugify(name.value, 'role');
     if (!name.value.trim() || roles.includes(roleName)) { toast('Choose a new role name.', 'error'); return; }
@@ -168,7 +168,7 @@ function assignment(ctx, role) {
     ui.accounts = [];
     loadAccounts(store.slug).then((a) => { ui.accounts = a; ctx.refresh(); }).catch(() => { ui.accountError = 'Publish the app to assign roles to its accounts.'; ctx.refresh(); });
   }
-  const account = select(ui.accounts.map((a) => ({ value: String(a.id), label: `${a.username} (#${a.id})` })), { 'aria-label': 'Account' });
+  const account = select(ui.accounts.map((a) => ({ value: String(a.id), label: `${a.username} (#${a.id})` })), { 'aria-label': 'Account', id: idFor('assign', role), 'data-keep': true });
   const change = async (mutation) => {
     try {
       const result = await api('POST', projectUrl(store.slug, '/graphql'), { query: `mutation R($id: bigint!, $role: String!) { ${mutation}(account_id: $id, role: $role) { id username roles } }`, variables: { id: Number(account.value), role } });

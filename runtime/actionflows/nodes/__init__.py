@@ -5,8 +5,8 @@ Keys match ``builder.flows.NODE_TYPES``; a test checks that the two agree.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Mapping
 
 from runtime.actionflows.nodes import (
     condition,

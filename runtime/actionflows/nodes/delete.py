@@ -7,10 +7,10 @@ from typing import Any
 
 from builder.flows import DeleteNode
 from builder.resolved import ResolvedTable
+from runtime.actionflows.nodes.statements import Statement
 from runtime.actionflows.nodes.table_rows import table_of
 from runtime.actionflows.run import Run
 from runtime.actionflows.types import CompileContext, Output
-from runtime.actionflows.nodes.statements import Statement
 from runtime.data.crud import delete_statement
 
 

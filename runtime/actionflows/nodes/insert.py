@@ -7,10 +7,14 @@ from typing import Any
 
 from builder.flows import InsertNode, OnConflict
 from builder.resolved import ResolvedTable
-from runtime.actionflows.nodes.table_rows import evaluate_values, first_row_output, table_of
+from runtime.actionflows.nodes.statements import Statement
+from runtime.actionflows.nodes.table_rows import (
+    evaluate_values,
+    first_row_output,
+    table_of,
+)
 from runtime.actionflows.run import Run
 from runtime.actionflows.types import CompileContext, NodeFailed, Output
-from runtime.actionflows.nodes.statements import Statement
 from runtime.data.crud import insert_statement
 
 

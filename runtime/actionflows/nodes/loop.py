@@ -6,12 +6,15 @@ iteration, so a loop never half-runs because it was too long.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
 from builder.flows import LoopNode
 from runtime.actionflows.run import Run
 from runtime.actionflows.types import CompileContext, NodeFailed, Output, Step
+
+YIELD_EVERY = 100
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,9 @@ class Loop:
             for index, item in enumerate(items):
                 loops[self.node_id] = {"item": item, "index": index}
                 await run.run_steps(self.steps)
+                if index % YIELD_EVERY == YIELD_EVERY - 1:
+                    # Let other requests run, and the flow's timeout fire, in long Python-only loops.
+                    await asyncio.sleep(0)
         finally:
             loops.pop(self.node_id, None)
         return {"count": len(items)}

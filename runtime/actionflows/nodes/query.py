@@ -7,10 +7,10 @@ from typing import Any, Literal
 
 from builder.flows import QueryNode
 from builder.resolved import ResolvedTable
+from runtime.actionflows.nodes.statements import Statement
 from runtime.actionflows.nodes.table_rows import first_row_output, table_of
 from runtime.actionflows.run import Run
 from runtime.actionflows.types import CompileContext, Output
-from runtime.actionflows.nodes.statements import Statement
 from runtime.data.crud import OrderBy, select_statement
 
 MAX_ROWS = 1000  # Momen's cap per query node

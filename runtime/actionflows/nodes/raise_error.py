@@ -10,6 +10,7 @@ from builder.flows import RaiseErrorNode
 from runtime.actionflows.run import Run
 from runtime.actionflows.types import CompileContext, FlowAborted, Output
 
+
 @dataclass(frozen=True)
 class RaiseError:
     node_id: str

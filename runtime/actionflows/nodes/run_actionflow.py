@@ -22,7 +22,9 @@ class RunActionflow:
     container: bool = True  # async flows: the sub-flow's nodes get their own transactions
 
     async def run(self, run: Run) -> Output:
-        from runtime.actionflows.engine import execute  # engine imports the node registry
+        from runtime.actionflows.engine import (
+            execute,  # engine imports the node registry
+        )
 
         if run.depth >= MAX_DEPTH:
             raise NodeFailed(f"actionflows call each other more than {MAX_DEPTH} levels deep")

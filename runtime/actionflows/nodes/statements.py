@@ -21,7 +21,7 @@ from runtime.data.sql import Params, VarRef
 
 MAX_SHAPES = 64  # beyond this, statements are built per run (never wrong, only slower)
 
-Build = Callable[[Params, Any, Mapping[str, Any]], sql.Composable]
+Build = Callable[[Params, Any, Mapping[str, Any]], sql.Composed]
 Shape = tuple[Any, ...]
 
 

@@ -9,18 +9,22 @@ Outputs ``affected_rows``, ``returning`` and the first returned row's fields
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from psycopg import sql
 
 from builder.flows import UpdateNode
 from builder.resolved import ResolvedTable
-from runtime.actionflows.nodes.table_rows import evaluate_values, first_row_output, table_of
+from runtime.actionflows.nodes.statements import Statement
+from runtime.actionflows.nodes.table_rows import (
+    evaluate_values,
+    first_row_output,
+    table_of,
+)
 from runtime.actionflows.run import Run
 from runtime.actionflows.types import CompileContext, NodeFailed, Output
-from runtime.actionflows.nodes.statements import Statement
 from runtime.data.crud import update_statement
 from runtime.data.sql import Params
 from runtime.expressions import ExpressionError
@@ -61,7 +65,7 @@ def compile_node(node: UpdateNode, ctx: CompileContext) -> Update:
     table = table_of(ctx.project, node.table)
     changed = [*node.increment, *node.decrement]
 
-    def build(params: Params, where: Any, values: Mapping[str, Any]) -> sql.Composable:
+    def build(params: Params, where: Any, values: Mapping[str, Any]) -> sql.Composed:
         set_values = {column: values["set:" + column] for column in node.set}
         increment = {column: values["inc:" + column] for column in changed}
         return update_statement(params, ctx.project, table, where, set_values=set_values, increment=increment)

@@ -106,3 +106,12 @@ def test_registry_lists_every_registered_type_with_its_schema(client: TestClient
     outputs = {e["type"]: e.get("outputs") for e in registry["node_types"]}
     assert outputs["update"][:3] == ["affected_rows", "returning", "id"]
     assert "_gte" in [c["op"] for c in registry["comparisons"]]
+
+
+def test_presets_are_listed_and_loaded_as_components(client: TestClient) -> None:
+    presets = client.get("/api/presets").json()["presets"]
+    assert presets and all(p["id"] and p["name"] for p in presets)
+    components = client.get(f"/api/presets/{presets[0]['id']}").json()["preset"]
+    assert isinstance(components, list) and components[0]["type"] in COMPONENT_TYPES
+    missing = client.get("/api/presets/no_such_preset")
+    assert missing.status_code == 404 and missing.json()["detail"]["code"] == "NOT_FOUND"

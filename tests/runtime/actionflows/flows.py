@@ -118,6 +118,27 @@ TEST_FLOWS: list[dict[str, Any]] = [
         "output": {"total": {"ref": "var.total"}, "last_index": {"ref": "var.last_index"}},
     },
     {
+        "id": "spin",
+        "name": "Spin",
+        "timeout_ms": 100,
+        "inputs": [{"name": "items", "type": "bigint", "list": True, "required": True}],
+        "variables": [{"name": "total", "type": "bigint", "default": 0}],
+        "nodes": [
+            {
+                "id": "spin_each",
+                "name": "Each",
+                "type": "loop",
+                "over": {"ref": "input.items"},
+                "max_iterations": 100000,
+                "nodes": [
+                    {"id": "spin_add", "name": "Add", "type": "set_variable", "assignments": {"total": {"add": [{"ref": "var.total"}, 1]}}},
+                    {"id": "spin_add_again", "name": "Add Again", "type": "set_variable", "assignments": {"total": {"add": [{"ref": "var.total"}, {"ref": "loop.spin_each.item"}]}}},
+                ],
+            }
+        ],
+        "output": {"total": {"ref": "var.total"}},
+    },
+    {
         "id": "wrap_place_order",
         "name": "Wrap Place Order",
         "inputs": [

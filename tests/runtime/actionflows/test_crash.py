@@ -9,7 +9,12 @@ from pathlib import Path
 import httpx
 
 from tests.runtime.actionflows.client import INVOKE, FlowServer, start_flow_server
-from tests.runtime.actionflows.test_graphql_flows import RESULT, TASK, _hold_row, _wait_task
+from tests.runtime.actionflows.test_graphql_flows import (
+    RESULT,
+    TASK,
+    _hold_row,
+    _wait_task,
+)
 
 
 def _blocked_backends(flows: FlowServer) -> int:

@@ -90,6 +90,11 @@ def test_timeout_rolls_back(flow_project: FlowProject) -> None:
     assert flow_project.sql('SELECT count(*) FROM "order"') == [(0,)]
 
 
+def test_timeout_of_python_only_work(flow_project: FlowProject) -> None:
+    with pytest.raises(FlowError, match="^Actionflow Spin timed out after 100 ms$"):
+        asyncio.run(flow_project.run("spin", {"items": list(range(100000))}))
+
+
 def test_loop_and_variables(flow_project: FlowProject) -> None:
     out = asyncio.run(flow_project.run("sum_items", {"items": [1, 2, 3, 4]}))
     assert out == {"total": 10, "last_index": 3}

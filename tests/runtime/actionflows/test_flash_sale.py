@@ -93,7 +93,7 @@ def test_same_idempotency_key_twenty_times_places_one_order(flows: FlowServer, b
 
 
 def test_different_idempotency_keys_place_different_orders(flows: FlowServer, buyers: list[tuple[int, str]]) -> None:
-    account, token = buyers[1]
+    _, token = buyers[1]
     product = flows.new_product(stock=50)
     keys = [{"Idempotency-Key": f"k{i}-" + uuid.uuid4().hex} for i in range(5)]
     bodies = asyncio.run(_storm(flows, product, [1] * 5, [token], keys))

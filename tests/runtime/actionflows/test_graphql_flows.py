@@ -6,13 +6,17 @@ import asyncio
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
 
 from runtime.actionflows.runlog import recent
-from tests.runtime.actionflows.client import INVOKE, PLACE_ORDER, FlowServer, start_flow_server
+from tests.runtime.actionflows.client import (
+    INVOKE,
+    PLACE_ORDER,
+    FlowServer,
+    start_flow_server,
+)
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +34,7 @@ def _status(body: dict) -> str:
 def test_place_order_as_logged_in_user(flows: FlowServer) -> None:
     account, token = flows.register()
     product = flows.new_product(stock=2)
-    place = lambda q: _status(flows.gql(PLACE_ORDER, {"p": product, "q": q}, token))  # noqa: E731
+    place = lambda q: _status(flows.gql(PLACE_ORDER, {"p": product, "q": q}, token))
     assert place(0) == "Please enter a valid quantity"
     assert place(-1) == "Please enter a valid quantity"
     assert place(3) == "Stock shortage"
@@ -144,7 +148,7 @@ def _wait_task(flows: FlowServer, task: int, token: str, statuses: tuple[str, ..
 
 
 def test_async_task_lifecycle(flows: FlowServer) -> None:
-    account, token = flows.register()
+    _, token = flows.register()
     product = flows.new_product(stock=5)
     body = flows.gql(TASK, {"id": "async_order", "args": {"product_id": product}}, token)
     assert "errors" not in body, body

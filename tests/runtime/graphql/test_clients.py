@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from gql import Client, gql
 from gql.transport.httpx import HTTPXTransport
-from graphql import build_client_schema, get_introspection_query, GraphQLObjectType
+from graphql import GraphQLObjectType, build_client_schema, get_introspection_query
 
 from tests.runtime.graphql.conftest import Shop
 

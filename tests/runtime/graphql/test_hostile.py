@@ -60,6 +60,20 @@ def test_body_too_large_is_413(shop: Shop) -> None:
     assert streamed.status_code == 413  # no Content-Length: counted while reading
 
 
+def test_deeply_nested_values_are_refused(shop: Shop) -> None:
+    deep_json = b'{"query": "{ product { id } }", "variables": {"a": ' + b"[" * 100000 + b"]" * 100000 + b"}}"
+    response = _post_raw(shop, deep_json)
+    assert response.status_code == 400 and _code(response) == "BAD_REQUEST"
+    literal = "{ product(where: " + "{_and: [" * 3000 + "{}" + "]}" * 3000 + ") { id } }"
+    response = shop.post(literal)
+    assert response.status_code == 400 and _code(response) == "GRAPHQL_PARSE_FAILED"
+    for depth, code in ((400, "BAD_USER_INPUT"), (3000, "BAD_REQUEST")):
+        variable = '{"_not": ' * depth + "{}" + "}" * depth
+        body = '{"query": "query ($w: product_bool_exp) { product(where: $w) { id } }", "variables": {"w": ' + variable + "}}"
+        response = _post_raw(shop, body.encode())
+        assert response.status_code == 400 and _code(response) == code, response.text
+
+
 def test_deep_nesting_is_refused(shop: Shop) -> None:
     query = "id"
     for level in range(MAX_DEPTH + 5):
@@ -127,6 +141,7 @@ def test_unknown_project_is_404(shop: Shop) -> None:
 def test_server_is_unharmed(shop: Shop) -> None:
     shop.reset()
     test_deep_nesting_is_refused(shop)
+    test_deeply_nested_values_are_refused(shop)
     test_body_too_large_is_413(shop)
     response = shop.post("{ product_aggregate { aggregate { count } } }")
     assert response.status_code == 200
