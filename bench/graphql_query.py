@@ -128,6 +128,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=1, help="alternate API and raw runs this many times; the median ratio is reported")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="mm-bench-") as tmp:
         root = Path(tmp)
@@ -150,11 +151,17 @@ def main() -> None:
                 statement, params = compiled_sql(state, Session.admin(), query, variables)
                 check_same_result(url, token, conninfo, query, variables, statement, params)
                 body = json.dumps({"query": query, "variables": variables})
-                api = run_wrk(url, token, body, args.seconds, args.connections, root, name)
-                assert api["non2xx"] == 0, api
-                raw = asyncio.run(run_raw(conninfo, statement, params, args.seconds, args.connections))
-                print(f"{name:<7} {api['rps']:>14.0f} {api['p50']:>8.2f} {api['p99']:>8.2f} | {raw['rps']:>14.0f} {raw['p50']:>8.2f} "
-                      f"{raw['p99']:>8.2f} | {api['rps'] / raw['rps']:.2f}", flush=True)
+                ratios = []
+                for _ in range(args.rounds):
+                    # Alternating rounds: the machine's load drifts, and both sides should see the same drift.
+                    api = run_wrk(url, token, body, args.seconds, args.connections, root, name)
+                    assert api["non2xx"] == 0, api
+                    raw = asyncio.run(run_raw(conninfo, statement, params, args.seconds, args.connections))
+                    ratios.append(api["rps"] / raw["rps"])
+                    print(f"{name:<7} {api['rps']:>14.0f} {api['p50']:>8.2f} {api['p99']:>8.2f} | {raw['rps']:>14.0f} {raw['p50']:>8.2f} "
+                          f"{raw['p99']:>8.2f} | {ratios[-1]:.2f}", flush=True)
+                if args.rounds > 1:
+                    print(f"{name:<7} median ratio over {args.rounds} rounds: {statistics.median(ratios):.2f}", flush=True)
         finally:
             server.stop()
             db.stop()

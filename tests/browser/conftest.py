@@ -3,10 +3,15 @@
 ``browser`` is session-scoped; ``new_context(browser, base_url)`` opens an
 isolated context (own cookies) with sensible timeouts; the ``contexts`` fixture
 hands out contexts that are closed after the test. A missing browser fails loudly.
+``screenshot_path(name)`` says where a test writes a screenshot: into
+docs/screenshots only when ``MINIMOMEN_SCREENSHOTS=1``, so ordinary test runs
+leave the tracked images alone.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +30,23 @@ LAUNCH_ARGS = [
     "--no-first-run",
 ]
 DEFAULT_TIMEOUT_MS = 15_000
+SCREENSHOTS_ENV = "MINIMOMEN_SCREENSHOTS"
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def screenshot_path(name: str) -> Path:
+    """Where to save screenshot ``name`` (e.g. ``"page-order.png"``); its folder exists.
+
+    docs/screenshots holds tracked images: a test run rewrites them only when asked
+    (``MINIMOMEN_SCREENSHOTS=1``). Otherwise they go to one fixed temporary folder,
+    overwritten run after run, so nothing piles up.
+    """
+    if os.environ.get(SCREENSHOTS_ENV) == "1":
+        folder = DOCS_SCREENSHOTS
+    else:
+        folder = Path(tempfile.gettempdir()) / f"minimomen-screenshots-{os.getuid()}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / name
 
 
 @pytest.fixture(scope="session")

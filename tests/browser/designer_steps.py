@@ -59,7 +59,7 @@ def add_condition(scope: Page | Locator, label: str, n: int, key: str, op: str, 
 
 
 def saved(page: Page) -> None:
-    expect(page.locator("#save-status")).to_have_text("All changes saved", timeout=10_000)
+    expect(page.locator("#save-status")).to_have_text("All changes saved", timeout=20_000)
 
 
 # ------------------------------------------------------------ data

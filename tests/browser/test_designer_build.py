@@ -125,6 +125,7 @@ def build_actionflow(page: Page) -> None:
     expect(page.locator("#node-update_product_stock")).to_contain_text("product where …: −stock")
     page.get_by_role("button", name="Edit node Update Product Stock").click()
     page.locator(".chart-pane").evaluate("pane => pane.scrollTo(0, 0)")
+    page.locator("aside.props").evaluate("panel => panel.scrollTo(0, 0)")
     shot(page, "actionflows")
 
 
@@ -141,11 +142,13 @@ def build_page(page: Page) -> None:
     props = add_component(page, "Container", "Product Card")  # into the list item
     props.get_by_label("Variant").select_option("card")
     props = add_component(page, "Text", "Product Name")  # into the card
+    props.get_by_label("Variant").select_option("subtitle")
     props_tab(props, "Data")
     set_value(props, "Value", "ref", "item.product_name")
     props = add_component(page, "Text", "Price")  # after the selected text
     props_tab(props, "Data")
     set_value(props, "Value", "ref", "item.price")
+    props.get_by_label("Format").select_option("currency")
     props = add_component(page, "Text", "Stock")
     props_tab(props, "Data")
     set_value(props, "Value", "ref", "item.stock")
@@ -202,7 +205,7 @@ def build_permissions(page: Page) -> None:
 def publish(page: Page) -> None:
     page.locator("#publish-button").click()
     dialog = page.get_by_role("dialog", name="Publish")
-    expect(dialog.locator("#plan-steps")).to_contain_text("product")
+    expect(dialog.locator("#plan-steps")).to_contain_text("product", timeout=30_000)
     dialog.get_by_role("button", name="Publish now").click()
     expect(dialog.locator("#publish-result")).to_have_text("Published version 1.", timeout=30_000)
     shot(page, "publish")
@@ -234,7 +237,7 @@ def verify_in_preview(page: Page) -> None:
     def order(quantity: str, toast: str) -> None:
         card.get_by_label("Quantity").fill(quantity)
         card.get_by_role("button", name="Place Order").click()
-        expect(app.locator(".mm-toast", has_text=toast).last).to_be_visible()
+        expect(app.locator(".mm-toast", has_text=toast).last).to_be_visible(timeout=15_000)
 
     order("1", "Please log in first")
     preview.get_by_label("New test account username").fill("buyer_one")
@@ -245,7 +248,7 @@ def verify_in_preview(page: Page) -> None:
     order("3", "Stock shortage")
     expect(card).to_contain_text("stock: 2")
     order("1", "Order placed successfully")
-    expect(card).to_contain_text("stock: 1")
+    expect(card).to_contain_text("stock: 1", timeout=15_000)
     preview.screenshot(path=str(SHOTS / "designer-preview.png"))
     preview.close()
 

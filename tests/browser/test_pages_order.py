@@ -26,9 +26,8 @@ from tests.browser.pages_shop import (
     unique_name,
     wait_live,
 )
-from tests.conftest import REPO, copy_sample, start_server
-
-SCREENSHOT = REPO / "docs" / "screenshots" / "page-order.png"
+from tests.browser.conftest import screenshot_path
+from tests.conftest import copy_sample, start_server
 
 
 @pytest.fixture(scope="module")
@@ -84,11 +83,10 @@ def test_tutorial_verification(shop: Shop, contexts) -> None:  # type: ignore[no
     account_id = shop.sql("SELECT id FROM account WHERE username = %s", (username,))[0][0]
     assert shop.orders(sneakers) == [(account_id, username, sneakers, 1)]
 
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.mouse.move(0, 0)
     page.set_viewport_size({"width": 1100, "height": 560})
     page.wait_for_timeout(300)  # let the toast finish sliding in
-    page.screenshot(path=str(SCREENSHOT))
+    page.screenshot(path=str(screenshot_path("page-order.png")))
 
 
 def test_login_page_messages_and_logout(shop: Shop, contexts) -> None:  # type: ignore[no-untyped-def]

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import httpx
 import psycopg
 import pytest
 
@@ -361,8 +362,6 @@ def test_row_permission_filter_holds_for_live_orders(ws_server: LiveServer, db_u
     )
 
     def account(username: str) -> tuple[int, str]:
-        import httpx
-
         reply = httpx.post(ws_server.graphql_url(), json={"query": register, "variables": {"u": username}}, timeout=30).json()
         auth = reply["data"]["authenticateWithUsername"]
         return int(auth["account"]["id"]), auth["jwt"]["token"]
