@@ -14,8 +14,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
-from http.cookies import SimpleCookie
 from typing import Any
+
+from starlette.requests import cookie_parser
 
 from runtime.auth.sessions import session_from_http
 from runtime.graphql.errors import PayloadTooLarge, RequestError, graphql_error
@@ -30,17 +31,6 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _PATH = re.compile(r"^/(?:p/(?P<slug>[^/]+)/graphql|zero/(?P<zero>[^/]+)/api/graphql-v2)/?$")
-
-
-def _cookies(header: str | None) -> dict[str, str]:
-    if not header:
-        return {}
-    jar: SimpleCookie = SimpleCookie()
-    try:
-        jar.load(header)
-    except Exception:  # noqa: BLE001 - a malformed cookie header means no cookies
-        return {}
-    return {key: morsel.value for key, morsel in jar.items()}
 
 
 async def _read_body(receive: Receive, declared: str | None) -> bytes:
@@ -84,10 +74,10 @@ class GraphQLFastPath:
         try:
             body = await _read_body(receive, headers.get("content-length"))
             query, variables, operation_name = _payload(body, headers.get("content-type", JSON))
-            session = await session_from_http(project, headers.get("authorization"), _cookies(headers.get("cookie")),
+            session = await session_from_http(project, headers.get("authorization"), cookie_parser(headers.get("cookie", "")),
                                               headers.get("x-csrf-token"), "POST")
         except RuntimeError_ as exc:
-            status = exc.http_status if exc.http_status >= 400 else 400
+            status = max(exc.http_status, 400)
             return status, json.dumps({"errors": [exc.to_graphql()]}).encode()
         except Exception:  # noqa: BLE001 - never a stack trace to the client
             return 400, json.dumps({"errors": [graphql_error("The request could not be read", "BAD_REQUEST")]}).encode()

@@ -164,3 +164,16 @@ def test_momen_alias(shop: Shop) -> None:
     url = shop.server.url + "/zero/gqltest/api/graphql-v2"
     response = httpx.post(url, json={"query": "{ product_by_pk(id: 2) { sku } }"}, headers=shop.headers("admin"))
     assert response.json() == {"data": {"product_by_pk": {"sku": "TIX-1"}}}
+
+
+def test_cookie_sessions_need_the_csrf_header(shop: Shop) -> None:
+    shop.reset()
+    token = shop.token_for("user:frank")
+    query = {"query": "{ account { username } }"}
+    cookies = {"mm_session": token, "mm_csrf": "abc123"}
+    refused = httpx.post(shop.url, json=query, headers={"cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())})
+    assert refused.status_code == 401 and _code(refused) == "UNAUTHENTICATED"
+    accepted = httpx.post(shop.url, json=query, headers={"cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()), "x-csrf-token": "abc123"})
+    assert accepted.json() == {"data": {"account": [{"username": "frank"}]}}
+    bearer = httpx.post(shop.url, json=query, headers={"Authorization": f"Bearer {token}"})
+    assert bearer.json() == accepted.json()
