@@ -22,6 +22,7 @@ from runtime.subscriptions.authentication import connection_session, init_header
 from runtime.subscriptions.groups import LiveRequest, Subscriber, response_text
 from runtime.subscriptions.hub import LiveHub
 from runtime.subscriptions.protocols import Reply, WireProtocol
+from runtime.graphql.errors import errors_of
 from runtime.types import RuntimeError_, Session
 
 log = logging.getLogger("minimomen.live")
@@ -283,7 +284,7 @@ class LiveConnection:
                 return
             subscriber = await self.hub.subscribe(request, prepared, self, op_id)
         except RuntimeError_ as exc:
-            self.fail(op_id, [exc.to_graphql()])
+            self.fail(op_id, errors_of(exc))
             return
         except asyncio.CancelledError:
             raise

@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from runtime.graphql.errors import errors_of
 from runtime.permissions import grants_for
 from runtime.subscriptions.execution import (
     Executor,
@@ -93,7 +94,7 @@ class LiveHub:
                 prepared = await self.executor.prepare(state, group.request.session, group.request.query, group.request.operation_name)
             except RuntimeError_ as exc:
                 self._drop(group)
-                group.fail([exc.to_graphql()])
+                group.fail(errors_of(exc))
                 continue
             self._unindex(group)
             group.prepared, group.state = prepared, state
@@ -267,7 +268,7 @@ class LiveHub:
                 return [await self.executor.run(g.state, g.request.session, g.prepared, g.request.variables) for g in groups]
             return await self.executor.run_many(first.state, first.request.session, first.prepared, [g.request.variables for g in groups])
         except RuntimeError_ as exc:
-            error = [exc.to_graphql()]
+            error = errors_of(exc)
             return [RunResult(response_text({"data": None, "errors": error}), error) for _ in groups]
 
 
