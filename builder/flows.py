@@ -48,7 +48,7 @@ class NodeBase(Model):
 
 
 class GetCurrentAccountNode(NodeBase):
-    """Outputs ``account_id`` (null for anonymous callers) and ``username``."""
+    """Get the logged-in account of the caller. Outputs account_id (empty for visitors who are not logged in) and username."""
 
     type: Literal["get_current_account"] = "get_current_account"
 
@@ -61,14 +61,14 @@ class Branch(Model):
 
 
 class ConditionNode(NodeBase):
-    """Ordered branches; the first whose condition holds runs, ``otherwise`` last."""
+    """Branch: the first branch whose condition holds runs; an "otherwise" branch (no condition) goes last."""
 
     type: Literal["condition"] = "condition"
     branches: list[Branch] = Field(min_length=1)
 
 
 class QueryNode(NodeBase):
-    """Outputs ``rows`` (and, with ``one``, the first row's fields and ``found``)."""
+    """Read rows of a table matching a filter. Outputs rows; with "one", also the first row's fields and found."""
 
     type: Literal["query"] = "query"
     table: str = Field(description="table id")
@@ -86,7 +86,7 @@ class OnConflict(Model):
 
 
 class InsertNode(NodeBase):
-    """Outputs the inserted row's fields (``id`` ...) and ``affected_rows``."""
+    """Insert a row into a table. Outputs the new row's fields (id, ...) and affected_rows."""
 
     type: Literal["insert"] = "insert"
     table: str
@@ -95,10 +95,11 @@ class InsertNode(NodeBase):
 
 
 class UpdateNode(NodeBase):
-    """Guarded update: ``filter`` + ``set`` + ``increment`` / ``decrement``.
+    """Update the rows matching a filter: set values, or increase / decrease numbers.
 
-    Outputs ``affected_rows``, ``returning`` (rows) and the first returned row's
-    fields, so ``node.<id>.id`` is null when nothing matched.
+    Put the guard in the filter (stock >= quantity) and decrease by the quantity: the
+    database then never oversells. Outputs affected_rows, the changed rows and the first
+    changed row's fields, so its id is empty when nothing matched.
     """
 
     type: Literal["update"] = "update"
@@ -110,18 +111,22 @@ class UpdateNode(NodeBase):
 
 
 class DeleteNode(NodeBase):
+    """Delete the rows of a table matching a filter. Outputs affected_rows."""
+
     type: Literal["delete"] = "delete"
     table: str
     filter: BoolExp = Field(default_factory=dict)
 
 
 class SetVariableNode(NodeBase):
+    """Set actionflow variables (the way to carry a value out of a branch or a loop)."""
+
     type: Literal["set_variable"] = "set_variable"
     assignments: dict[str, Expression] = Field(min_length=1, description="variable name -> value")
 
 
 class LoopNode(NodeBase):
-    """For each element of ``over`` (a list expression), run ``nodes`` with ``loop.<id>.item``."""
+    """For each item of a list, run the nodes inside the loop (each sees the current item)."""
 
     type: Literal["loop"] = "loop"
     over: Expression
@@ -130,12 +135,16 @@ class LoopNode(NodeBase):
 
 
 class RunActionflowNode(NodeBase):
+    """Run another actionflow in the same transaction; outputs its output."""
+
     type: Literal["run_actionflow"] = "run_actionflow"
     actionflow: str = Field(description="actionflow id")
     args: dict[str, Expression] = Field(default_factory=dict)
 
 
 class RaiseErrorNode(NodeBase):
+    """Stop with an error message: every change made so far is rolled back."""
+
     type: Literal["raise_error"] = "raise_error"
     message: Expression
 
