@@ -17,7 +17,7 @@ export function confirmDialog({ title, message, confirmLabel = 'OK', danger = fa
   return new Promise((resolve) => {
     openDialog({
       title,
-      body: h('p', {}, message),
+      body: message instanceof Node ? message : h('p', {}, message),
       actions: [
         { label: 'Cancel', onClick: (close) => close(false) },
         { label: confirmLabel, class: danger ? 'danger' : 'primary', onClick: (close) => close(true) },

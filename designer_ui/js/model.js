@@ -35,6 +35,18 @@ export function relationshipsOf(def, tableId) {
   return out;
 }
 
+// What a table filter's condition editor offers: columns, and relationships to follow.
+export function filterScope(def, tableId) {
+  return {
+    keys: columnsOf(def, tableId).map((c) => ({ value: c.name, label: c.name })),
+    relations: relationshipsOf(def, tableId).map((r) => ({
+      value: r.name,
+      label: `${r.name} → ${(tableById(def, r.target) || { name: '?' }).name}`,
+      scope: () => filterScope(def, r.target),
+    })),
+  };
+}
+
 export const tableOptions = (def) => (def.tables || []).map((t) => ({ value: t.id, label: t.name }));
 export const flowOptions = (def) => (def.actionflows || []).map((f) => ({ value: f.id, label: f.name }));
 

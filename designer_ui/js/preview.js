@@ -2,6 +2,7 @@
 import { api, projectUrl } from './api.js';
 import { loadAccounts } from './accounts.js';
 import { button, field, h, input, select, toast } from './dom.js';
+import { onPublish } from './publish_channel.js';
 
 const slug = new URLSearchParams(location.search).get('slug') || '';
 const root = document.getElementById('preview');
@@ -17,6 +18,7 @@ async function main() {
   const status = h('span', { class: 'sim-status', id: 'sim-status', role: 'status', 'aria-live': 'polite' }, 'Viewing as: anonymous visitor');
   const newName = input({ 'aria-label': 'New test account username', id: 'sim-new-username', placeholder: 'test_buyer', class: 'narrow' });
   const pageSelect = select(definition.pages.map((p) => ({ value: p.path, label: p.name })), { 'aria-label': 'Page', id: 'sim-page', value: state.page, onChange: (e) => { state.page = e.target.value; reload(); } });
+  const published = h('span', { class: 'sim-status', id: 'sim-published', role: 'status', 'aria-live': 'polite' });
   const reload = () => { frame.src = `/p/${slug}/${state.page}`; };
   const fillAccounts = async () => {
     try { state.accounts = await loadAccounts(slug); } catch (e) { state.accounts = []; toast(`${e.message} — publish the app first.`, 'error'); }
@@ -43,8 +45,11 @@ async function main() {
         try { await api('POST', projectUrl(slug, '/simulate-logout')); status.textContent = 'Viewing as: anonymous visitor'; reload(); } catch (e) { toast(e.message, 'error'); }
       }, { id: 'sim-logout', class: 'small' })),
     status,
+    published,
     button('Reload', reload, { class: 'small', id: 'sim-reload' }));
   root.replaceChildren(bar, frame);
+  // A publish in the designer reloads this preview (same origin, any tab).
+  onPublish(slug, (version) => { published.textContent = `Version ${version} published: reloaded.`; reload(); });
   await fillAccounts();
   reload();
 }

@@ -1,37 +1,71 @@
-// Publish: save, validate, show the migration plan (dry run), ask before data loss, apply.
+// Publish: save, validate, show the migration plan (dry run), apply. A change that
+// destroys data — seen in the plan, or refused by the runtime because rows arrived
+// since — is only applied after "Publish anyway (destroys data)" and a confirmation
+// that names what will be lost. Afterwards the Pages canvas and open previews reload.
 import { api, projectUrl } from './api.js';
-import { openDialog } from './dialog.js';
-import { h, toast } from './dom.js';
+import { confirmDialog, openDialog } from './dialog.js';
+import { button, h, toast } from './dom.js';
 import { problemList } from './project_view.js';
+import { announcePublish } from './publish_channel.js';
+
+const BLOCKER = 'cannot apply: ';
+
+function confirmLoss(losses) {
+  return confirmDialog({
+    title: 'Delete data and publish?',
+    message: h('div', { id: 'loss-confirmation' },
+      h('p', {}, 'Publishing now permanently deletes:'),
+      h('ul', {}, losses.map((loss) => h('li', {}, loss))),
+      h('p', {}, 'This cannot be undone: export or copy the data first if you may need it.')),
+    confirmLabel: 'Delete the data and publish',
+    danger: true,
+  });
+}
 
 export async function openPublish(view) {
   const { store } = view;
   const body = h('div', { class: 'publish-body', role: 'status', 'aria-live': 'polite' }, h('p', {}, 'Checking the app…'));
-  const state = { allow: false, plan: null };
   const { close, footer } = openDialog({
     title: 'Publish',
     body,
     actions: [
       { label: 'Cancel', onClick: (c) => c(false), id: 'publish-cancel' },
-      { label: 'Publish now', class: 'primary', disabled: true, id: 'publish-confirm', onClick: () => apply() },
+      { label: 'Publish now', class: 'primary', disabled: true, id: 'publish-confirm', onClick: () => apply(false) },
     ],
   });
   const confirm = footer.querySelector('#publish-confirm');
   const show = (...children) => body.replaceChildren(...children);
 
-  const apply = async () => {
-    confirm.disabled = true;
+  // Offer the destructive publish: a danger button that asks again, naming the losses.
+  const offerOverride = (losses) => {
+    confirm.replaceWith(button('Publish anyway (destroys data)', async () => {
+      if (await confirmLoss(losses)) apply(true);
+    }, { class: 'primary danger', id: 'publish-anyway' }));
+    footer.querySelector('#publish-anyway').focus();
+  };
+
+  const apply = async (allowDataLoss) => {
+    for (const b of footer.querySelectorAll('#publish-confirm, #publish-anyway')) b.disabled = true;
     show(h('p', {}, 'Publishing: migrating the database and rebuilding the API…'));
     try {
-      const result = await api('POST', projectUrl(store.slug, '/publish'), { dry_run: false, allow_data_loss: state.allow });
+      const result = await api('POST', projectUrl(store.slug, '/publish'), { dry_run: false, allow_data_loss: allowDataLoss });
       show(h('p', { class: 'success', id: 'publish-result' }, `Published version ${result.plan.version}.`), stepsList(result.plan));
-      confirm.remove();
+      for (const b of footer.querySelectorAll('#publish-confirm, #publish-anyway')) b.remove();
       footer.querySelector('#publish-cancel').textContent = 'Close';
       toast(`Published version ${result.plan.version}`, 'success');
-      view.published = Date.now();
+      view.published = { version: result.plan.version, at: Date.now() };
+      announcePublish(store.slug, result.plan.version);
       view.renderTab();
     } catch (e) {
-      show(errorView(view, e, close));
+      if (e.code === 'MIGRATION_REFUSED' && e.detail.overridable) {
+        // The data changed since the plan was made: say what the runtime said, offer to go ahead.
+        const losses = e.detail.reasons || [e.message];
+        show(h('div', { class: 'danger-box', role: 'alert' }, h('h3', {}, 'The runtime refused to publish'),
+          h('p', { id: 'publish-refused' }, e.message), h('ul', {}, losses.map((r) => h('li', {}, r)))));
+        offerOverride(losses);
+      } else {
+        show(errorView(view, e, close));
+      }
     }
   };
 
@@ -42,25 +76,24 @@ export async function openPublish(view) {
   }
   try {
     const result = await api('POST', projectUrl(store.slug, '/publish'), { dry_run: true, allow_data_loss: false });
-    state.plan = result.plan;
     const destructive = result.plan.destructive || [];
+    const blockers = destructive.filter((d) => d.startsWith(BLOCKER)).map((d) => d.slice(BLOCKER.length));
+    const losses = destructive.filter((d) => !d.startsWith(BLOCKER));
     const warnings = (result.report.problems || []).filter((p) => p.severity === 'warning');
     const parts = [h('h3', {}, result.plan.changed ? 'These changes will be applied' : 'The database is already up to date'), stepsList(result.plan)];
     if (warnings.length) parts.push(h('h3', {}, 'Warnings'), problemList(view, warnings, () => close(false)));
-    if (destructive.length) {
-      const box = h('input', { type: 'checkbox', id: 'allow-data-loss', onChange: (e) => { state.allow = e.target.checked; confirm.disabled = !e.target.checked; } });
-      parts.push(h('div', { class: 'danger-box', role: 'alert' }, h('h3', {}, 'This deletes data'),
-        h('ul', {}, destructive.map((d) => h('li', {}, d))),
-        h('label', { class: 'check' }, box, 'I understand: delete this data and publish')));
-    } else confirm.disabled = false;
+    if (blockers.length) {
+      parts.push(h('div', { class: 'danger-box', role: 'alert', id: 'publish-blocked' }, h('h3', {}, 'This cannot be published with the data as it is'),
+        h('ul', {}, blockers.map((d) => h('li', {}, d))), h('p', {}, 'Change the data (Data tab → Rows) or the definition, then publish again.')));
+    } else if (losses.length) {
+      parts.push(h('div', { class: 'danger-box', role: 'alert' }, h('h3', {}, 'This deletes data'), h('ul', {}, losses.map((d) => h('li', {}, d)))));
+    }
     show(...parts);
-    confirm.focus();
+    if (blockers.length) return;
+    if (losses.length) offerOverride(losses);
+    else { confirm.disabled = false; confirm.focus(); }
   } catch (e) {
-    if (e.code === 'MIGRATION_REFUSED' && e.detail.overridable) {
-      const box = h('input', { type: 'checkbox', id: 'allow-data-loss', onChange: (ev) => { state.allow = ev.target.checked; confirm.disabled = !ev.target.checked; } });
-      show(h('div', { class: 'danger-box', role: 'alert' }, h('h3', {}, 'This deletes data'), h('ul', {}, (e.detail.reasons || [e.message]).map((r) => h('li', {}, r))),
-        h('label', { class: 'check' }, box, 'I understand: delete this data and publish')));
-    } else show(errorView(view, e, close));
+    show(errorView(view, e, close));
   }
 }
 
@@ -75,4 +108,3 @@ function errorView(view, e, close) {
     h('p', { class: 'problem problem-error', id: 'publish-error' }, e.message),
     e.problems && e.problems.length ? problemList(view, e.problems, () => close(false)) : null);
 }
-

@@ -2,7 +2,9 @@
 
 - ``authenticateWithUsername(username, password, register)`` (every role) →
   ``FZ_Account_Auth { account { id username roles } jwt { token } }``;
-- ``fz_assign_role`` / ``fz_remove_role(account_id, role)`` (admin only) → ``FZ_Account``.
+- ``fz_assign_role`` / ``fz_remove_role(account_id, role)`` (admin only) → ``FZ_Account``;
+- ``fz_account_roles(role, account_id)`` (admin only, read-only) → ``[FZ_Account]``: the
+  accounts that hold custom roles, for the designer's role assignment panel.
 
 These fields manage their own connections (``transactional=False``): a failed
 login must be counted even though the request ends in an error, and a role
@@ -22,7 +24,7 @@ from graphql import (
 )
 
 from runtime.auth.accounts import authenticate
-from runtime.auth.roles import assign_role, remove_role
+from runtime.auth.roles import assign_role, remove_role, role_holders
 from runtime.graphql.extensions import ExtensionField, TypeRegistry
 from runtime.permissions import Grants
 from runtime.project import PublishedState
@@ -72,6 +74,14 @@ async def _remove(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
     return await remove_role(ctx.project, _account_id(args), args["role"])
 
 
+async def _holders(ctx: RequestContext, args: dict[str, Any]) -> list[dict[str, Any]]:
+    account_id = None if args.get("account_id") is None else _account_id(args)
+    limit = int(args.get("limit") or 1000)
+    if not 1 <= limit <= 10_000:
+        raise BadUserInput("limit must be between 1 and 10000")
+    return await role_holders(ctx.project, role=args.get("role"), account_id=account_id, limit=limit)
+
+
 def build_fields(state: PublishedState, grants: Grants, types: TypeRegistry) -> list[ExtensionField]:
     account, auth = _types(types)
     string = types.scalar("String")
@@ -107,4 +117,21 @@ def build_fields(state: PublishedState, grants: Grants, types: TypeRegistry) -> 
                     transactional=False,
                 )
             )
+        fields.append(
+            ExtensionField(
+                name="fz_account_roles",
+                operation="query",
+                field=GraphQLField(
+                    GraphQLNonNull(GraphQLList(GraphQLNonNull(account))),
+                    args={
+                        "role": GraphQLArgument(string),  # type: ignore[arg-type]
+                        "account_id": GraphQLArgument(types.scalar("bigint")),  # type: ignore[arg-type]
+                        "limit": GraphQLArgument(types.scalar("Int"), default_value=1000),  # type: ignore[arg-type]
+                    },
+                    description="Accounts that hold custom roles, with their roles; only those holding `role` when given (admin only).",
+                ),
+                resolve=_holders,
+                transactional=False,
+            )
+        )
     return fields

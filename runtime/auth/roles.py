@@ -83,3 +83,28 @@ async def assign_role(project: Any, account_id: int, role: str) -> dict[str, Any
 async def remove_role(project: Any, account_id: int, role: str) -> dict[str, Any]:
     """Revoke a custom role; revoking one the account lacks is a no-op."""
     return await _change_role(project, account_id, role, grant=False)
+
+
+_HOLDERS = f"""
+    SELECT a.id, a.username, array_agg(r.role ORDER BY r.role)
+    FROM public."account" AS a JOIN {SCHEMA}.account_role AS r ON r.account_id = a.id
+    WHERE (%(account_id)s::bigint IS NULL OR a.id = %(account_id)s)
+      AND (%(role)s::text IS NULL OR EXISTS (
+          SELECT 1 FROM {SCHEMA}.account_role AS f WHERE f.account_id = a.id AND f.role = %(role)s))
+    GROUP BY a.id, a.username ORDER BY a.id LIMIT %(limit)s"""
+
+
+async def role_holders(project: Any, *, role: str | None = None, account_id: int | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+    """Accounts holding a declared custom role (only ``role`` / only ``account_id`` when given), with their roles."""
+    if role is not None:
+        _declared_role(project, role)
+    declared = set(project.state.resolved.roles)
+    async with project.pool.connection() as conn:
+        cur = await conn.execute(_HOLDERS, {"role": role, "account_id": account_id, "limit": limit})
+        rows = await cur.fetchall()
+    holders = []
+    for account, username, roles in rows:
+        custom = tuple(r for r in roles if r in declared)
+        if custom:
+            holders.append({"id": account, "username": username, "roles": list(effective_roles(project, custom))})
+    return holders

@@ -23,8 +23,9 @@ from graphql import (
     validate,
 )
 
+from runtime.graphql.denials import AccessDenied, find_denials
 from runtime.graphql.errors import DocumentErrors, RequestError, graphql_error
-from runtime.graphql.schema import SchemaBundle
+from runtime.graphql.schema import ROOT_TYPE_NAMES, RootField, SchemaBundle
 
 MAX_DEPTH = 15
 MAX_ROOT_FIELDS = 25
@@ -132,5 +133,21 @@ def _build(bundle: SchemaBundle, query: str) -> Document | Exception:
         return exc
     errors = validate(bundle.schema, node)
     if errors:
-        return _validation_errors(errors, "GRAPHQL_VALIDATION_FAILED")
+        return _denied(bundle, node) or _validation_errors(errors, "GRAPHQL_VALIDATION_FAILED")
     return document
+
+
+def _denied(bundle: SchemaBundle, node: DocumentNode) -> AccessDenied | None:
+    """``AccessDenied`` when the document is valid for the admin schema (it only names hidden things)."""
+    if bundle.admin is None:
+        return None
+    admin = bundle.admin()
+    if validate(admin.schema, node):
+        return None
+    operations = {name: operation for operation, name in ROOT_TYPE_NAMES.items()}
+
+    def root_of(type_name: str, field: str) -> RootField | None:
+        operation = operations.get(type_name)  # type: ignore[call-overload]
+        return admin.root(operation, field) if operation is not None else None
+
+    return find_denials(admin.schema, bundle.schema, node, {name: a.table for name, a in admin.access.items()}, root_of)

@@ -28,6 +28,7 @@ from graphql.execution.values import get_argument_values, get_variable_values
 
 from runtime.actionflows import idempotency
 from runtime.graphql.compile import tables_read
+from runtime.graphql.denials import AccessDenied
 from runtime.graphql.document import Document, parse_document
 from runtime.graphql.errors import (
     DocumentErrors,
@@ -92,7 +93,10 @@ def prepare(project: Any, state: Any, session: Session, query: str, operation_na
     cached = bundle.plans.get(key)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    document = parse_document(bundle, query)
+    try:
+        document = parse_document(bundle, query)
+    except AccessDenied as denied:
+        raise denied.for_session(session) from None
     node = document.operation(operation_name)
     operation = node.operation.value
     root_type = bundle.schema.get_root_type(node.operation)

@@ -28,8 +28,9 @@ from runtime.graphql.extensions import ExtensionField, extension_fields
 from runtime.graphql.input_types import InputTypes
 from runtime.graphql.registry import TableAccess, Types
 from runtime.graphql.table_types import TableTypes
-from runtime.permissions import Grants
+from runtime.permissions import Grants, grants_for
 from runtime.project import PublishedState
+from runtime.types import Session
 
 Operation = Literal["query", "mutation", "subscription"]
 ROOT_TYPE_NAMES: dict[Operation, str] = {"query": "query_root", "mutation": "mutation_root", "subscription": "subscription_root"}
@@ -118,6 +119,7 @@ class SchemaBundle:
     roots: dict[Operation, dict[str, RootField]]
     documents: LRU[Any, Any] = field(default_factory=lambda: LRU(1000))
     plans: LRU[Any, Any] = field(default_factory=lambda: LRU(2000))
+    admin: Callable[[], SchemaBundle] | None = None  # the admin schema of the same state (None: this is it)
 
     def root(self, operation: Operation, name: str) -> RootField | None:
         return self.roots[operation].get(name)
@@ -171,4 +173,7 @@ def schema_for(state: PublishedState, grants: Grants) -> SchemaBundle:
     bundle = schemas.get(key)
     if bundle is None:
         bundle = schemas[key] = build_schema(state, grants)
+        if not grants.is_admin:
+            admin = grants_for(state.resolved, Session.admin())
+            bundle.admin = lambda: schema_for(state, admin)
     return bundle

@@ -6,6 +6,8 @@ item template binds become e.g.
 Filter values that are expressions (``page.x``, ``global.current_account.id``)
 travel as the ``$where`` variable, computed where the list is rendered or
 subscribed (server or browser), so the text never changes with the values.
+Lists inside the item template load in the same operation, as relationship
+fields of each row (``runtime.pages.nesting``).
 """
 
 from __future__ import annotations
@@ -13,13 +15,24 @@ from __future__ import annotations
 import decimal
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from builder.expressions import COMPARISONS, is_ref
 from builder.pages import ListComponent
 from builder.resolved import ResolvedProject, ResolvedTable
 from runtime.expressions import evaluate
+from runtime.pages.nesting import (
+    Link,
+    NotNestable,
+    Readable,
+    alias_of,
+    direct_lists,
+    everything,
+    link_of,
+    prune,
+    variable_of,
+)
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -31,16 +44,32 @@ class QueryBuildError(ValueError):
 
 
 @dataclass(frozen=True)
+class NestedQuery:
+    """A list inside the item template, loaded as the field ``alias`` of every parent row."""
+
+    list_id: str
+    alias: str
+    variable: str | None  # carries its filter (page and global values), None without one
+    filter: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class ListQuery:
     root: str  # the root field, i.e. the table name
     body: str  # everything after the operation keyword
     filter: Mapping[str, Any]  # the bool-exp with expressions, evaluated into $where
+    nested: tuple[NestedQuery, ...] = ()  # lists inside the item template, at any depth
+    unavailable: Mapping[str, str] = field(default_factory=dict)  # nested list id -> why it cannot load
 
     def text(self, operation: str) -> str:
         return f"{operation} {self.body}"
 
     def variables(self, resolve: Callable[[str], Any]) -> dict[str, Any]:
-        return {"where": where_value(self.filter, resolve)} if self.filter else {}
+        values = {"where": where_value(self.filter, resolve)} if self.filter else {}
+        for nested in self.nested:
+            if nested.variable is not None:
+                values[nested.variable] = where_value(nested.filter, resolve)
+        return values
 
 
 def _name(value: str) -> str:
@@ -91,6 +120,53 @@ def _print_selection(selection: Selection) -> str:
     return " ".join(f"{name} {{ {_print_selection(selection[name])} }}" if selection[name] else name for name in fields)
 
 
+@dataclass
+class _Fields:
+    """The fields of a list's rows, with the nested lists they carry."""
+
+    text: str
+    headers: list[str]  # variable definitions of nested lists
+    nested: list[NestedQuery]
+    unavailable: dict[str, str]
+
+
+def _rows_fields(component: ListComponent, table: ResolvedTable, resolved: ResolvedProject, readable: Readable, *, nested: bool) -> _Fields:
+    item_tree = [c.model_dump(mode="json") for c in component.item]
+    selection = selection_for(table, sorted(set(iter_item_paths(item_tree))), resolved)
+    if nested:  # what the visitor may not read is left out, so the parent still loads
+        selection = prune(selection, table, resolved, readable)
+    fields = _Fields(_print_selection(selection), [], [], {})
+    for inner in direct_lists(component.item):
+        try:
+            link = link_of(inner, table, resolved)
+        except NotNestable as exc:
+            fields.unavailable[inner.id] = str(exc)
+            continue
+        child = resolved.table(link.relationship.target)
+        if readable(child) is None:
+            continue  # not for this visitor: the list stays empty
+        _nest(inner, link, child, resolved, readable, fields)
+    return fields
+
+
+def _nest(inner: ListComponent, link: Link, child: ResolvedTable, resolved: ResolvedProject, readable: Readable, fields: _Fields) -> None:
+    arguments = []
+    variable = None
+    if link.rest:
+        variable = _name(variable_of(inner.id))
+        fields.headers.append(f"${variable}: {_name(child.name)}_bool_exp!")
+        arguments.append(f"where: ${variable}")
+    arguments.append(f"order_by: {_order_by(inner, child)}")
+    if inner.source.limit:
+        arguments.append(f"limit: {int(inner.source.limit)}")
+    deeper = _rows_fields(inner, child, resolved, readable, nested=True)
+    alias = _name(alias_of(inner.id))
+    fields.text += f" {alias}: {_name(link.relationship.name)}({', '.join(arguments)}) {{ {deeper.text} }}"
+    fields.headers += deeper.headers
+    fields.nested += [NestedQuery(inner.id, alias, variable, link.rest), *deeper.nested]
+    fields.unavailable.update(deeper.unavailable)
+
+
 def _order_by(component: ListComponent, table: ResolvedTable) -> str:
     orders = [(o.field, o.direction) for o in component.source.order_by] or [("id", "asc")]
     items = [f"{{{_name(field)}: {direction}}}" for field, direction in orders if field in table.columns]
@@ -99,25 +175,30 @@ def _order_by(component: ListComponent, table: ResolvedTable) -> str:
     return items[0] if len(items) == 1 else "[" + ", ".join(items) + "]"
 
 
-def list_query(component: ListComponent, resolved: ResolvedProject) -> ListQuery:
-    """The operation that loads (or keeps live) the rows a list shows."""
+def list_query(component: ListComponent, resolved: ResolvedProject, readable: Readable | None = None) -> ListQuery:
+    """The operation that loads (or keeps live) the rows a list shows, nested lists included.
+
+    ``readable`` tells which tables and columns the visitor may read; nested lists
+    leave out the rest (default: everything).
+    """
     try:
         table = resolved.table(component.source.table)
     except KeyError as exc:
         raise QueryBuildError(f"list {component.name}: table {component.source.table} does not exist") from exc
     root = _name(table.name)
-    item_tree = [c.model_dump(mode="json") for c in component.item]
-    selection = selection_for(table, sorted(set(iter_item_paths(item_tree))), resolved)
+    fields = _rows_fields(component, table, resolved, readable or everything, nested=False)
     arguments = []
-    header = ""
+    headers = []
     if component.source.filter:
-        header = f"($where: {root}_bool_exp!) "
+        headers.append(f"$where: {root}_bool_exp!")
         arguments.append("where: $where")
+    headers += fields.headers
     arguments.append(f"order_by: {_order_by(component, table)}")
     if component.source.limit:
         arguments.append(f"limit: {int(component.source.limit)}")
-    body = f"{header}{{ {root}({', '.join(arguments)}) {{ {_print_selection(selection)} }} }}"
-    return ListQuery(root=root, body=body, filter=component.source.filter)
+    header = f"({', '.join(headers)}) " if headers else ""
+    body = f"{header}{{ {root}({', '.join(arguments)}) {{ {fields.text} }} }}"
+    return ListQuery(root=root, body=body, filter=component.source.filter, nested=tuple(fields.nested), unavailable=fields.unavailable)
 
 
 def where_value(condition: Any, resolve: Callable[[str], Any]) -> Any:

@@ -204,7 +204,13 @@
 
     liveStatus(status) {
       document.documentElement.dataset.mmLive = status;
-      if (status === "online") {
+      if (status === "expired") {
+        clearTimeout(this.offlineTimer);
+        if (this.statusEl) {
+          this.statusEl.textContent = "Your session has ended. Reload the page to continue.";
+          this.statusEl.hidden = false;
+        }
+      } else if (status === "online") {
         clearTimeout(this.offlineTimer);
         this.offlineTimer = null;
         if (this.statusEl) this.statusEl.hidden = true;

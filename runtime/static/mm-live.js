@@ -1,11 +1,13 @@
 /* minimomen: a small GraphQL-over-WebSocket client (protocol graphql-transport-ws).
    One connection per page; subscriptions survive drops: the client reconnects with
-   backoff and subscribes again, and the server answers with the current result. */
+   backoff and subscribes again, and the server answers with the current result.
+   A connection the server closed because the login expired (4403) is not retried. */
 (function (MM) {
   "use strict";
 
   const PROTOCOL = "graphql-transport-ws";
   const MAX_DELAY_MS = 5000;
+  const FORBIDDEN = 4403; // the server ends a connection whose token expired or was revoked
 
   class LiveClient {
     constructor(url, { onStatus } = {}) {
@@ -49,10 +51,16 @@
       this.socket = socket;
       socket.addEventListener("open", () => this.send({ type: "connection_init", payload: {} }));
       socket.addEventListener("message", (event) => this.receive(event.data));
-      socket.addEventListener("close", () => {
+      socket.addEventListener("close", (event) => {
         const wasReady = this.ready;
         this.socket = null;
         this.ready = false;
+        if (event.code === FORBIDDEN) {
+          // the login behind this page expired or was revoked: retrying cannot help
+          this.closed = true;
+          this.onStatus("expired");
+          return;
+        }
         if (wasReady || this.attempt > 0) this.onStatus("offline");
         this.scheduleReconnect();
       });

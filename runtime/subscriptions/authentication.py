@@ -11,11 +11,12 @@ WebSocket hijacking).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from runtime.auth.sessions import SESSION_COOKIE, session_from_token
+from runtime.auth.sessions import SESSION_COOKIE, session_from_token, token_expires_at
 from runtime.types import Session
 
 DEFAULT_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
@@ -85,7 +86,19 @@ def cookie_token(headers: Mapping[str, str], cookies: Mapping[str, str]) -> str 
     return token if same_origin(headers.get("origin"), hosts) else None
 
 
+def connection_token(payload: Any, headers: Mapping[str, str], cookies: Mapping[str, str]) -> str | None:
+    """The token a connection is opened with: from ``connection_init``, else the page cookie."""
+    return token_from_init(payload) or cookie_token(headers, cookies)
+
+
 async def connection_session(project: Any, payload: Any, headers: Mapping[str, str], cookies: Mapping[str, str]) -> Session:
     """The session of a connection; raises ``InvalidToken`` for a token that is not valid."""
-    token = token_from_init(payload) or cookie_token(headers, cookies)
-    return await session_from_token(project, token)
+    return await session_from_token(project, connection_token(payload, headers, cookies))
+
+
+def seconds_left(project: Any, token: str | None) -> float | None:
+    """Seconds until ``token`` expires (None: it does not); raises ``InvalidToken`` when not valid."""
+    expires_at = token_expires_at(project, token)
+    if expires_at is None:
+        return None
+    return (expires_at - dt.datetime.now(dt.UTC)).total_seconds()

@@ -1,9 +1,16 @@
-"""One GraphQL-over-WebSocket connection: handshake, operations, keep-alive, close.
+"""One GraphQL-over-WebSocket connection: handshake, operations, keep-alive, rights, close.
 
-A reader task turns client messages into actions (``WireProtocol.actions``); the
-writer drains an outbox, so the hub hands results over without awaiting a socket.
-Keep-alives come from one ticker per hub, not a timer per connection. A client that lets more than
-``max_pending_messages`` pile up is closed (1013) rather than buffered forever.
+A reader task turns client messages into actions (``WireProtocol.actions``);
+frames go out through an ``Outbox`` that writes them at once, so the hub hands
+a result to thousands of connections without a task switch per subscriber.
+Keep-alives and token re-checks come from tickers of the hub, not from a timer
+per connection.
+
+A connection's rights are those of its token, and only while the token is
+valid: it is closed when the token expires (a timer set at ``connection_init``),
+and the hub re-checks the token every ``LiveSettings.revalidate`` seconds — a
+rotated admin token or a deleted account ends the connection; changed roles
+move its live queries to the groups of the new rights.
 """
 
 from __future__ import annotations
@@ -11,29 +18,33 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections import deque
-from dataclasses import dataclass
 from typing import Any
 
+import jwt
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from runtime.auth.sessions import InvalidToken
-from runtime.subscriptions.authentication import connection_session, init_headers
-from runtime.subscriptions.groups import LiveRequest, Subscriber, response_text
-from runtime.subscriptions.hub import LiveHub
-from runtime.subscriptions.protocols import Reply, WireProtocol
+from runtime.auth.sessions import InvalidToken, session_from_token
 from runtime.graphql.errors import errors_of
+from runtime.subscriptions.authentication import (
+    connection_token,
+    init_headers,
+    seconds_left,
+)
+from runtime.subscriptions.groups import (
+    LiveRequest,
+    LiveResult,
+    Subscriber,
+    response_text,
+)
+from runtime.subscriptions.hub import LiveHub
+from runtime.subscriptions.outbox import Outbox
+from runtime.subscriptions.protocols import Reply, WireProtocol, id_json
 from runtime.types import RuntimeError_, Session
 
 log = logging.getLogger("minimomen.live")
 
 INTERNAL_ERROR = {"message": "internal error", "extensions": {"code": "INTERNAL"}}
-
-
-@dataclass(frozen=True)
-class Close:
-    code: int
-    reason: str = ""
+EXPIRED = ("token expired", "the token has expired: log in again")
 
 
 def _bad_request(message: str) -> dict[str, Any]:
@@ -44,17 +55,18 @@ class LiveConnection:
     """Serves one accepted WebSocket for one project."""
 
     __slots__ = (
-        "_closing",
-        "_disconnected",
-        "_outbox",
-        "_ready",
+        "_done",
+        "_expiry",
+        "_ids",
         "headers",
         "hub",
         "ops",
+        "outbox",
         "project",
         "protocol",
         "session",
         "settings",
+        "token",
         "websocket",
     )
 
@@ -65,17 +77,21 @@ class LiveConnection:
         self.hub = hub
         self.settings = hub.settings
         self.session: Session | None = None
+        self.token: str | None = None  # what the session was made from, re-checked by the hub
         self.headers: dict[str, str] = {}
         self.ops: dict[str, Subscriber | asyncio.Task[None]] = {}
-        self._outbox: deque[str | Close] = deque()
-        self._ready = asyncio.Event()
-        self._closing = False
-        self._disconnected = False
+        self._ids: dict[str, str] = {}  # op id -> its JSON text, spliced into every result
+        self._done = asyncio.Event()
+        self._expiry: asyncio.TimerHandle | None = None
+        self.outbox = Outbox(websocket, self.settings.max_pending_messages, self._done.set)
 
     # the Sink the hub delivers to ------------------------------------------
 
-    def deliver(self, op_id: str, payload: str) -> None:
-        self._send(self.protocol.result(op_id, payload))
+    def deliver(self, op_id: str, result: LiveResult) -> None:
+        quoted = self._ids.get(op_id)
+        if quoted is None:
+            quoted = self._ids[op_id] = id_json(op_id)
+        self.outbox.put(result.head(self.protocol) + quoted + "}")
 
     def fail(self, op_id: str, errors: list[dict[str, Any]]) -> None:
         self.ops.pop(op_id, None)
@@ -84,16 +100,19 @@ class LiveConnection:
     # serving ---------------------------------------------------------------
 
     async def serve(self) -> None:
-        """Run until either side closes; the writer runs here, the reader as a task."""
+        """Run until either side closes; the reader runs as a task."""
         self.hub.connections.add(self)
         reader = asyncio.create_task(self._read_loop())
         timer = asyncio.get_running_loop().call_later(self.settings.init_timeout, self._init_expired)
         try:
-            await self._write_loop()
+            await self._done.wait()
         finally:
             timer.cancel()
+            if self._expiry is not None:
+                self._expiry.cancel()
             reader.cancel()
             await asyncio.gather(reader, return_exceptions=True)
+            self.outbox.cancel()
             self._stop_all()
             self.hub.connections.discard(self)
 
@@ -104,51 +123,63 @@ class LiveConnection:
 
     async def close_going_away(self) -> None:
         self._stop_all()
-        self._close(Close(1001, "server shutting down"))
+        self.outbox.close(1001, "server shutting down")
 
     def _init_expired(self) -> None:
         if self.session is None:
             self._reply(self.protocol.init_timeout())
 
     def _send(self, message: str) -> None:
-        if self._closing:
-            return
-        if len(self._outbox) >= self.settings.max_pending_messages:
-            log.warning("live queries: closing a client that does not read its messages")
-            self._outbox.clear()
-            self._close(Close(1013, "client too slow"))
-            return
-        self._outbox.append(message)
-        self._ready.set()
-
-    def _close(self, close: Close) -> None:
-        if not self._closing:
-            self._outbox.append(close)
-            self._closing = True
-            self._ready.set()
+        self.outbox.put(message)
 
     def _reply(self, reply: Reply) -> None:
         if reply.message is not None:
             self._send(reply.message)
         if reply.close is not None:
-            self._close(Close(*reply.close))
+            self.outbox.close(*reply.close)
 
-    async def _write_loop(self) -> None:
-        while not self._disconnected:
-            if not self._outbox:
-                self._ready.clear()
-                await self._ready.wait()
-                continue
-            if self._disconnected:
-                return
-            item = self._outbox.popleft()
-            try:
-                if isinstance(item, Close):
-                    await self.websocket.close(item.code, item.reason)
-                    return
-                await self.websocket.send_text(item)
-            except Exception:  # noqa: BLE001 - the peer is gone; nothing left to tell it
-                return
+    # rights ----------------------------------------------------------------
+
+    def _watch_expiry(self) -> None:
+        """Close the connection when its token expires."""
+        try:
+            left = seconds_left(self.project, self.token)
+        except InvalidToken:
+            left = 0.0
+        if left is not None:
+            self._expiry = asyncio.get_running_loop().call_later(max(0.0, left), self._end_session, *EXPIRED)
+
+    async def revalidate(self) -> None:
+        """Check the token again (the hub calls this now and then): end or re-key the connection."""
+        if self.token is None or self.session is None or self.outbox.closing:
+            return
+        try:
+            session = await session_from_token(self.project, self.token)
+        except InvalidToken as exc:
+            expired = isinstance(exc.__cause__, jwt.ExpiredSignatureError)
+            self._end_session(*(EXPIRED if expired else ("token revoked", exc.message)))
+            return
+        except Exception:  # e.g. the database is away: keep serving, check again later
+            log.warning("live queries: could not re-check a connection's token", exc_info=True)
+            return
+        if session != self.session and not self.outbox.closing:
+            self._rekey(session)
+
+    def _end_session(self, reason: str, message: str) -> None:
+        if self.outbox.closing:
+            return
+        self._stop_all()
+        self._reply(self.protocol.session_ended(reason, message))
+
+    def _rekey(self, session: Session) -> None:
+        """New rights (roles changed): every live query moves to the group of the new session."""
+        self.session = session
+        for op_id, op in list(self.ops.items()):
+            if isinstance(op, Subscriber):
+                old = op.group.request
+                del self.ops[op_id]
+                self.hub.unsubscribe(op)
+                self._begin(op_id, LiveRequest(session, old.query, old.operation_name, old.variables))
 
     async def _read_loop(self) -> None:
         try:
@@ -158,8 +189,7 @@ class LiveConnection:
         except Exception:
             log.exception("live queries: connection failed")
         finally:
-            self._disconnected = True
-            self._ready.set()
+            self._done.set()
 
     async def _read_messages(self) -> None:
         while True:
@@ -193,13 +223,15 @@ class LiveConnection:
             self._reply(self.protocol.too_many_inits())
             return
         payload = data.get("payload") or {}
+        token = connection_token(payload, self.websocket.headers, self.websocket.cookies)
         try:
-            session = await connection_session(self.project, payload, self.websocket.headers, self.websocket.cookies)
+            session = await session_from_token(self.project, token)
         except InvalidToken as exc:
             self._reply(self.protocol.forbidden(exc.message))
             return
-        self.session = session
+        self.session, self.token = session, token
         self.headers = init_headers(payload)
+        self._watch_expiry()
         self._send(self.protocol.ack())
         if self.protocol.name == "graphql-ws":
             self._send(self.protocol.keepalive())  # legacy clients expect a first ka right after the ack
@@ -214,7 +246,7 @@ class LiveConnection:
 
     async def _on_terminate(self, data: dict[str, Any]) -> None:
         self._stop_all()
-        self._close(Close(1000, "terminated"))
+        self.outbox.close(1000, "terminated")
 
     async def _on_stop(self, data: dict[str, Any]) -> None:
         op_id = data.get("id")
@@ -250,6 +282,9 @@ class LiveConnection:
             }
             self._send(self.protocol.errors(op_id, [error]))
             return
+        self._begin(op_id, request)
+
+    def _begin(self, op_id: str, request: LiveRequest) -> None:
         joined = self.hub.join(request, self, op_id)
         if joined is not None:
             self.ops[op_id] = joined
@@ -279,7 +314,7 @@ class LiveConnection:
             stream = executor.stream(self.project.state, request.session, prepared, request.variables, self.headers)
             if stream is not None:
                 async for item in stream:
-                    self.deliver(op_id, response_text(item))
+                    self.deliver(op_id, LiveResult(response_text(item)))
                 self._finish(op_id, None)
                 return
             subscriber = await self.hub.subscribe(request, prepared, self, op_id)
@@ -292,19 +327,25 @@ class LiveConnection:
             log.exception("live queries: operation failed")
             self.fail(op_id, [INTERNAL_ERROR])
             return
-        if self.ops.get(op_id) is asyncio.current_task():
-            self.ops[op_id] = subscriber
-        else:  # stopped while starting
+        if self.ops.get(op_id) is not asyncio.current_task():  # stopped while starting
             self.hub.unsubscribe(subscriber)
+        elif request.session != self.session:  # the rights changed while starting
+            del self.ops[op_id]
+            self.hub.unsubscribe(subscriber)
+            if self.session is not None:
+                self._begin(op_id, LiveRequest(self.session, request.query, request.operation_name, request.variables))
+        else:
+            self.ops[op_id] = subscriber
 
     def _finish(self, op_id: str, payload: str | None) -> None:
         if self.ops.pop(op_id, None) is None:
             return
         if payload is not None:
-            self.deliver(op_id, payload)
+            self.deliver(op_id, LiveResult(payload))
         self._send(self.protocol.complete(op_id))
 
     def _stop(self, op_id: str) -> None:
+        self._ids.pop(op_id, None)
         op = self.ops.pop(op_id, None)
         if isinstance(op, Subscriber):
             self.hub.unsubscribe(op)

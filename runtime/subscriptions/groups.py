@@ -22,11 +22,39 @@ from runtime.types import Session
 GroupKey = tuple[str, str | None, str, tuple[Any, ...], int | None]
 
 
+class Framing(Protocol):
+    """What a wire protocol tells about result messages (``protocols.WireProtocol``)."""
+
+    name: str
+
+    def result_head(self, payload_text: str) -> str: ...
+
+
+class LiveResult:
+    """One result pushed to a group's subscribers: JSON text, framed once per protocol.
+
+    1,000 subscribers of one query get one result; the message text up to the
+    subscription id is built once per protocol here, not once per subscriber.
+    """
+
+    __slots__ = ("_heads", "text")
+
+    def __init__(self, text: str):
+        self.text = text  # the JSON text of a GraphQL response
+        self._heads: dict[str, str] = {}
+
+    def head(self, framing: Framing) -> str:
+        head = self._heads.get(framing.name)
+        if head is None:
+            head = self._heads[framing.name] = framing.result_head(self.text)
+        return head
+
+
 class Sink(Protocol):
     """Where a subscriber's messages go (a WebSocket connection speaking one protocol)."""
 
-    def deliver(self, op_id: str, payload: str) -> None:
-        """Send one result; ``payload`` is the JSON text of a GraphQL response."""
+    def deliver(self, op_id: str, result: LiveResult) -> None:
+        """Send one result (must not block: called for every subscriber in one loop)."""
         ...
 
     def fail(self, op_id: str, errors: list[dict[str, Any]]) -> None:
@@ -81,7 +109,7 @@ class LiveGroup:
         self.scope = scope
         self.subscribers: set[Subscriber] = set()
         self.digest: bytes | None = None
-        self.payload: str | None = None  # last pushed JSON text, for subscribers who join later
+        self.payload: LiveResult | None = None  # last pushed result, for subscribers who join later
         self.running = False
         self.again = False  # a change arrived while running: run once more
 
@@ -100,9 +128,10 @@ class LiveGroup:
         digest = hashlib.blake2b(payload.encode(), digest_size=16).digest()
         if digest == self.digest:
             return False
-        self.digest, self.payload = digest, payload
+        result = LiveResult(payload)
+        self.digest, self.payload = digest, result
         for subscriber in list(self.subscribers):
-            subscriber.sink.deliver(subscriber.op_id, payload)
+            subscriber.sink.deliver(subscriber.op_id, result)
         return True
 
     def fail(self, errors: list[dict[str, Any]]) -> None:

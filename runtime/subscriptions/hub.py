@@ -45,6 +45,8 @@ log = logging.getLogger("minimomen.live")
 SERVICE_KEY = "live"
 # groups of one family re-run together, in one database pipeline, up to this many
 BATCH_SIZE = 500
+# connections whose tokens are re-checked at once (most checks hit the auth cache)
+REVALIDATE_CONCURRENCY = 32
 
 
 class LiveHub:
@@ -63,6 +65,7 @@ class LiveHub:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._flusher: asyncio.Task[None] | None = None
         self._ticker: asyncio.Task[None] | None = None
+        self._checker: asyncio.Task[None] | None = None
         self.listener = Listener(project.conninfo, self.on_change, max_reconnect_delay=self.settings.max_reconnect_delay)
         self.connections: set[Any] = set()  # open sockets: keep-alives, and closed when the project stops
         self.notifications = 0
@@ -74,11 +77,12 @@ class LiveHub:
         self.listener.start()
         self._flusher = asyncio.create_task(self._flush_loop(), name="minimomen-live-flush")
         self._ticker = asyncio.create_task(self._keepalive_loop(), name="minimomen-live-keepalive")
+        self._checker = asyncio.create_task(self._revalidate_loop(), name="minimomen-live-revalidate")
         await self.listener.wait_connected()
 
     async def stop(self) -> None:
         await self.listener.stop()
-        tasks = [t for t in (self._flusher, self._ticker, *self._tasks) if t is not None]
+        tasks = [t for t in (self._flusher, self._ticker, self._checker, *self._tasks) if t is not None]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -214,6 +218,15 @@ class LiveHub:
             await asyncio.sleep(self.settings.keepalive)
             for connection in list(self.connections):
                 connection.keepalive()
+
+    async def _revalidate_loop(self) -> None:
+        """Now and then, every connection re-checks the token it was opened with."""
+        while True:
+            await asyncio.sleep(self.settings.revalidate)
+            connections = [c for c in self.connections if c.token is not None]
+            for start in range(0, len(connections), REVALIDATE_CONCURRENCY):
+                chunk = connections[start:start + REVALIDATE_CONCURRENCY]
+                await asyncio.gather(*(c.revalidate() for c in chunk), return_exceptions=True)
 
     def _spawn(self, groups: Iterable[LiveGroup]) -> None:
         """Start runs for ``groups``: one task per family (same operation, other variables)."""

@@ -38,9 +38,9 @@ def _message(type_: str, op_id: str | None = None, payload: Any = None) -> str:
     return json.dumps(body, separators=(",", ":"))
 
 
-def _with_payload(type_: str, op_id: str, payload_text: str) -> str:
-    # results are already JSON text (shared by every subscriber of a group): splice, don't re-encode
-    return '{"type":"' + type_ + '","id":' + json.dumps(op_id) + ',"payload":' + payload_text + "}"
+def id_json(op_id: str) -> str:
+    """``op_id`` as a JSON string (the common plain ids without ``json.dumps``)."""
+    return '"' + op_id + '"' if op_id.isascii() and op_id.replace("-", "").replace("_", "").isalnum() else json.dumps(op_id)
 
 
 class WireProtocol:
@@ -51,8 +51,16 @@ class WireProtocol:
     def ack(self) -> str:
         return _message("connection_ack")
 
+    def result_head(self, payload_text: str) -> str:
+        """A result message up to its id: built once per result and protocol, shared by subscribers.
+
+        Results are already JSON text: spliced, never re-encoded. The id comes last so
+        that a subscriber's message is ``head + id_json(op_id) + "}"``.
+        """
+        return '{"type":"' + self.result_type + '","payload":' + payload_text + ',"id":'
+
     def result(self, op_id: str, payload_text: str) -> str:
-        return _with_payload(self.result_type, op_id, payload_text)
+        return self.result_head(payload_text) + id_json(op_id) + "}"
 
     def complete(self, op_id: str) -> str:
         return _message("complete", op_id)
@@ -77,6 +85,10 @@ class WireProtocol:
         raise NotImplementedError
 
     def not_initialised(self, op_id: str | None) -> Reply:
+        raise NotImplementedError
+
+    def session_ended(self, reason: str, message: str) -> Reply:
+        """The rights the connection was opened with are gone (token expired or revoked)."""
         raise NotImplementedError
 
     def duplicate(self, op_id: str) -> Reply:
@@ -118,6 +130,9 @@ class TransportWs(WireProtocol):
     def not_initialised(self, op_id: str | None) -> Reply:
         return Reply(close=(4401, "Unauthorized"))
 
+    def session_ended(self, reason: str, message: str) -> Reply:
+        return Reply(close=(4403, f"Forbidden: {reason}"[:120]))
+
     def duplicate(self, op_id: str) -> Reply:
         return Reply(close=(4409, f"Subscriber for {op_id} already exists"[:120]))
 
@@ -153,6 +168,9 @@ class LegacyWs(WireProtocol):
     def not_initialised(self, op_id: str | None) -> Reply:
         error = {"message": "send connection_init first", "extensions": {"code": "BAD_REQUEST"}}
         return Reply(message=_message("error", op_id, error))
+
+    def session_ended(self, reason: str, message: str) -> Reply:
+        return Reply(message=_message("connection_error", payload={"message": message}), close=(4403, f"Forbidden: {reason}"[:120]))
 
     def duplicate(self, op_id: str) -> Reply:
         error = {"message": f"an operation with id {op_id} is already running", "extensions": {"code": "BAD_REQUEST"}}

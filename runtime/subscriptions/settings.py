@@ -27,6 +27,10 @@ class LiveSettings:
     max_subscriptions_per_connection: int = 100
     # Messages waiting for a slow client before its connection is closed.
     max_pending_messages: int = 512
+    # Seconds between re-checks of every connection's token: a rotated admin token or
+    # a deleted account ends the connection, a role change re-keys its live queries.
+    # (An expiring token is closed at its expiry time, not at the next check.)
+    revalidate: float = 30.0
     # Seconds between LISTEN reconnection attempts grow up to this bound.
     max_reconnect_delay: float = 5.0
 

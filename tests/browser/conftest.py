@@ -1,11 +1,16 @@
-"""Browser fixtures: one real Chromium per test session (Debian's, at /usr/bin/chromium).
+"""Browser fixtures: one real Chromium per test module (Debian's, at /usr/bin/chromium).
 
-``browser`` is session-scoped; ``new_context(browser, base_url)`` opens an
-isolated context (own cookies) with sensible timeouts; the ``contexts`` fixture
-hands out contexts that are closed after the test. A missing browser fails loudly.
-``screenshot_path(name)`` says where a test writes a screenshot: into
-docs/screenshots only when ``MINIMOMEN_SCREENSHOTS=1``, so ordinary test runs
-leave the tracked images alone.
+``browser`` is module-scoped, not session-scoped: while Playwright's sync API is
+running, the main thread counts as inside an event loop, so every later test that
+calls ``asyncio.run`` (actionflows, subscriptions, auth) would fail with "cannot be
+called from a running event loop". Stopping Playwright after each browser module
+keeps the rest of the suite independent of test order.
+
+``new_context(browser, base_url)`` opens an isolated context (own cookies) with
+sensible timeouts; the ``contexts`` fixture hands out contexts that are closed
+after the test. A missing browser fails loudly. ``screenshot_path(name)`` says
+where a test saves a screenshot: into docs/screenshots only when
+``MINIMOMEN_SCREENSHOTS=1``, so ordinary runs leave the tracked images alone.
 """
 
 from __future__ import annotations
@@ -49,13 +54,13 @@ def screenshot_path(name: str) -> Path:
     return folder / name
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as p:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(f"Chromium is required for browser tests and was not found at {CHROMIUM}", pytrace=False)

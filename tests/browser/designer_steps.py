@@ -147,3 +147,34 @@ def project_definition(page: Page, slug: str) -> dict[str, Any]:
     response = page.request.get(f"/api/projects/{slug}/definition")
     assert response.ok, response.text()
     return response.json()["definition"]
+
+
+# ------------------------------------------------------------ the published app
+
+def admin_graphql(page: Page, slug: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    """GraphQL as admin through the designer API (designer session + its CSRF header); errors fail the test."""
+    csrf = page.request.get("/api/session").json()["csrf"]
+    response = page.request.post(f"/api/projects/{slug}/graphql", data={"query": query, "variables": variables or {}}, headers={"X-Designer-CSRF": csrf})
+    body = response.json()
+    assert response.ok and not body.get("errors"), body
+    return body["data"]
+
+
+def publish(page: Page, version: int, *, confirm_loss: str = "") -> None:
+    """Publish from the dialog; ``confirm_loss``: text the data-loss confirmation must name."""
+    page.locator("#publish-button").click()
+    dialog = page.get_by_role("dialog", name="Publish")
+    publish_now = dialog.get_by_role("button", name="Publish now")
+    if confirm_loss:
+        expect(dialog.get_by_role("alert")).to_contain_text("This deletes data", timeout=30_000)
+        expect(publish_now).to_have_count(0)
+        dialog.get_by_role("button", name="Publish anyway (destroys data)").click()
+        sure = page.get_by_role("dialog", name="Delete data and publish?")
+        expect(sure).to_contain_text(confirm_loss)
+        sure.get_by_role("button", name="Delete the data and publish").click()
+    else:
+        expect(publish_now).to_be_enabled(timeout=30_000)
+        publish_now.click()
+    expect(dialog.locator("#publish-result")).to_have_text(f"Published version {version}.", timeout=30_000)
+    dialog.get_by_role("button", name="Close").click()
+    expect(dialog).to_have_count(0)

@@ -40,10 +40,10 @@ from tests.browser.designer_steps import (
     set_value,
     tab,
 )
-from tests.conftest import REPO, LiveServer, SAMPLES, start_server
+from tests.browser.conftest import screenshot_path
+from tests.conftest import LiveServer, SAMPLES, start_server
 
 SLUG = "flash_sale"
-SHOTS = REPO / "docs" / "screenshots"
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +57,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, db_server) -> Iterator[Live
 
 
 def shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"designer-{name}.png"))
+    page.screenshot(path=str(screenshot_path(f"designer-{name}.png")))
 
 
 def build_data_model(page: Page) -> None:
@@ -249,7 +248,7 @@ def verify_in_preview(page: Page) -> None:
     expect(card).to_contain_text("stock: 2")
     order("1", "Order placed successfully")
     expect(card).to_contain_text("stock: 1", timeout=15_000)
-    preview.screenshot(path=str(SHOTS / "designer-preview.png"))
+    preview.screenshot(path=str(screenshot_path("designer-preview.png")))
     preview.close()
 
 

@@ -12,11 +12,12 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser import designer_steps as steps
 from tests.browser.designer_steps import add_field, commit, create_project, open_designer, project_definition, saved, tab
-from tests.conftest import REPO, LiveServer, start_server
+from tests.browser.conftest import screenshot_path
+from tests.conftest import LiveServer, start_server
 
 SLUG = "shop"
-SHOTS = REPO / "docs" / "screenshots"
 
 
 @pytest.fixture(scope="module")
@@ -41,26 +42,11 @@ def page(server: LiveServer, browser) -> Iterator[Page]:  # type: ignore[no-unty
 
 
 def admin_graphql(page: Page, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Through the designer API, with the designer session and its CSRF header."""
-    csrf = page.request.get("/api/session").json()["csrf"]
-    response = page.request.post(f"/api/projects/{SLUG}/graphql", data={"query": query, "variables": variables or {}}, headers={"X-Designer-CSRF": csrf})
-    body = response.json()
-    assert response.ok and not body.get("errors"), body
-    return body["data"]
+    return steps.admin_graphql(page, SLUG, query, variables)
 
 
-def publish(page: Page, version: int, *, confirm_loss: bool = False) -> None:
-    page.locator("#publish-button").click()
-    dialog = page.get_by_role("dialog", name="Publish")
-    publish_now = dialog.get_by_role("button", name="Publish now")
-    if confirm_loss:
-        expect(dialog.get_by_role("alert")).to_contain_text("This deletes data", timeout=30_000)
-        expect(publish_now).to_be_disabled()
-        dialog.get_by_label("I understand: delete this data and publish").check()
-    expect(publish_now).to_be_enabled(timeout=30_000)
-    publish_now.click()
-    expect(dialog.locator("#publish-result")).to_have_text(f"Published version {version}.", timeout=30_000)
-    dialog.get_by_role("button", name="Close").click()
+def publish(page: Page, version: int, *, confirm_loss: str = "") -> None:
+    steps.publish(page, version, confirm_loss=confirm_loss)
 
 
 def product_id(page: Page, name: str) -> int:
@@ -91,8 +77,7 @@ def test_stress_test_panel_never_oversells(page: Page) -> None:
     expect(result.locator("#stress-failures")).to_have_text("1900")
     expect(result).to_contain_text('{"status":"Stock shortage"}')
     expect(result.locator(".final-state")).to_contain_text('"stock": 0')
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "designer-stress-test.png"))
+    page.screenshot(path=str(screenshot_path("designer-stress-test.png")))
     # The throwaway copy took the orders; the project's own data is untouched.
     assert admin_graphql(page, "query ($id: bigint!) { product_by_pk(id: $id) { stock } }", {"id": festival})["product_by_pk"]["stock"] == 100
     assert admin_graphql(page, "{ order_aggregate { aggregate { count } } }")["order_aggregate"]["aggregate"]["count"] == 0
@@ -140,7 +125,7 @@ def test_a_destructive_change_asks_first(page: Page) -> None:
     page.get_by_role("dialog", name="Delete field sku?").get_by_role("button", name="Delete field").click()
     expect(page.get_by_label("Field name sku")).to_have_count(0)
     saved(page)
-    publish(page, 3, confirm_loss=True)
+    publish(page, 3, confirm_loss="sku")
 
 
 def test_an_invalid_definition_cannot_be_published(page: Page) -> None:
@@ -154,8 +139,7 @@ def test_an_invalid_definition_cannot_be_published(page: Page) -> None:
     dialog = page.get_by_role("dialog", name="Publish")
     expect(dialog.locator("#publish-error")).to_have_text("The app cannot be published until these problems are fixed.", timeout=30_000)
     expect(dialog.get_by_role("button", name="Publish now")).to_be_disabled()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "designer-publish-errors.png"))
+    page.screenshot(path=str(screenshot_path("designer-publish-errors.png")))
     dialog.get_by_role("button", name="Go to: Actionflow Place Order, node Set status: shortage").click()
     expect(page.locator("#tab-actionflows")).to_have_attribute("aria-selected", "true")
     expect(page.locator("#node-set_status_shortage.selected")).to_have_count(1)
@@ -179,7 +163,6 @@ def test_connect_backend_reveals_and_rotates_the_admin_token(page: Page, server:
     query = {"query": "{ product_aggregate { aggregate { count } } }"}
     assert httpx.post(server.graphql_url(SLUG), json=query, headers={"Authorization": f"Bearer {new}"}).json()["data"]
     assert httpx.post(server.graphql_url(SLUG), json=query, headers={"Authorization": f"Bearer {old}"}).json().get("errors")
-    page.screenshot(path=str(SHOTS / "designer-settings.png"))
 
 
 def test_presets_insert_with_fresh_ids_and_components_move(page: Page) -> None:

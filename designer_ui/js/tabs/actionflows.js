@@ -4,6 +4,7 @@ import { button, field, h, input, toast } from '../dom.js';
 import { newId } from '../ids.js';
 import { flowById, locateNode, moveInList } from '../model.js';
 import { addNodePanel, nodePanel, nodeSummary } from './flow_node_form.js';
+import { makeDraggable, makeDropTarget, openMoveDialog } from './flow_move.js';
 import { flowSettingsPanel, runPanel, stressPanel } from './flow_panels.js';
 
 export function render(ctx) {
@@ -45,20 +46,23 @@ function chart(ctx, flow) {
     h('div', { class: 'flow-end' }, h('span', {}, 'Output: '), h('code', {}, Object.keys(flow.output || {}).join(', ') || '—')));
 }
 
-function insertButton(ctx, target, label, text) {
+// An insertion point: click to add a node there, or drop a dragged node on it to move it there.
+function insertButton(ctx, flow, target, label, text) {
   const { ui } = ctx;
   const active = ui.insert && ui.insert.owner === target.owner && ui.insert.branch === target.branch && ui.insert.index === target.index;
-  return button(text, () => { ui.insert = target; ui.node = null; ui.panel = 'add'; ctx.refresh(); },
+  const el = button(text, () => { ui.insert = target; ui.node = null; ui.panel = 'add'; ctx.refresh(); },
     { class: active ? 'insert-point active' : 'insert-point', 'aria-label': label });
+  makeDropTarget(ctx, flow, el, target);
+  return el;
 }
 
 function chain(ctx, flow, nodes, where, chainLabel) {
   const items = [];
   (nodes || []).forEach((node, index) => {
-    items.push(insertButton(ctx, { ...where, index }, `Add node before ${node.name}`, '+'));
+    items.push(insertButton(ctx, flow, { ...where, index }, `Add node before ${node.name}`, '+'));
     items.push(nodeCard(ctx, flow, node, nodes, index));
   });
-  items.push(insertButton(ctx, { ...where, index: (nodes || []).length }, `Add node to ${chainLabel}`, '+ Add node'));
+  items.push(insertButton(ctx, flow, { ...where, index: (nodes || []).length }, `Add node to ${chainLabel}`, '+ Add node'));
   return h('div', { class: 'chain' }, items);
 }
 
@@ -71,6 +75,7 @@ function nodeCard(ctx, flow, node, list, index) {
   const controls = h('div', { class: 'node-controls' },
     button('↑', () => store.change(() => moveInList(list, index, -1)), { class: 'icon', 'aria-label': `Move ${node.name} up`, disabled: index === 0 }),
     button('↓', () => store.change(() => moveInList(list, index, 1)), { class: 'icon', 'aria-label': `Move ${node.name} down`, disabled: index === list.length - 1 }),
+    button('⇄', () => openMoveDialog(ctx, flow, node), { class: 'icon', 'aria-label': `Move ${node.name} to…`, title: 'Move to another branch, loop or place' }),
     button('✕', () => {
       store.change(() => list.splice(index, 1));
       if (ui.node === node.id) ui.node = null;
@@ -81,7 +86,7 @@ function nodeCard(ctx, flow, node, list, index) {
       { class: 'node-select', 'aria-label': `Edit node ${node.name}`, 'aria-pressed': String(selected) }),
     controls);
   const body = [head, h('div', { class: 'node-summary' }, nodeSummary(ctx, node))];
-  if (problems.length) body.push(h('ul', { class: 'node-problems' }, problems.map((p) => h('li', { class: `problem problem-${p.severity}` }, p.message))));
+  if (problems.length) body.push(h('ul', { class: 'node-problems', 'aria-label': `Problems of ${node.name}` }, problems.map((p) => h('li', { class: `problem problem-${p.severity}` }, p.message))));
   if (node.type === 'condition') {
     body.push(h('div', { class: 'branches' }, (node.branches || []).map((b) => h('div', { class: 'branch', role: 'group', 'aria-label': `Branch ${b.name}` },
       h('div', { class: 'branch-head' }, h('strong', {}, b.name), h('small', { class: 'muted' }, b.condition === null || b.condition === undefined ? ' otherwise' : '')),
@@ -89,7 +94,9 @@ function nodeCard(ctx, flow, node, list, index) {
   } else if (node.type === 'loop') {
     body.push(h('div', { class: 'branches' }, h('div', { class: 'branch' }, chain(ctx, flow, node.nodes, { owner: node.id, branch: null }, `loop ${node.name}`))));
   }
-  return h('div', { class: `node node-${node.type}${selected ? ' selected' : ''}${errors ? ' has-errors' : problems.length ? ' has-warnings' : ''}`, id: `node-${node.id}` }, body);
+  const card = h('div', { class: `node node-${node.type}${selected ? ' selected' : ''}${errors ? ' has-errors' : problems.length ? ' has-warnings' : ''}`, id: `node-${node.id}` }, body);
+  makeDraggable(card, node);
+  return card;
 }
 
 // The list a new node goes into.

@@ -2,7 +2,7 @@
 // tables, fields, inputs, variables and earlier nodes' outputs.
 import { button, field, h, idFor, input, select, toast } from '../dom.js';
 import { newId } from '../ids.js';
-import { columnsOf, flowById, flowOptions, locateNode, tableById, tableOptions, writableColumns } from '../model.js';
+import { columnsOf, filterScope, flowById, flowOptions, locateNode, tableById, tableOptions, writableColumns } from '../model.js';
 import { flowRefsForNode } from '../refs.js';
 import { conditionEditor } from '../widgets/condition.js';
 import { mapEditor } from '../widgets/map_editor.js';
@@ -126,7 +126,7 @@ export function nodePanel(ctx, flow, nodeId) {
   const overrides = {
     table: ({ value, label, id }) => field(label, h('select', { id, 'aria-label': label, value, onChange: (e) => store.change(() => { node.table = e.target.value; }) }, tableOptions(def).map((o) => h('option', { value: o.value }, o.label)))),
     filter: ({ value }) => h('div', { class: 'field' }, h('span', { class: 'field-label' }, 'Filter'), conditionEditor({
-      label: 'Filter', value, keys: columns.map((c) => ({ value: c.name, label: c.name })), refs, id: `${idBase}-filter`, onChange: (v) => set('filter', v),
+      label: 'Filter', value, ...filterScope(def, node.table), refs, id: `${idBase}-filter`, onChange: (v) => set('filter', v),
     })),
     order_by: ({ value }) => orderByEditor({ value, columns, onChange: (v) => set('order_by', v), id: `${idBase}-order` }),
     values: ({ value }) => mapEditor({ label: 'Values', value, keys: writable, refs, id: `${idBase}-values`, onChange: (v) => set('values', v) }),

@@ -49,8 +49,11 @@ export function renderCanvas(ctx, page) {
       button('Design', () => { ui.live = false; ctx.refresh(); }, { role: 'tab', 'aria-selected': String(!ui.live) }),
       button('Live app', () => { ui.live = true; ctx.refresh(); }, { role: 'tab', 'aria-selected': String(Boolean(ui.live)) })));
   if (ui.live) {
-    return h('div', { class: 'canvas-wrap' }, head, h('p', { class: 'hint' }, 'The published app as visitors see it. Publish to refresh it.'),
-      h('iframe', { class: 'live-frame', title: `Live app: ${page.name}`, src: `/p/${store.slug}/${page.path || ''}` }));
+    // Redrawn (so reloaded) after every publish: ctx.view.published says which version.
+    const published = ctx.view && ctx.view.published;
+    return h('div', { class: 'canvas-wrap' }, head,
+      h('p', { class: 'hint', id: 'live-version', role: 'status' }, published ? `Showing version ${published.version}, just published.` : 'The published app as visitors see it; it reloads after each publish.'),
+      h('iframe', { class: 'live-frame', title: `Live app: ${page.name}`, id: 'live-frame', src: `/p/${store.slug}/${page.path || ''}` }));
   }
   return h('div', { class: 'canvas-wrap' }, head,
     h('div', { class: 'canvas', onClick: () => { ui.component = null; ctx.refresh(); } },

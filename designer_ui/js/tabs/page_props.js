@@ -1,7 +1,7 @@
 // Component properties: Design (looks), Data (sources, bindings), Action (event chains).
 // Page settings when nothing is selected.
 import { button, field, h, idFor, input, select } from '../dom.js';
-import { columnsOf, locateComponent, tableOptions } from '../model.js';
+import { columnsOf, filterScope, locateComponent, tableOptions } from '../model.js';
 import { pageRefs } from '../refs.js';
 import { conditionEditor } from '../widgets/condition.js';
 import { expressionEditor } from '../widgets/expression.js';
@@ -96,7 +96,7 @@ function sourceEditor(ctx, page, found) {
   return h('fieldset', { class: 'map' }, h('legend', {}, 'Data source'),
     field('Table', select(tableOptions(store.def), { 'aria-label': 'Data source table', id: idFor('src', c.id, 'table'), value: source.table, onChange: (e) => store.change(() => { source.table = e.target.value; source.filter = {}; source.order_by = []; }) })),
     field('Request type', select([{ value: 'query', label: 'Query (load once)' }, { value: 'subscription', label: 'Subscription (live)' }], { 'aria-label': 'Request type', id: idFor('src', c.id, 'request'), value: source.request, onChange: (e) => setSource('request', e.target.value) })),
-    h('div', { class: 'field' }, h('span', { class: 'field-label' }, 'Filter'), conditionEditor({ label: 'Source filter', value: source.filter, keys: columns.map((x) => ({ value: x.name, label: x.name })), refs, id: idFor('src', c.id, 'filter'), onChange: (v) => setSource('filter', v) })),
+    h('div', { class: 'field' }, h('span', { class: 'field-label' }, 'Filter'), conditionEditor({ label: 'Source filter', value: source.filter, ...filterScope(store.def, source.table), refs, id: idFor('src', c.id, 'filter'), onChange: (v) => setSource('filter', v) })),
     orderByEditor({ value: source.order_by, columns, onChange: (v) => setSource('order_by', v), id: idFor('src', c.id, 'order') }),
     field('Limit', limit), field('Text when empty', empty));
 }

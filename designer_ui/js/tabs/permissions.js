@@ -1,12 +1,12 @@
 // Permissions tab: role × table matrix (select / insert / update / delete with columns,
-// row conditions and presets), actionflow rights per role, custom roles, role assignment.
-import { api, projectUrl } from '../api.js';
-import { loadAccounts } from '../accounts.js';
-import { button, field, h, idFor, input, select, toast } from '../dom.js';
+// row conditions and presets), actionflow rights per role, custom roles; role assignment
+// lives in role_assignment.js.
+import { button, field, h, idFor, input, toast } from '../dom.js';
 import { newId, slugify } from '../ids.js';
-import { columnsOf, tableById, writableColumns } from '../model.js';
+import { columnsOf, filterScope, tableById, writableColumns } from '../model.js';
 import { conditionEditor } from '../widgets/condition.js';
 import { mapEditor } from '../widgets/map_editor.js';
+import { assignmentSection } from './role_assignment.js';
 
 const OPS = ['select', 'insert', 'update', 'delete'];
 const OP_LABEL = { select: 'Select', insert: 'Insert', update: 'Update', delete: 'Delete' };
@@ -47,7 +47,7 @@ export function render(ctx) {
       matrix(ctx, ui.role),
       ui.detail && tableById(def, ui.detail) ? details(ctx, ui.role, ui.detail) : null,
       flowRights(ctx, ui.role),
-      ui.role !== 'anonymous' && ui.role !== 'user' ? assignment(ctx, ui.role) : null,
+      ui.role !== 'anonymous' && ui.role !== 'user' ? assignmentSection(ctx, ui.role) : null,
       problems(ctx)));
 }
 
@@ -57,8 +57,9 @@ function rolesSidebar(ctx, roles) {
   const add = () => {
     const roleName = slugify(name.value, 'role');
     if (!name.value.trim() || roles.includes(roleName)) { toast('Choose a new role name.', 'error'); return; }
-    store.change((d) => d.roles.push({ id: newId(d, roleName, 'role_'), name: roleName, description: '' }));
     ui.role = roleName;
+    ui.detail = null;
+    store.change((d) => d.roles.push({ id: newId(d, roleName, 'role_'), name: roleName, description: '' }));
   };
   return h('aside', { class: 'sidebar', 'aria-label': 'Roles' }, h('h2', {}, 'Roles'),
     h('ul', { class: 'nav-list' }, roles.map((r) => h('li', {}, button(r === 'user' ? 'user (logged in)' : r, () => { ui.role = r; ui.detail = null; ctx.refresh(); }, { class: r === ui.role ? 'nav-item active' : 'nav-item', 'aria-current': r === ui.role ? 'true' : null, 'aria-label': `Role ${r}` })))),
@@ -103,7 +104,6 @@ function details(ctx, role, tableId) {
   const table = tableById(def, tableId);
   const entry = entryFor(def, role, tableId);
   const columns = columnsOf(def, tableId);
-  const keys = columns.map((c) => ({ value: c.name, label: c.name }));
   const owner = ownerColumn(def, tableId);
   const sections = OPS.filter((op) => entry && entry[op]).map((op) => {
     const rule = entry[op];
@@ -121,7 +121,7 @@ function details(ctx, role, tableId) {
     for (const key of op === 'insert' ? ['check'] : op === 'update' ? ['filter', 'check'] : ['filter']) {
       const label = `${OP_LABEL[op]} ${key === 'check' ? 'check' : 'row condition'}`;
       parts.push(h('div', { class: 'field' }, h('span', { class: 'field-label' }, key === 'check' ? 'New values must satisfy' : 'Rows allowed'),
-        conditionEditor({ label, value: rule[key] || {}, keys, refs: SESSION_REFS, id: idFor('permc', role, tableId, op, key), onChange: (v) => store.change(() => { rule[key] = v; }) })));
+        conditionEditor({ label, value: rule[key] || {}, ...filterScope(def, tableId), refs: SESSION_REFS, id: idFor('permc', role, tableId, op, key), onChange: (v) => store.change(() => { rule[key] = v; }) })));
     }
     if (op !== 'delete' && owner) {
       parts.push(h('div', { class: 'form-row' }, h('span', { class: 'field-label' }, 'Presets:'),
@@ -159,29 +159,6 @@ function flowRights(ctx, role) {
         if (!d.permissions.actionflows[role].length) delete d.permissions.actionflows[role];
       }),
     }), f.name))) : h('p', { class: 'muted' }, 'No actionflows yet.'));
-}
-
-function assignment(ctx, role) {
-  const { store, ui } = ctx;
-  ui.accounts = ui.accounts || null;
-  if (ui.accounts === null) {
-    ui.accounts = [];
-    loadAccounts(store.slug).then((a) => { ui.accounts = a; ctx.refresh(); }).catch(() => { ui.accountError = 'Publish the app to assign roles to its accounts.'; ctx.refresh(); });
-  }
-  const account = select(ui.accounts.map((a) => ({ value: String(a.id), label: `${a.username} (#${a.id})` })), { 'aria-label': 'Account', id: idFor('assign', role), 'data-keep': true });
-  const change = async (mutation) => {
-    try {
-      const result = await api('POST', projectUrl(store.slug, '/graphql'), { query: `mutation R($id: bigint!, $role: String!) { ${mutation}(account_id: $id, role: $role) { id username roles } }`, variables: { id: Number(account.value), role } });
-      if (result.errors && result.errors.length) throw new Error(result.errors[0].message);
-      const a = result.data[mutation];
-      toast(`${a.username} now has roles: ${a.roles.join(', ')}`, 'success');
-    } catch (e) { toast(e.message, 'error'); }
-  };
-  return h('section', { class: 'card', 'aria-label': 'Role assignment' }, h('h3', {}, `Accounts with role ${role}`),
-    ui.accountError ? h('p', { class: 'muted' }, ui.accountError) : null,
-    h('div', { class: 'form-row' }, field('Account', account),
-      button(`Give role ${role}`, () => change('fz_assign_role'), { class: 'small primary' }),
-      button(`Take role ${role} away`, () => change('fz_remove_role'), { class: 'small' })));
 }
 
 function problems(ctx) {

@@ -1,5 +1,8 @@
-// Condition editor: rows of [key] [comparison] [value], joined by "all" or "any".
-// Produces the GraphQL-where shape: {key: {_op: value}}, {_and: [...]}, {_or: [...]}.
+// The visual condition editor: groups of rows [field] [comparison] [value], joined by
+// "all" (AND) or "any" (OR), optionally negated (NOT), nested to any depth, plus
+// relationship filters ("order → product where …") on tables.
+// It reads and writes the GraphQL-where shape: {key: {_op: value}}, {_and: [...]},
+// {_or: [...]}, {_not: {...}}, {relationship: {...}}.
 import { button, h, select } from '../dom.js';
 import { expressionEditor } from './expression.js';
 
@@ -16,39 +19,59 @@ const OPS = [
   { value: '_nin', label: 'is none of' },
   { value: '_like', label: 'matches (like)' },
   { value: '_ilike', label: 'matches, any case' },
+  { value: '_nlike', label: 'does not match (like)' },
+  { value: '_nilike', label: 'does not match, any case' },
 ];
+const LOGICAL = ['_and', '_or', '_not'];
+const NO_SCOPE = { keys: [], relations: [] };
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+// ------------------------------------------------------------ parse: expression -> tree
 
 function rowFromPair(key, op, value) {
-  if (op === '_is_null') return { key, op: value === false ? 'is_not_null' : 'is_null', value: null };
-  return { key, op, value };
+  if (op === '_is_null') return { type: 'row', key, op: value === false ? 'is_not_null' : 'is_null', value: null };
+  return { type: 'row', key, op, value };
 }
 
-// null when the expression has a shape the row editor cannot show (nested groups, relationship filters).
-export function parseCondition(cond) {
-  if (!cond || Object.keys(cond).length === 0) return { mode: 'and', rows: [] };
-  const keys = Object.keys(cond);
-  if (keys.length === 1 && (keys[0] === '_and' || keys[0] === '_or')) {
-    const rows = [];
-    for (const part of cond[keys[0]] || []) {
-      const parsed = parseCondition(part);
-      if (!parsed || (parsed.rows.length > 1 && parsed.mode !== 'and') || parsed.nested) return null;
-      if (parsed.rows.length > 1 && keys[0] === '_or') return null;
-      rows.push(...parsed.rows);
-    }
-    return { mode: keys[0] === '_and' ? 'and' : 'or', rows };
-  }
-  const rows = [];
-  for (const key of keys) {
-    if (key.startsWith('_')) return null;
-    const comparisons = cond[key];
-    if (!comparisons || typeof comparisons !== 'object' || Array.isArray(comparisons)) return null;
-    for (const [op, value] of Object.entries(comparisons)) {
-      if (!op.startsWith('_')) return null;
-      rows.push(rowFromPair(key, op, value));
-    }
-  }
-  return { mode: 'and', rows };
+function relationOf(scope, key) {
+  return (scope.relations || []).find((r) => r.value === key);
 }
+
+function parseKey(key, value, scope) {
+  if (LOGICAL.includes(key)) return [parseGroup({ [key]: value }, scope)];
+  const relation = relationOf(scope, key);
+  if (relation || (isObject(value) && Object.keys(value).some((k) => !k.startsWith('_')))) {
+    return [{ type: 'rel', key, group: parseGroup(value, relation ? relation.scope() : NO_SCOPE) }];
+  }
+  if (!isObject(value)) return [{ type: 'raw', key, value }];
+  const ops = Object.entries(value);
+  return ops.length ? ops.map(([op, v]) => rowFromPair(key, op, v)) : [{ type: 'row', key, op: '_eq', value: null }];
+}
+
+// A group: {type: 'group', mode: 'and' | 'or', not, items: [row | rel | group | raw]}.
+export function parseGroup(exp, scope = NO_SCOPE) {
+  if (!isObject(exp)) return { type: 'group', mode: 'and', not: false, items: exp === null || exp === undefined ? [] : [{ type: 'raw', key: null, value: exp }] };
+  const keys = Object.keys(exp);
+  if (keys.length === 1 && (keys[0] === '_and' || keys[0] === '_or') && Array.isArray(exp[keys[0]])) {
+    return { type: 'group', mode: keys[0] === '_and' ? 'and' : 'or', not: false, items: exp[keys[0]].map((part) => parseItem(part, scope)) };
+  }
+  if (keys.length === 1 && keys[0] === '_not') {
+    const inner = parseGroup(exp._not, scope);
+    if (!inner.not) return { ...inner, not: true };
+    return { type: 'group', mode: 'and', not: true, items: [inner] };
+  }
+  return { type: 'group', mode: 'and', not: false, items: keys.flatMap((k) => parseKey(k, exp[k], scope)) };
+}
+
+// An element of an _and / _or list: an explicit group stays a group, a plain comparison is a row.
+function parseItem(exp, scope) {
+  const group = parseGroup(exp, scope);
+  const explicit = isObject(exp) && Object.keys(exp).length === 1 && LOGICAL.includes(Object.keys(exp)[0]);
+  if (!explicit && group.items.length === 1) return group.items[0];
+  return group;
+}
+
+// ------------------------------------------------------------ serialize: tree -> expression
 
 function rowToExp(row) {
   if (row.op === 'is_null') return { [row.key]: { _is_null: true } };
@@ -56,57 +79,119 @@ function rowToExp(row) {
   return { [row.key]: { [row.op]: row.value } };
 }
 
-export function serializeCondition({ mode, rows }) {
-  const complete = rows.filter((r) => r.key);
-  if (complete.length === 0) return {};
-  if (complete.length === 1) return rowToExp(complete[0]);
-  return { [mode === 'or' ? '_or' : '_and']: complete.map(rowToExp) };
+function itemToExp(item) {
+  if (item.type === 'group') return groupToExp(item, false);
+  if (item.type === 'rel') return item.key ? { [item.key]: groupToExp(item.group, true) } : undefined;
+  if (item.type === 'raw') return item.key === null ? item.value : { [item.key]: item.value };
+  return item.key ? rowToExp(item) : undefined;
 }
 
-// keys: [{value, label, group?}] left-hand sides; refs: value picker options.
-export function conditionEditor({ label, value, keys, refs, onChange, id }) {
-  const parsed = parseCondition(value);
-  if (!parsed) return jsonFallback({ label, value, onChange, id });
-  const state = parsed;
-  const commit = () => onChange(serializeCondition(state));
-  const rows = state.rows.map((row, index) => {
-    const n = index + 1;
-    const keyOptions = [...keys];
-    if (row.key && !keyOptions.some((k) => k.value === row.key)) keyOptions.unshift({ value: row.key, label: `${row.key} (unknown)` });
-    const valueEditor = row.op === 'is_null' || row.op === 'is_not_null'
+// The outermost group (of the condition or of a relationship) writes a single comparison
+// plainly; nested groups always keep their _and / _or so they stay groups when read back.
+export function groupToExp(group, outermost = true) {
+  const parts = group.items.map(itemToExp).filter((e) => e !== undefined);
+  if (!outermost && parts.length === 0) return undefined; // an emptied group disappears
+  let exp;
+  if (outermost && parts.length === 1 && group.items[0].type !== 'group') exp = parts[0];
+  else if (outermost && parts.length === 0) exp = {};
+  else exp = { [group.mode === 'or' ? '_or' : '_and']: parts };
+  return group.not ? { _not: exp } : exp;
+}
+
+// ------------------------------------------------------------ the editor
+
+function keyOptions(scope, key) {
+  const options = [...(scope.keys || []), ...(scope.relations || []).map((r) => ({ value: r.value, label: `${r.label || r.value} (related)`, group: 'Related records' }))];
+  if (key && !options.some((k) => k.value === key)) options.unshift({ value: key, label: `${key} (unknown)` });
+  return options;
+}
+
+function newRow(scope) {
+  const first = (scope.keys || [])[0];
+  return { type: 'row', key: first ? first.value : '', op: '_eq', value: null };
+}
+
+class Editor {
+  constructor({ label, refs, onChange, id }, root) {
+    Object.assign(this, { label, refs, onChange, id, root });
+  }
+
+  commit() { this.onChange(groupToExp(this.root, true)); }
+
+  name(path) { return path.length ? `${this.label} ${path.join('.')}` : this.label; }
+
+  domId(path, suffix) { return this.id && `${this.id}-${path.length ? path.join('_') : 'top'}${suffix}`; }
+
+  group(group, path, scope, { nested, onRemove }) {
+    const name = this.name(path);
+    const items = group.items.map((item, i) => this.item(group, item, [...path, i + 1], scope));
+    const combine = group.items.length > 1
+      ? select([{ value: 'and', label: 'All of these hold (AND)' }, { value: 'or', label: 'Any of these holds (OR)' }], {
+        'aria-label': `${name} combine`, id: this.domId(path, '-mode'), value: group.mode, onChange: (e) => { group.mode = e.target.value; this.commit(); },
+      })
+      : null;
+    const negate = group.items.length
+      ? h('label', { class: 'check' }, h('input', {
+        type: 'checkbox', checked: group.not, 'aria-label': `${name} negate (NOT)`, id: this.domId(path, '-not'), onChange: (e) => { group.not = e.target.checked; this.commit(); },
+      }), 'Not (negate)')
+      : null;
+    const addRow = button(nested ? 'Add condition' : `Add ${this.label.toLowerCase()}`, () => { group.items.push(newRow(scope)); this.commit(); },
+      { class: 'small', id: this.domId(path, '-add'), 'aria-label': nested ? `Add condition to ${name}` : `Add ${this.label.toLowerCase()}` });
+    const addGroup = button('Add group', () => {
+      group.items.push({ type: 'group', mode: group.mode === 'and' ? 'or' : 'and', not: false, items: [newRow(scope)] });
+      this.commit();
+    }, { class: 'small', id: this.domId(path, '-addgroup'), 'aria-label': `Add group to ${name}` });
+    const remove = onRemove ? button('✕', onRemove, { class: 'icon', 'aria-label': `Remove group ${name}` }) : null;
+    const head = combine || negate || remove ? h('div', { class: 'cond-head' }, combine, negate, remove) : null;
+    const empty = !items.length && !nested ? h('p', { class: 'muted' }, 'No condition: every row / always.') : null;
+    return h('div', { class: nested ? 'cond cond-group' : 'cond', role: 'group', 'aria-label': nested ? `${name} group` : `${this.label} conditions` },
+      head, items, empty, h('div', { class: 'cond-add' }, addRow, addGroup));
+  }
+
+  item(parent, item, path, scope) {
+    const removeItem = () => { parent.items.splice(parent.items.indexOf(item), 1); this.commit(); };
+    if (item.type === 'group') return this.group(item, path, scope, { nested: true, onRemove: removeItem });
+    const name = this.name(path);
+    if (item.type === 'raw') {
+      return h('div', { class: 'cond-row', role: 'group', 'aria-label': name }, h('code', {}, JSON.stringify(item.key === null ? item.value : { [item.key]: item.value })),
+        button('✕', removeItem, { class: 'icon', 'aria-label': `Remove ${name}` }));
+    }
+    const keySelect = select(keyOptions(scope, item.key), {
+      'aria-label': `${name} field`, id: this.domId(path, '-k'), value: item.key,
+      onChange: (e) => {
+        const relation = relationOf(scope, e.target.value);
+        const index = parent.items.indexOf(item);
+        parent.items[index] = relation
+          ? { type: 'rel', key: e.target.value, group: { type: 'group', mode: 'and', not: false, items: [newRow(relation.scope())] } }
+          : { ...(item.type === 'row' ? item : { type: 'row', op: '_eq', value: null }), key: e.target.value };
+        this.commit();
+      },
+    });
+    const remove = button('✕', removeItem, { class: 'icon', 'aria-label': `Remove ${name}` });
+    if (item.type === 'rel') {
+      const relation = relationOf(scope, item.key);
+      return h('div', { class: 'cond-rel', role: 'group', 'aria-label': name },
+        h('div', { class: 'cond-row' }, keySelect, h('span', { class: 'muted' }, 'has a related record where'), remove),
+        this.group(item.group, path, relation ? relation.scope() : NO_SCOPE, { nested: true, onRemove: null }));
+    }
+    const valueEditor = item.op === 'is_null' || item.op === 'is_not_null'
       ? null
-      : expressionEditor({
-        label: `${label} ${n} value`,
-        value: row.value,
-        refs,
-        id: id && `${id}-v${n}`,
-        onChange: (v) => { row.value = v; commit(); },
-      });
-    return h('div', { class: 'cond-row', role: 'group', 'aria-label': `${label} ${n}` },
-      select(keyOptions, { 'aria-label': `${label} ${n} field`, id: id && `${id}-k${n}`, value: row.key, onChange: (e) => { row.key = e.target.value; commit(); } }),
-      select(OPS, { 'aria-label': `${label} ${n} comparison`, id: id && `${id}-o${n}`, value: row.op, onChange: (e) => { row.op = e.target.value; commit(); } }),
+      : expressionEditor({ label: `${name} value`, value: item.value, refs: this.refs, id: this.domId(path, '-v'), onChange: (v) => { item.value = v; this.commit(); } });
+    const ops = OPS.some((o) => o.value === item.op) ? OPS : [...OPS, { value: item.op, label: item.op }];
+    return h('div', { class: 'cond-row', role: 'group', 'aria-label': name },
+      keySelect,
+      select(ops, { 'aria-label': `${name} comparison`, id: this.domId(path, '-o'), value: item.op, onChange: (e) => { item.op = e.target.value; this.commit(); } }),
       valueEditor,
-      button('✕', () => { state.rows.splice(index, 1); commit(); }, { class: 'icon', 'aria-label': `Remove ${label} ${n}` }));
-  });
-  const mode = state.rows.length > 1
-    ? select([{ value: 'and', label: 'All of these hold (AND)' }, { value: 'or', label: 'Any of these holds (OR)' }], {
-      'aria-label': `${label} combine`, value: state.mode, onChange: (e) => { state.mode = e.target.value; commit(); },
-    })
-    : null;
-  return h('div', { class: 'cond', role: 'group', 'aria-label': `${label} conditions` },
-    mode,
-    rows.length ? rows : h('p', { class: 'muted' }, 'No condition: every row / always.'),
-    button(`Add ${label.toLowerCase()}`, () => {
-      state.rows.push({ key: keys.length ? keys[0].value : '', op: '_eq', value: null });
-      commit();
-    }, { class: 'small', id: id && `${id}-add` }));
+      remove);
+  }
 }
 
-function jsonFallback({ label, value, onChange, id }) {
-  const area = h('textarea', { 'aria-label': `${label} (JSON)`, id, rows: 4, spellcheck: 'false' });
-  area.value = JSON.stringify(value, null, 1);
-  area.addEventListener('change', () => {
-    try { onChange(JSON.parse(area.value)); area.removeAttribute('aria-invalid'); } catch { area.setAttribute('aria-invalid', 'true'); }
-  });
-  return h('div', { class: 'cond' }, h('p', { class: 'muted' }, 'This condition has nested groups; edit it as JSON.'), area);
+// keys: [{value, label, group?}] left-hand sides (columns, or reference paths in flow and page
+// conditions); relations: [{value, label, scope: () => ({keys, relations})}] for table filters;
+// refs: what values may refer to.
+export function conditionEditor({ label, value, keys = [], relations = [], refs, onChange, id }) {
+  const scope = { keys, relations };
+  const root = parseGroup(value || {}, scope);
+  const editor = new Editor({ label, refs, onChange, id }, root);
+  return editor.group(root, [], scope, { nested: false, onRemove: null });
 }

@@ -34,7 +34,7 @@ class Insert:
         return first_row_output(self.table, rows, affected_rows=len(rows))
 
 
-def _conflict_columns(table: ResolvedTable, conflict: OnConflict) -> tuple[str, ...]:
+def conflict_columns(table: ResolvedTable, conflict: OnConflict) -> tuple[str, ...]:
     if conflict.constraint.startswith("field:"):
         column = conflict.constraint.removeprefix("field:")
         if column not in table.columns or not table.columns[column].unique:
@@ -51,7 +51,7 @@ def compile_node(node: InsertNode, ctx: CompileContext) -> Insert:
     columns: tuple[str, ...] | None = None
     update: tuple[str, ...] | None = None
     if node.on_conflict is not None:
-        columns = _conflict_columns(table, node.on_conflict)
+        columns = conflict_columns(table, node.on_conflict)
         if node.on_conflict.action == "update":
             update = tuple(node.on_conflict.update_fields)
     statement = Statement(

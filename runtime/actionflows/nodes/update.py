@@ -46,12 +46,12 @@ class Update:
         values = {"set:" + column: value for column, value in evaluate_values(run, self.set).items()}
         values.update({"inc:" + column: delta for column, delta in evaluate_values(run, self.increment).items()})
         for column, amount in evaluate_values(run, self.decrement).items():
-            values["inc:" + column] = _negate(amount, column)
+            values["inc:" + column] = negate(amount, column)
         rows = await self.statement.rows(run, values)
         return first_row_output(self.table, rows, affected_rows=len(rows), returning=rows)
 
 
-def _negate(amount: Any, column: str) -> Any:
+def negate(amount: Any, column: str) -> Any:
     if amount is None:
         raise NodeFailed(f"the amount to decrease `{column}` by is empty")
     if isinstance(amount, bool):

@@ -22,7 +22,7 @@ from builder.definition import Definition
 from builder.resolved import resolve
 from runtime.project import ProjectRuntime, ProjectSecrets, PublishedState
 from runtime.subscriptions.execution import RunResult
-from runtime.subscriptions.groups import LiveRequest, response_text
+from runtime.subscriptions.groups import LiveRequest, LiveResult, response_text
 from runtime.subscriptions.hub import LiveHub
 from runtime.subscriptions.settings import LiveSettings
 from runtime.subscriptions.triggers import table_triggers
@@ -75,8 +75,8 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
 
-    def deliver(self, op_id: str, payload: str) -> None:
-        self.messages.put_nowait((op_id, json.loads(payload)))
+    def deliver(self, op_id: str, result: LiveResult) -> None:
+        self.messages.put_nowait((op_id, json.loads(result.text)))
 
     def fail(self, op_id: str, errors: list[dict[str, Any]]) -> None:
         self.messages.put_nowait((op_id, {"errors": errors}))
