@@ -1,6 +1,6 @@
 """CPU cost of one place_order request in-process (no HTTP), and the engine's share of it.
 
-    python bench/flash_sale_cpu.py [--requests 2000]
+    python bench/flash_sale_cpu.py [--requests 2000] [--profile 30] [--interpreted]
 
 Calls ``runtime.graphql.execute.execute_response`` sequentially against a real
 pool on the sample project and measures *process* CPU time, which the other jobs
@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
+import pstats
 import sys
 import tempfile
 import time
@@ -35,7 +37,7 @@ from runtime.types import Session
 PLACE_ORDER = "mutation($p: bigint!, $q: bigint!) { place_order(product_id: $p, quantity: $q) { status } }"
 
 
-async def measure(conninfo: str, state: PublishedState, directory: Path, requests: int) -> None:
+async def measure(conninfo: str, state: PublishedState, directory: Path, requests: int, profile: int, interpreted: bool, sort: str = "tottime") -> None:
     pool = AsyncConnectionPool(conninfo, min_size=2, max_size=2, open=False, kwargs={"autocommit": True})
     await pool.open(wait=True)
     project = ProjectRuntime("bench", directory, conninfo, pool, ProjectSecrets("x" * 32, "admin"), state)
@@ -51,7 +53,7 @@ async def measure(conninfo: str, state: PublishedState, directory: Path, request
         async def timed(*args: Any, **kwargs: Any) -> Any:
             started = time.process_time()
             try:
-                return await run_flow(*args, **kwargs)
+                return await run_flow(*args, **kwargs, use_sql=not interpreted)
             finally:
                 in_engine[0] += time.process_time() - started
 
@@ -63,8 +65,16 @@ async def measure(conninfo: str, state: PublishedState, directory: Path, request
         for _ in range(requests):
             await execute_response(project, session, PLACE_ORDER, {"p": product, "q": 1})
         cpu = (time.process_time() - started) / requests * 1e6
-        print(f"place_order in-process: {cpu:.0f} us CPU per request, of which the flow engine {in_engine[0] / requests * 1e6:.0f} us "
-              f"(incl. psycopg for its 3 statements); wall {(time.perf_counter() - wall) / requests * 1e6:.0f} us")
+        path = "node by node" if interpreted else "compiled SQL function"
+        print(f"place_order in-process ({path}): {cpu:.0f} us CPU per request, of which the flow engine {in_engine[0] / requests * 1e6:.0f} us "
+              f"(incl. psycopg for its statements); wall {(time.perf_counter() - wall) / requests * 1e6:.0f} us")
+        if profile:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for _ in range(requests):
+                await execute_response(project, session, PLACE_ORDER, {"p": product, "q": 1})
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats(sort).print_stats(profile)
     finally:
         invoke.run_flow = run_flow  # type: ignore[assignment]
         await tasks.stop(project)
@@ -74,6 +84,8 @@ async def measure(conninfo: str, state: PublishedState, directory: Path, request
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--profile", type=int, default=0, metavar="N", help="also profile, print the top N functions")
+    parser.add_argument("--interpreted", action="store_true", help="force the node-by-node engine")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -83,7 +95,7 @@ def main() -> None:
             (root / "project" / "migrations").mkdir(parents=True)
             plan = publish_definition(server, "bench_cpu", definition, root / "project")
             state = PublishedState(version=plan.version, resolved=resolve(definition))
-            asyncio.run(measure(server.conninfo(server.database_name("bench_cpu")), state, root / "project", args.requests))
+            asyncio.run(measure(server.conninfo(server.database_name("bench_cpu")), state, root / "project", args.requests, args.profile, args.interpreted))
         finally:
             server.stop()
 

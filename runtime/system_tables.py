@@ -114,6 +114,11 @@ ACTIONFLOW_DDL = (
         created_at timestamptz NOT NULL DEFAULT now()
     )""",
     f"CREATE INDEX IF NOT EXISTS run_log_created_at ON {SCHEMA}.run_log (created_at DESC)",
+    # Tasks started with a handle: sha256 of the secret that lets its holder read the result
+    # (anonymous callers have no identity to own a task by).
+    f"ALTER TABLE {SCHEMA}.task ADD COLUMN IF NOT EXISTS secret_hash bytea",
+    # Which path ran: the flow's compiled SQL function (true) or the node-by-node engine.
+    f"ALTER TABLE {SCHEMA}.run_log ADD COLUMN IF NOT EXISTS compiled boolean NOT NULL DEFAULT false",
 )
 
 

@@ -61,7 +61,7 @@ class DesignerRoute(APIRoute):
                 return await handler(request)
             except HTTPException:
                 raise
-            except Exception as exc:  # noqa: BLE001 - reported as data below
+            except Exception as exc:  # reported as data below, never as a stack trace
                 response = response_for(exc)
                 if response is not None:
                     return response

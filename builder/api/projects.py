@@ -12,7 +12,13 @@ from pydantic import BaseModel, Field
 from builder.api.callbacks import CallbackError, DesignerCallbacks
 from builder.api.errors import ApiError, DesignerRoute
 from builder.loader import load_definition
-from builder.storage import MIGRATIONS_DIR, Workspace, check_slug, render_definition, write_atomically
+from builder.storage import (
+    MIGRATIONS_DIR,
+    Workspace,
+    check_slug,
+    render_definition,
+    write_atomically,
+)
 
 SAMPLES_DIR = Path(__file__).resolve().parents[2] / "projects"
 

@@ -15,7 +15,6 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from builder.api.errors import ApiError, DesignerRoute
-
 from builder.definition import FIELD_TYPES, json_schema
 from builder.expressions import COMPARISONS, OPERATORS
 from builder.flows import NODE_TYPES

@@ -2,21 +2,29 @@
 
 ``compiled_flows(state)`` returns the ``FlowSet`` of a ``PublishedState``, built on
 first use and kept in ``state.cache["actionflows"]`` (a new publish brings a new
-state, so nothing is ever invalidated by hand).
+state, so nothing is ever invalidated by hand). Each flow gets its node steps
+(the interpreter) and, when every node has an exact SQL form, its PL/pgSQL
+function (``runtime.actionflows.sqlflow``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from builder.expressions import is_ref
 from builder.flows import Actionflow
 from builder.resolved import ResolvedProject
 from runtime.actionflows.nodes import NODE_COMPILERS
+from runtime.actionflows.refs import node_keys, reference_paths
+from runtime.actionflows.sqlflow.function import compile_sql_flow
+from runtime.actionflows.sqlflow.install import Installed
+from runtime.actionflows.sqlflow.types import NotCompilable, SqlFlow
 from runtime.actionflows.types import Step
+
+log = logging.getLogger("minimomen.actionflows")
 
 CACHE_KEY = "actionflows"
 
@@ -25,6 +33,8 @@ CACHE_KEY = "actionflows"
 class CompiledFlow:
     flow: Actionflow
     steps: tuple[Step, ...]
+    sql: SqlFlow | None = None
+    not_sql: str | None = None  # why the flow has no SQL function
 
 
 @dataclass(frozen=True)
@@ -33,24 +43,10 @@ class FlowSet:
 
     version: int
     flows: Mapping[str, CompiledFlow]
+    functions: Installed = field(default_factory=lambda: Installed(()))
 
     def get(self, flow_id: str) -> CompiledFlow | None:
         return self.flows.get(flow_id)
-
-
-def _paths(value: Any) -> Iterator[str]:
-    """Every reference path in a dumped flow: ``{"ref": p}`` values and condition keys."""
-    if isinstance(value, dict):
-        if is_ref(value):
-            yield value["ref"]
-            return
-        for key, item in value.items():
-            if isinstance(key, str) and "." in key:
-                yield key
-            yield from _paths(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _paths(item)
 
 
 class _Context:
@@ -59,11 +55,7 @@ class _Context:
     def __init__(self, project: ResolvedProject, flow: Actionflow):
         self.project = project
         self.flow = flow
-        self._keys: dict[str, set[str]] = {}
-        for path in _paths(flow.model_dump(mode="json")):
-            parts = path.split(".")
-            if parts[0] == "node" and len(parts) >= 2:
-                self._keys.setdefault(parts[1], set()).add(parts[2] if len(parts) > 2 else "*")
+        self._keys = node_keys(list(reference_paths(flow.model_dump(mode="json"))))
 
     def compile_nodes(self, nodes: list[Any]) -> tuple[Step, ...]:
         return tuple(NODE_COMPILERS[node.type](node, self) for node in nodes)
@@ -74,12 +66,20 @@ class _Context:
 
 def compile_flow(project: ResolvedProject, flow: Actionflow) -> CompiledFlow:
     context = _Context(project, flow)
-    return CompiledFlow(flow, context.compile_nodes(flow.nodes))
+    steps = context.compile_nodes(flow.nodes)
+    try:
+        return CompiledFlow(flow, steps, compile_sql_flow(project, flow))
+    except NotCompilable as exc:
+        return CompiledFlow(flow, steps, None, str(exc))
+    except Exception as exc:  # a compiler bug must not stop the flow: it runs node by node
+        log.exception("actionflow %s could not be compiled to SQL", flow.id)
+        return CompiledFlow(flow, steps, None, f"internal error ({type(exc).__name__})")
 
 
 def compile_flows(project: ResolvedProject, version: int) -> FlowSet:
     flows = {flow_id: compile_flow(project, flow) for flow_id, flow in project.actionflows.items()}
-    return FlowSet(version, MappingProxyType(flows))
+    functions = Installed(c.sql.function for c in flows.values() if c.sql is not None)
+    return FlowSet(version, MappingProxyType(flows), functions)
 
 
 def compiled_flows(state: Any) -> FlowSet:

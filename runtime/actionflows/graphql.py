@@ -4,7 +4,10 @@
   id or display name) and a typed mutation per synchronous flow, named by its id,
   e.g. ``place_order(product_id: bigint!, quantity: bigint!): place_order_result``;
 - ``fz_create_action_flow_task`` / ``fz_action_flow_result`` /
-  ``fz_listen_action_flow_result`` for async tasks.
+  ``fz_listen_action_flow_result`` for async tasks; a task's result is read by
+  the account that started it or by admin. Callers who are not logged in own
+  nothing, so they start a task with ``fz_create_action_flow_task_handle``, which
+  also returns an unguessable secret, and read it with ``taskId`` + ``secret``.
 
 Every flow is visible to every role; a caller without the right to invoke gets
 an ``ACTION_FLOW`` error on call (as in Momen), with no side effect.
@@ -147,7 +150,8 @@ def _typed_mutation(project: ResolvedProject, flow: Actionflow, types: TypeRegis
 
 
 def _reserved_names(project: ResolvedProject) -> set[str]:
-    names = {"fz_invoke_action_flow", "fz_create_action_flow_task", "authenticateWithUsername", "fz_assign_role", "fz_remove_role"}
+    names = {"fz_invoke_action_flow", "fz_create_action_flow_task", "fz_create_action_flow_task_handle", "authenticateWithUsername",
+             "fz_assign_role", "fz_remove_role"}
     for table in project.tables:
         names.update(pattern.format(table) for pattern in TABLE_MUTATIONS)
     return names
@@ -188,28 +192,50 @@ def _task_fields(types: TypeRegistry) -> list[ExtensionField]:
             },
         )
     )
-    task_arg = {"taskId": GraphQLArgument(GraphQLNonNull(bigint))}
+    handle = types.add(
+        GraphQLObjectType(
+            "ActionFlowTaskHandle",
+            {
+                "taskId": GraphQLField(GraphQLNonNull(bigint)),
+                "secret": GraphQLField(GraphQLNonNull(GraphQLString), description="lets its holder read the task's result"),
+            },
+            description="A started task and the secret to read its result with (for callers who are not logged in)",
+        )
+    )
+    task_arg = {
+        "taskId": GraphQLArgument(GraphQLNonNull(bigint)),
+        "secret": GraphQLArgument(GraphQLString, description="the secret of fz_create_action_flow_task_handle"),
+    }
+    start_args = {
+        "actionFlowId": GraphQLArgument(GraphQLNonNull(GraphQLString)),
+        "versionId": GraphQLArgument(GraphQLInt),
+        "args": GraphQLArgument(json_type),
+    }
 
     async def create(ctx: RequestContext, arguments: dict[str, Any]) -> Any:
         return await tasks.create_task(ctx.project, ctx.state, ctx.session, arguments["actionFlowId"], arguments.get("versionId"), _args(arguments.get("args")))
 
+    async def create_handle(ctx: RequestContext, arguments: dict[str, Any]) -> Any:
+        return await tasks.create_task_handle(ctx.project, ctx.state, ctx.session, arguments["actionFlowId"], arguments.get("versionId"), _args(arguments.get("args")))
+
     async def result_of(ctx: RequestContext, arguments: dict[str, Any]) -> Any:
-        return await tasks.read_task(ctx.project, ctx.session, int(arguments["taskId"]))
+        return await tasks.read_task(ctx.project, ctx.session, int(arguments["taskId"]), arguments.get("secret"))
 
     def listen(ctx: RequestContext, arguments: dict[str, Any]) -> AsyncIterator[Any]:
-        return tasks.listen_task(ctx.project, ctx.session, int(arguments["taskId"]))
+        return tasks.listen_task(ctx.project, ctx.session, int(arguments["taskId"]), arguments.get("secret"))
 
     create_field = GraphQLField(
-        bigint,
-        {
-            "actionFlowId": GraphQLArgument(GraphQLNonNull(GraphQLString)),
-            "versionId": GraphQLArgument(GraphQLInt),
-            "args": GraphQLArgument(json_type),
-        },
-        description="Start an actionflow in the background; returns the task id at once",
+        bigint, start_args,
+        description="Start an actionflow in the background; returns the task id at once. Its result can be read by the "
+                    "account that started it and by admin (not by callers who are not logged in: see fz_create_action_flow_task_handle)",
+    )
+    handle_field = GraphQLField(
+        GraphQLNonNull(handle), start_args,  # type: ignore[arg-type]
+        description="Start an actionflow in the background; returns the task id and a secret that reads its result",
     )
     return [
         ExtensionField("fz_create_action_flow_task", "mutation", create_field, resolve=create, transactional=False),
+        ExtensionField("fz_create_action_flow_task_handle", "mutation", handle_field, resolve=create_handle, transactional=False),
         ExtensionField("fz_action_flow_result", "query", GraphQLField(result, task_arg), resolve=result_of),  # type: ignore[arg-type]
         ExtensionField("fz_listen_action_flow_result", "subscription", GraphQLField(result, task_arg), subscribe=listen),  # type: ignore[arg-type]
     ]

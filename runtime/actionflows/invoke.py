@@ -16,7 +16,7 @@ from psycopg import AsyncConnection
 
 from builder.flows import Actionflow
 from runtime.actionflows.compiler import compiled_flows
-from runtime.actionflows.engine import run_flow
+from runtime.actionflows.engine import Trace, run_flow
 from runtime.actionflows.idempotency import caller_of
 from runtime.actionflows.run import FlowError
 from runtime.actionflows.runlog import RunRecord, record
@@ -53,20 +53,21 @@ def check_invoke(state: Any, session: Session, flow: Actionflow) -> None:
 
 
 @asynccontextmanager
-async def _connection(ctx: RequestContext) -> AsyncIterator[AsyncConnection]:
-    """The request's transaction when there is one, else a transaction of our own."""
+async def _connection(ctx: RequestContext) -> AsyncIterator[tuple[AsyncConnection, bool]]:
+    """The request's transaction when there is one, else a pool connection in autocommit
+    (``run_flow`` opens a transaction there unless the flow runs as one SQL statement)."""
     if ctx.connection is not None:
-        yield ctx.connection
+        yield ctx.connection, True
         return
-    async with ctx.project.pool.connection() as conn, conn.transaction():
-        yield conn
+    async with ctx.project.pool.connection() as conn:
+        yield conn, False
 
 
 async def invoke(ctx: RequestContext, flow_ref: str, args: Any, version: int | None = None) -> dict[str, Any]:
     """Run a synchronous flow for ``ctx.session`` in one transaction; return its JSON output."""
     state = ctx.state
     started = time.perf_counter()
-    reached: list[str] = []
+    trace = Trace()
     flow_id = str(flow_ref)
     try:
         flow = find_flow(state, flow_ref, version)
@@ -78,18 +79,18 @@ async def invoke(ctx: RequestContext, flow_ref: str, args: Any, version: int | N
         flows = compiled_flows(state)
         compiled = flows.get(flow.id)
         assert compiled is not None, "every published flow is compiled"
-        async with _connection(ctx) as conn:
-            output = await run_flow(conn, state.resolved, flows, compiled, ctx.session, inputs, reached=reached)
+        async with _connection(ctx) as (conn, in_transaction):
+            output = await run_flow(conn, state.resolved, flows, compiled, ctx.session, inputs, trace=trace, in_transaction=in_transaction)
     except RuntimeError_ as exc:
-        _log(ctx, flow_id, started, "FAILED", exc.message, exc.node if isinstance(exc, FlowError) else (reached[-1] if reached else None))
+        _log(ctx, flow_id, started, "FAILED", exc.message, exc.node if isinstance(exc, FlowError) else trace.last, trace)
         raise
     except BaseException as exc:
-        _log(ctx, flow_id, started, "FAILED", type(exc).__name__, reached[-1] if reached else None)
+        _log(ctx, flow_id, started, "FAILED", type(exc).__name__, trace.last, trace)
         raise
-    _log(ctx, flow_id, started, "COMPLETED", None, reached[-1] if reached else None)
+    _log(ctx, flow_id, started, "COMPLETED", None, trace.last, trace)
     return to_json(output)
 
 
-def _log(ctx: RequestContext, flow_id: str, started: float, status: str, error: str | None, node: str | None) -> None:
+def _log(ctx: RequestContext, flow_id: str, started: float, status: str, error: str | None, node: str | None, trace: Trace) -> None:
     duration = (time.perf_counter() - started) * 1000
-    record(ctx.project, RunRecord(flow_id, ctx.state.version, caller_of(ctx.session), status, error, node, duration))
+    record(ctx.project, RunRecord(flow_id, ctx.state.version, caller_of(ctx.session), status, error, node, duration, trace.compiled))

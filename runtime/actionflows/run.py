@@ -79,9 +79,9 @@ class Run:
             except errors.QueryCanceled as exc:
                 raise self._failed(step, _canceled_message(exc, self.flow), "TIMEOUT") from None
             except errors.IntegrityError as exc:
-                raise self._failed(step, _db_message(exc), "CONSTRAINT_VIOLATION") from None
+                raise self._failed(step, db_message(exc), "CONSTRAINT_VIOLATION") from None
             except errors.DataError as exc:
-                raise self._failed(step, _db_message(exc), "BAD_USER_INPUT") from None
+                raise self._failed(step, db_message(exc), "BAD_USER_INPUT") from None
             except NodeFailed as exc:
                 raise self._failed(step, exc.message, exc.cause) from None
             except RuntimeError_ as exc:
@@ -95,7 +95,7 @@ class Run:
         return FlowError(f"Actionflow {self.flow.name}, node {step.name}: {message}", flow=self.flow.id, node=step.node_id, cause=cause)
 
 
-def _db_message(exc: Exception) -> str:
+def db_message(exc: Exception) -> str:
     diag = getattr(exc, "diag", None)
     primary = diag.message_primary if diag is not None and diag.message_primary else str(exc).splitlines()[0]
     detail = diag.message_detail if diag is not None else None
@@ -105,4 +105,4 @@ def _db_message(exc: Exception) -> str:
 def _canceled_message(exc: Exception, flow: Actionflow) -> str:
     if "statement timeout" in str(exc):
         return f"timed out after {flow.timeout_ms} ms"
-    return _db_message(exc)
+    return db_message(exc)

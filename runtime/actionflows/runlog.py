@@ -28,8 +28,8 @@ MAX_BATCH = 500
 FLUSH_SECONDS = 0.2
 MAX_QUEUED = 50_000  # beyond this (database down for long) new records are dropped, not the app
 
-_INSERT = f"""INSERT INTO {SCHEMA}.run_log (actionflow, version, caller, status, error, node, duration_ms, created_at)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"""
+_INSERT = f"""INSERT INTO {SCHEMA}.run_log (actionflow, version, caller, status, error, node, duration_ms, compiled, created_at)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"""
 
 
 @dataclass(frozen=True)
@@ -41,10 +41,11 @@ class RunRecord:
     error: str | None
     node: str | None  # the last node that started
     duration_ms: float
+    compiled: bool = False  # ran as the flow's SQL function (one round trip), not node by node
     at: datetime.datetime = field(default_factory=lambda: datetime.datetime.now(datetime.UTC))  # when it ended
 
     def row(self) -> tuple[Any, ...]:
-        return (self.actionflow, self.version, self.caller, self.status, self.error, self.node, self.duration_ms, self.at)
+        return (self.actionflow, self.version, self.caller, self.status, self.error, self.node, self.duration_ms, self.compiled, self.at)
 
 
 class RunLog:
@@ -111,7 +112,7 @@ def recent(conninfo: str, limit: int = 20) -> list[dict[str, Any]]:
     """The newest ``limit`` run log rows of a project database, newest first."""
     with psycopg.connect(conninfo, autocommit=True) as conn, conn.cursor(row_factory=dict_row) as cur:
         cur.execute(
-            f"""SELECT id, created_at, actionflow, version, caller, status, error, node, duration_ms
+            f"""SELECT id, created_at, actionflow, version, caller, status, error, node, duration_ms, compiled
             FROM {SCHEMA}.run_log ORDER BY created_at DESC, id DESC LIMIT %s""",
             (max(1, int(limit)),),
         )

@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import logging
+import secrets
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -27,7 +30,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from runtime.actionflows.compiler import compiled_flows
-from runtime.actionflows.engine import run_flow
+from runtime.actionflows.engine import Trace, run_flow
 from runtime.actionflows.idempotency import caller_of
 from runtime.actionflows.invoke import check_invoke, find_flow
 from runtime.actionflows.run import FlowError
@@ -47,6 +50,7 @@ CONCURRENCY = 4
 SWEEP_SECONDS = 60.0  # also fail tasks of a peer process that died while this one runs
 LISTEN_POLL_SECONDS = 0.1
 TERMINAL = ("COMPLETED", "FAILED")
+SECRET_BYTES = 24  # 192 bits
 INTERRUPTED = "interrupted by a server restart"
 
 _LOCK = "pg_advisory_lock(%s, (%s %% 2147483647)::int)"
@@ -66,14 +70,31 @@ def session_from_json(data: dict[str, Any]) -> Session:
 
 
 async def create_task(project: ProjectRuntime, state: Any, session: Session, flow_ref: str, version: int | None, args: Any) -> int:
-    """Queue a flow run for ``session`` (inputs checked now); return the task id at once."""
+    """Queue a flow run for ``session`` (inputs checked now); return the task id at once.
+
+    Anyone may read the result of a task they own (same account) and admin any task;
+    a task started by an anonymous caller has no owner, so only admin can read it
+    (``create_task_handle`` gives anonymous callers a secret to read theirs with).
+    """
+    return await _insert_task(project, state, session, flow_ref, version, args, None)
+
+
+async def create_task_handle(project: ProjectRuntime, state: Any, session: Session, flow_ref: str, version: int | None, args: Any) -> dict[str, Any]:
+    """``create_task`` plus an unguessable secret: whoever holds it may read the result."""
+    secret = secrets.token_urlsafe(SECRET_BYTES)
+    task_id = await _insert_task(project, state, session, flow_ref, version, args, _digest(secret))
+    return {"taskId": task_id, "secret": secret}
+
+
+async def _insert_task(project: ProjectRuntime, state: Any, session: Session, flow_ref: str, version: int | None, args: Any,
+                       secret_hash: bytes | None) -> int:
     flow = find_flow(state, flow_ref, version)
     check_invoke(state, session, flow)
     inputs = coerce_inputs(flow, args)
     async with project.pool.connection() as conn:
         cur = await conn.execute(
-            f"INSERT INTO {SCHEMA}.task (actionflow, version, args, session) VALUES (%s, %s, %s, %s) RETURNING id",
-            (flow.id, state.version, Jsonb(to_json(inputs)), Jsonb(session_json(session))),
+            f"INSERT INTO {SCHEMA}.task (actionflow, version, args, session, secret_hash) VALUES (%s, %s, %s, %s, %s) RETURNING id",
+            (flow.id, state.version, Jsonb(to_json(inputs)), Jsonb(session_json(session)), secret_hash),
         )
         row = await cur.fetchone()
     assert row is not None
@@ -83,21 +104,34 @@ async def create_task(project: ProjectRuntime, state: Any, session: Session, flo
     return int(row[0])
 
 
-async def read_task(project: ProjectRuntime, session: Session, task_id: int) -> dict[str, Any]:
-    """``{id, status, output, error}`` of a task the caller created (admin: any task)."""
+def _digest(secret: str) -> bytes:
+    return hashlib.sha256(secret.encode()).digest()
+
+
+def may_read(session: Session, creator: Session, secret_hash: bytes | None, secret: str | None) -> bool:
+    """Admin, the holder of the task's secret, or the logged-in account that created it."""
+    if session.is_admin:
+        return True
+    if secret is not None:
+        return secret_hash is not None and hmac.compare_digest(_digest(secret), bytes(secret_hash))
+    return session.account_id is not None and creator.account_id == session.account_id
+
+
+async def read_task(project: ProjectRuntime, session: Session, task_id: int, secret: str | None = None) -> dict[str, Any]:
+    """``{id, status, output, error}`` of a task ``session`` may read (``may_read``), else NOT_FOUND."""
     async with project.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(f"SELECT id, status, output, error, session FROM {SCHEMA}.task WHERE id = %s", (task_id,))
+        await cur.execute(f"SELECT id, status, output, error, session, secret_hash FROM {SCHEMA}.task WHERE id = %s", (task_id,))
         row = await cur.fetchone()
-    if row is None or not (session.is_admin or caller_of(session_from_json(row["session"])) == caller_of(session)):
+    if row is None or not may_read(session, session_from_json(row["session"]), row["secret_hash"], secret):
         raise NotFound(f"task {task_id} does not exist")
     return {"id": row["id"], "status": row["status"], "output": row["output"], "error": row["error"]}
 
 
-async def listen_task(project: ProjectRuntime, session: Session, task_id: int) -> AsyncIterator[dict[str, Any]]:
+async def listen_task(project: ProjectRuntime, session: Session, task_id: int, secret: str | None = None) -> AsyncIterator[dict[str, Any]]:
     """Yield the task's result now and on every status change, until it completes or fails."""
     last: str | None = None
     while True:
-        result = await read_task(project, session, task_id)
+        result = await read_task(project, session, task_id, secret)
         if result["status"] != last:
             last = result["status"]
             yield result
@@ -233,7 +267,7 @@ class TaskWorker:
     async def _run(self, conn: AsyncConnection, flow_id: str, args: dict[str, Any], session: Session) -> tuple[str, Any, str | None]:
         state = self.project.state
         started = time.perf_counter()
-        reached: list[str] = []
+        trace = Trace()
         try:
             flows = compiled_flows(state)
             compiled = flows.get(flow_id)
@@ -241,20 +275,20 @@ class TaskWorker:
                 raise NotFound(f"actionflow `{flow_id}` is no longer published")
             inputs = coerce_inputs(compiled.flow, args)
             if compiled.flow.mode == "async":
-                output = await run_flow(conn, state.resolved, flows, compiled, session, inputs, per_node_transactions=True, reached=reached)
-            else:
-                async with conn.transaction():
-                    output = await run_flow(conn, state.resolved, flows, compiled, session, inputs, reached=reached)
+                output = await run_flow(conn, state.resolved, flows, compiled, session, inputs, per_node_transactions=True, trace=trace)
+            else:  # one transaction (the SQL function's own statement, or one run_flow opens)
+                output = await run_flow(conn, state.resolved, flows, compiled, session, inputs, trace=trace, in_transaction=False)
         except RuntimeError_ as exc:
-            node = exc.node if isinstance(exc, FlowError) else (reached[-1] if reached else None)
-            self._log(flow_id, state.version, session, started, "FAILED", exc.message, node)
+            node = exc.node if isinstance(exc, FlowError) else trace.last
+            self._log(flow_id, state.version, session, started, "FAILED", exc.message, node, trace)
             return "FAILED", None, exc.message
-        self._log(flow_id, state.version, session, started, "COMPLETED", None, reached[-1] if reached else None)
+        self._log(flow_id, state.version, session, started, "COMPLETED", None, trace.last, trace)
         return "COMPLETED", to_json(output), None
 
-    def _log(self, flow_id: str, version: int, session: Session, started: float, status: str, error: str | None, node: str | None) -> None:
+    def _log(self, flow_id: str, version: int, session: Session, started: float, status: str, error: str | None, node: str | None,
+             trace: Trace) -> None:
         duration = (time.perf_counter() - started) * 1000
-        record(self.project, RunRecord(flow_id, version, caller_of(session), status, error, node, duration))
+        record(self.project, RunRecord(flow_id, version, caller_of(session), status, error, node, duration, trace.compiled))
 
 
 # ---------------------------------------------------------------- service hooks

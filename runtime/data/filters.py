@@ -10,6 +10,7 @@ caller may not see.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from psycopg import sql
@@ -20,10 +21,6 @@ from runtime.data.sql import PG_TYPES, Params, VarRef, coerce_value, ident
 from runtime.types import BadUserInput
 
 RowRule = Callable[[ResolvedTable], "dict[str, Any] | None"]
-
-_COMPARE = {"_eq": "=", "_neq": "<>", "_gt": ">", "_gte": ">=", "_lt": "<", "_lte": "<="}
-_LIKE = {"_like": "LIKE", "_nlike": "NOT LIKE", "_ilike": "ILIKE", "_nilike": "NOT ILIKE"}
-
 
 def bind_refs(value: Any, resolve_ref: Callable[[str], Any]) -> Any:
     """Return ``value`` with every ``{"ref": path}`` replaced by ``resolve_ref(path)``."""
@@ -48,6 +45,13 @@ class FilterCompiler:
         self.columns_allowed = columns_allowed
         self._aliases = 0
         self._trusted = 0  # > 0 while compiling a permission rule
+        # Table name -> what to read instead of the table (a statement that writes rows
+        # and reads them back in the same statement points here at "table as written").
+        self.sources: dict[str, sql.Composable] = {}
+
+    def source(self, table: ResolvedTable) -> sql.Composable:
+        """What ``FROM`` reads for ``table``: the table itself unless a statement overrides it."""
+        return self.sources.get(table.name) or ident(table.name)
 
     def alias(self) -> str:
         self._aliases += 1
@@ -98,36 +102,13 @@ class FilterCompiler:
     def _column(self, table: ResolvedTable, alias: str, name: str, comparisons: Any) -> sql.Composable:
         if not isinstance(comparisons, Mapping):
             raise BadUserInput(f"filter on `{table.name}.{name}` must be an object of operators such as {{\"_eq\": ...}}")
-        column = table.columns[name]
-        target = ident(alias, name)
-        pg_type = PG_TYPES[column.type]
-        where = f"filter on {table.name}.{name}"
+        column = Operand(ident(alias, name), table.columns[name].type, f"filter on {table.name}.{name}")
         parts: list[sql.Composable] = []
         for op, operand in comparisons.items():
-            if op in _COMPARE:
-                if operand is None:
-                    # Hasura/Momen: a comparison with null is no restriction.
-                    parts.append(sql.SQL("TRUE"))
-                    continue
-                value = self.params.add_input(operand, _coercer(column.type, where), pg_type)
-                parts.append(sql.SQL("{} {} {}").format(target, sql.SQL(_COMPARE[op]), value))
-            elif op in ("_in", "_nin"):
-                if not isinstance(operand, (list, VarRef)):
-                    raise BadUserInput(f"{where}: `{op}` expects a list")
-                array = self.params.add_input(operand, _list_coercer(column.type, where, op), pg_type + "[]")
-                expr = sql.SQL("{} = ANY({})") if op == "_in" else sql.SQL("NOT ({} = ANY({}))")
-                parts.append(expr.format(target, array))
-            elif op == "_is_null":
-                if not isinstance(operand, bool):
-                    raise BadUserInput(f"{where}: `_is_null` expects true or false")
-                parts.append(sql.SQL("{} IS NULL" if operand else "{} IS NOT NULL").format(target))
-            elif op in _LIKE:
-                if column.type != "text":
-                    raise BadUserInput(f"{where}: `{op}` only applies to text fields")
-                pattern = self.params.add_input(operand, _pattern(where, op), "text")
-                parts.append(sql.SQL("{} {} {}").format(target, sql.SQL(_LIKE[op]), pattern))
-            else:
-                raise BadUserInput(f"{where}: unknown operator `{op}`")
+            compile_op = OPERATORS.get(op)
+            if compile_op is None:
+                raise BadUserInput(f"{column.where}: unknown operator `{op}`")
+            parts.append(compile_op(self.params, column, op, operand))
         return _join(parts, "AND") if parts else sql.SQL("TRUE")
 
     def _relationship(self, table: ResolvedTable, alias: str, name: str, where: Any) -> sql.Composable:
@@ -141,7 +122,89 @@ class FilterCompiler:
         rule = self.row_rule(target) if self.row_rule and not self._trusted else None
         if rule is not None:
             conditions.append(self.compile_rule(target, inner, rule))
-        return sql.SQL("EXISTS (SELECT 1 FROM {} AS {} WHERE {})").format(ident(target.name), ident(inner), _join(conditions, "AND"))
+        return sql.SQL("EXISTS (SELECT 1 FROM {} AS {} WHERE {})").format(self.source(target), ident(inner), _join(conditions, "AND"))
+
+
+@dataclass(frozen=True)
+class Operand:
+    """The column an operator applies to: its SQL, field type, and a phrase for errors."""
+
+    target: sql.Composable
+    field_type: str
+    where: str
+
+
+OperatorCompiler = Callable[[Params, Operand, str, Any], sql.Composable]
+
+
+def _compare(params: Params, column: Operand, op: str, operand: Any) -> sql.Composable:
+    if operand is None:
+        return sql.SQL("TRUE")  # Hasura/Momen: a comparison with null is no restriction
+    value = params.add_input(operand, _coercer(column.field_type, column.where), PG_TYPES[column.field_type])
+    return sql.SQL("{} {} {}").format(column.target, sql.SQL(_COMPARE[op]), value)
+
+
+def _membership(params: Params, column: Operand, op: str, operand: Any) -> sql.Composable:
+    if not isinstance(operand, (list, VarRef)):
+        raise BadUserInput(f"{column.where}: `{op}` expects a list")
+    array = params.add_input(operand, _list_coercer(column.field_type, column.where, op), PG_TYPES[column.field_type] + "[]")
+    expr = sql.SQL("{} = ANY({})") if op == "_in" else sql.SQL("NOT ({} = ANY({}))")
+    return expr.format(column.target, array)
+
+
+def _is_null(params: Params, column: Operand, op: str, operand: Any) -> sql.Composable:
+    if not isinstance(operand, bool):
+        raise BadUserInput(f"{column.where}: `_is_null` expects true or false")
+    return sql.SQL("{} IS NULL" if operand else "{} IS NOT NULL").format(column.target)
+
+
+def _text_pattern(params: Params, column: Operand, op: str, operand: Any) -> sql.Composable:
+    if column.field_type != "text":
+        raise BadUserInput(f"{column.where}: `{op}` only applies to text fields")
+    pattern = params.add_input(operand, _pattern(column.where, op), "text")
+    return sql.SQL("{} {} {}").format(column.target, sql.SQL(_PATTERNS[op]), pattern)
+
+
+def _jsonb_value(params: Params, column: Operand, op: str, operand: Any) -> sql.Composable:
+    if column.field_type != "jsonb":
+        raise BadUserInput(f"{column.where}: `{op}` only applies to JSON fields")
+    if operand is None:
+        raise BadUserInput(f"{column.where}: `{op}` expects a JSON value")
+    value = params.add_input(operand, lambda v: coerce_value(v, "jsonb", column.where), "jsonb")
+    return sql.SQL("{} {} {}").format(column.target, sql.SQL(_JSONB[op]), value)
+
+
+def _jsonb_keys(params: Params, column: Operand, op: str, operand: Any) -> sql.Composable:
+    if column.field_type != "jsonb":
+        raise BadUserInput(f"{column.where}: `{op}` only applies to JSON fields")
+    if op == "_has_key":
+        key = params.add_input(operand, _pattern(column.where, op), "text")
+        return sql.SQL("{} ? {}").format(column.target, key)
+    keys = params.add_input(operand, _keys(column.where, op), "text[]")
+    return sql.SQL("{} {} {}").format(column.target, sql.SQL(_JSONB[op]), keys)
+
+
+_COMPARE = {"_eq": "=", "_neq": "<>", "_gt": ">", "_gte": ">=", "_lt": "<", "_lte": "<="}
+_PATTERNS = {
+    "_like": "LIKE", "_nlike": "NOT LIKE", "_ilike": "ILIKE", "_nilike": "NOT ILIKE",
+    "_similar": "SIMILAR TO", "_nsimilar": "NOT SIMILAR TO",
+    "_regex": "~", "_nregex": "!~", "_iregex": "~*", "_niregex": "!~*",
+}
+_JSONB = {"_contains": "@>", "_contained_in": "<@", "_has_keys_any": "?|", "_has_keys_all": "?&"}
+
+# Every operator of a column filter, by name (values are always bind parameters).
+OPERATORS: dict[str, OperatorCompiler] = {
+    **{op: _compare for op in _COMPARE},
+    "_in": _membership,
+    "_nin": _membership,
+    "_is_null": _is_null,
+    **{op: _text_pattern for op in _PATTERNS},
+    "_contains": _jsonb_value,
+    "_contained_in": _jsonb_value,
+    "_has_key": _jsonb_keys,
+    "_has_keys_any": _jsonb_keys,
+    "_has_keys_all": _jsonb_keys,
+}
 
 
 def _coercer(field_type: str, where: str) -> Callable[[Any], Any]:
@@ -162,6 +225,15 @@ def _pattern(where: str, op: str) -> Callable[[Any], Any]:
         if not isinstance(value, str):
             raise BadUserInput(f"{where}: `{op}` expects a text pattern")
         return value
+
+    return convert
+
+
+def _keys(where: str, op: str) -> Callable[[Any], Any]:
+    def convert(values: Any) -> list[str]:
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise BadUserInput(f"{where}: `{op}` expects a list of keys (strings)")
+        return values
 
     return convert
 

@@ -56,12 +56,19 @@ class MutationCompiler:
 
     def insert(self, table: ResolvedTable, rows: Sequence[Mapping[str, Any]], presets: Mapping[str, Any], conflict: Conflict | None,
                conflict_filter: BoolExp | None, check: BoolExp | None, written: Written) -> sql.Composable:
+        return self._statement(table, self.insert_dml(table, rows, presets, conflict, conflict_filter), check, written)
+
+    def insert_dml(self, table: ResolvedTable, rows: Sequence[Mapping[str, Any]], presets: Mapping[str, Any], conflict: Conflict | None,
+                   conflict_filter: BoolExp | None, links: Mapping[str, sql.Composable] | None = None) -> sql.Composable:
+        """``INSERT INTO table AS t ... [ON CONFLICT ...]``; ``links`` are SQL values set in every row
+        (a foreign key taken from a row inserted earlier in the same statement)."""
         what = f"insert into {table.name}"
+        links = links or {}
         rows = [{**row, **presets} for row in rows]
-        columns = list(dict.fromkeys(c for row in rows for c in row)) or ["id"]
+        columns = list(dict.fromkeys([*(c for row in rows for c in row if c not in links), *links])) or ["id"]
         tuples = []
         for row in rows:
-            cells = [self._value(table, c, row[c], what) if c in row else sql.SQL("DEFAULT") for c in columns]
+            cells = [links[c] if c in links else self._value(table, c, row[c], what) if c in row else sql.SQL("DEFAULT") for c in columns]
             tuples.append(sql.SQL("({})").format(sql.SQL(", ").join(cells)))
         dml = sql.SQL("INSERT INTO {} AS t ({}) VALUES {}").format(
             ident(table.name), sql.SQL(", ").join(ident(c) for c in columns), sql.SQL(", ").join(tuples))
@@ -73,7 +80,7 @@ class MutationCompiler:
                 dml += sql.SQL(" ON CONFLICT ({}) DO UPDATE SET {} WHERE {}").format(target, sets, sql.SQL(" AND ").join(conditions))
             else:
                 dml += sql.SQL(" ON CONFLICT ({}) DO NOTHING").format(target)
-        return self._statement(table, dml, check, written)
+        return dml
 
     def update(self, table: ResolvedTable, where: BoolExp | None, set_values: Mapping[str, Any], increment: Mapping[str, Any],
                presets: Mapping[str, Any], row_filter: BoolExp | None, check: BoolExp | None, written: Written) -> sql.Composable:
@@ -101,13 +108,20 @@ class MutationCompiler:
     # ----- the outer SELECT ------------------------------------------------
 
     def _statement(self, table: ResolvedTable, dml: sql.Composable, check: BoolExp | None, written: Written) -> sql.Composable:
-        if check:
-            violations: sql.Composable = sql.SQL("(SELECT count(*) FROM m AS c WHERE NOT coalesce({}, false))").format(
-                self.select.filters.compile_rule(table, "c", check))
-        else:
-            violations = sql.SQL("0")
-        body = self._one(table, written.fields) if written.kind == "one" else self._response(table, written.fields)
-        return sql.SQL("WITH m AS ({} RETURNING t.*) SELECT {}, ({})::text").format(dml, violations, body)
+        violations = self.violations(table, "m", check) if check else sql.SQL("0")
+        return self.finish(table, [("m", sql.SQL("{} RETURNING t.*").format(dml))], violations, sql.SQL("(SELECT count(*) FROM m)"), written)
+
+    def violations(self, table: ResolvedTable, cte: str, check: BoolExp) -> sql.Composable:
+        """How many rows written by ``cte`` break ``check``."""
+        return sql.SQL("(SELECT count(*) FROM {} AS c WHERE NOT coalesce({}, false))").format(
+            ident(cte), self.select.filters.compile_rule(table, "c", check))
+
+    def finish(self, table: ResolvedTable, ctes: Sequence[tuple[str, sql.Composable]], violations: sql.Composable,
+               affected: sql.Composable, written: Written) -> sql.Composable:
+        """``WITH <ctes> SELECT <violations>, <response JSON>``; the rows answered are those of the CTE ``m``."""
+        body = self._one(table, written.fields) if written.kind == "one" else self._response(table, written.fields, affected)
+        with_ = sql.SQL(", ").join(sql.SQL("{} AS ({})").format(ident(name), cte) for name, cte in ctes)
+        return sql.SQL("WITH {} SELECT {}, ({})::text").format(with_, violations, body)
 
     def _visible(self, table: ResolvedTable) -> sql.Composable:
         rule = self.select.rule_for(table)
@@ -116,13 +130,13 @@ class MutationCompiler:
     def _one(self, table: ResolvedTable, fields: Sequence[Output]) -> sql.Composable:
         return sql.SQL("SELECT {} FROM m AS r WHERE {} LIMIT 1").format(self.select.row_object(table, "r", fields), self._visible(table))
 
-    def _response(self, table: ResolvedTable, fields: Sequence[Output]) -> sql.Composable:
+    def _response(self, table: ResolvedTable, fields: Sequence[Output], affected: sql.Composable) -> sql.Composable:
         pairs: list[tuple[str, sql.Composable]] = []
         for out in fields:
             if out.kind == "constant":
                 pairs.append((out.key, sql.Literal(out.value)))
             elif out.kind == "fn":
-                pairs.append((out.key, sql.SQL("(SELECT count(*) FROM m)")))
+                pairs.append((out.key, affected))
             elif out.kind == "nodes":
                 pairs.append((out.key, sql.SQL("(SELECT coalesce(json_agg(x.j), '[]') FROM (SELECT {} AS j FROM m AS r WHERE {}) AS x)").format(
                     self.select.row_object(table, "r", out.children), self._visible(table))))

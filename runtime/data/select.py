@@ -237,10 +237,11 @@ class SelectCompiler:
 
     def _source(self, query: RowsQuery, alias: str, join_alias: Callable[[str], sql.Composable] | None) -> sql.Composable:
         """``"t" AS alias WHERE ... ORDER BY ... LIMIT ... OFFSET ...`` (with DISTINCT ON when asked)."""
-        table = ident(query.table.name)
+        table = self.filters.source(query.table)
         if query.distinct_on:
             for column in query.distinct_on:
                 self._check_column(query.table, column)
+            _check_distinct_order(query)
             inner = alias + "d"
             leading = [OrderTerm((), c, "asc") for c in query.distinct_on]
             distinct = sql.SQL(", ").join(ident(inner, c) for c in query.distinct_on)
@@ -295,9 +296,20 @@ class SelectCompiler:
                 assert term.column is not None
                 self._check_column(target, term.column)
                 value = sql.SQL("{}({})").format(sql.SQL(function), ident(inner, term.column))
-            return sql.SQL("(SELECT {} FROM {} AS {} WHERE {})").format(value, ident(target.name), ident(inner), _join(conditions))
+            return sql.SQL("(SELECT {} FROM {} AS {} WHERE {})").format(value, self.filters.source(target), ident(inner), _join(conditions))
         value = self._order_value(target, inner, path[1:], term)
-        return sql.SQL("(SELECT {} FROM {} AS {} WHERE {} LIMIT 1)").format(value, ident(target.name), ident(inner), _join(conditions))
+        return sql.SQL("(SELECT {} FROM {} AS {} WHERE {} LIMIT 1)").format(value, self.filters.source(target), ident(inner), _join(conditions))
+
+
+def _check_distinct_order(query: RowsQuery) -> None:
+    """As in Hasura (and PostgreSQL's DISTINCT ON): the first sort keys must be the distinct_on columns."""
+    if not query.order_by:
+        return
+    leading = query.order_by[: len(query.distinct_on)]
+    if len(leading) < len(query.distinct_on) or any(t.path or t.function for t in leading) or \
+            {t.column for t in leading} != set(query.distinct_on):
+        raise BadUserInput('"distinct_on" columns must match initial "order_by" columns '
+                           f"(order_by must start with {', '.join(query.distinct_on)})")
 
 
 def parse_order_by(project: ResolvedProject, table: ResolvedTable, value: Any) -> list[OrderTerm]:

@@ -95,9 +95,9 @@ def from_database(exc: psycopg.Error) -> RuntimeError_:
         return ConstraintViolation(f"Not-NULL violation: field `{diag.column_name}` of {table} is required", extra={"field": diag.column_name})
     if isinstance(exc, pg.CheckViolation):
         return ConstraintViolation(f'Check violation on {table} (constraint "{diag.constraint_name}")', extra={"constraint": diag.constraint_name})
-    if isinstance(exc, pg.IntegrityConstraintViolation):
+    if isinstance(exc, (pg.IntegrityConstraintViolation, psycopg.IntegrityError)):
         return ConstraintViolation(f"Constraint violation on {table}: {diag.message_primary}", extra={"constraint": diag.constraint_name})
-    if isinstance(exc, pg.DataException):
+    if isinstance(exc, psycopg.DataError) or (exc.sqlstate or "").startswith("22"):  # class 22: a bad value (number, date, regex ...)
         return BadUserInput(f"Invalid value: {diag.message_primary}")
     log.error("database error (%s): %s", exc.sqlstate, exc)
     return RuntimeError_("Internal error: the request could not be completed", code="INTERNAL")

@@ -20,11 +20,25 @@ from graphql import (
     GraphQLNonNull,
 )
 
+from builder.resolved import Relationship
+from runtime.data.insert_tree import link_column
 from runtime.graphql.registry import TableAccess, Types
 from runtime.graphql.scalars import FIELD_SCALARS, NUMERIC_TYPES, ORDERED_TYPES
 
 _COMPARISONS = ("_eq", "_neq", "_gt", "_gte", "_lt", "_lte")
-_TEXT_ONLY = ("_like", "_nlike", "_ilike", "_nilike")
+_TEXT_ONLY = ("_like", "_nlike", "_ilike", "_nilike", "_similar", "_nsimilar", "_regex", "_nregex", "_iregex", "_niregex")
+
+
+def _jsonb_operators(types: Types) -> dict[str, GraphQLInputField]:
+    jsonb, text = types.scalar("jsonb"), types.scalar("String")
+    keys = GraphQLList(GraphQLNonNull(text))  # type: ignore[arg-type]
+    return {
+        "_contains": GraphQLInputField(jsonb, description="does the column contain the given JSON value at the top level"),  # type: ignore[arg-type]
+        "_contained_in": GraphQLInputField(jsonb, description="is the column contained in the given JSON value"),  # type: ignore[arg-type]
+        "_has_key": GraphQLInputField(text, description="does the string exist as a top-level key in the column"),  # type: ignore[arg-type]
+        "_has_keys_any": GraphQLInputField(keys, description="do any of these strings exist as top-level keys in the column"),
+        "_has_keys_all": GraphQLInputField(keys, description="do all of these strings exist as top-level keys in the column"),
+    }
 
 
 def comparison_exp(types: Types, scalar_name: str) -> GraphQLInputObjectType:
@@ -41,6 +55,8 @@ def comparison_exp(types: Types, scalar_name: str) -> GraphQLInputObjectType:
     fields["_is_null"] = GraphQLInputField(GraphQLBoolean)
     if scalar_name == "String":
         fields.update({op: GraphQLInputField(scalar) for op in _TEXT_ONLY})  # type: ignore[arg-type]
+    if scalar_name == "jsonb":
+        fields.update(_jsonb_operators(types))
     created = types.add(GraphQLInputObjectType(name, fields, description=f"Boolean expression to compare columns of type {scalar_name}"))
     assert isinstance(created, GraphQLInputObjectType)
     return created
@@ -157,13 +173,54 @@ class InputTypes:
         return found
 
     def insert_input(self, table: str) -> GraphQLInputObjectType:
-        columns = self.access[table].insert_columns()
-        found = self._column_input(table, "insert_input", columns, f"input type for inserting data into table {table}")
-        if found is None:  # every writable column is preset: the object is empty
-            name = f"{table}_insert_input"
-            found = self.types.add(GraphQLInputObjectType(name, {"_placeholder": GraphQLInputField(GraphQLBoolean, description="unused")}))  # type: ignore[assignment]
-        assert isinstance(found, GraphQLInputObjectType)
-        return found
+        """``T_insert_input``: writable columns, plus relationships the role may insert through."""
+        name = f"{table}_insert_input"
+        if (found := self.types.get(name)) is not None:
+            assert isinstance(found, GraphQLInputObjectType)
+            return found
+        access = self.access[table]
+
+        def fields() -> dict[str, GraphQLInputField]:
+            out = {c: GraphQLInputField(self.types.scalar(FIELD_SCALARS[access.table.columns[c].type]))  # type: ignore[arg-type]
+                   for c in access.insert_columns()}
+            for rel in access.table.relationships.values():
+                if self._insertable_through(access, rel):
+                    out[rel.name] = GraphQLInputField(self._relationship_insert_input(rel))
+            # every writable column is preset: graphql-core needs at least one field
+            return out or {"_placeholder": GraphQLInputField(GraphQLBoolean, description="unused")}
+
+        created = self.types.add(GraphQLInputObjectType(name, fields, description=f"input type for inserting data into table {table}"))
+        assert isinstance(created, GraphQLInputObjectType)
+        return created
+
+    def _insertable_through(self, access: TableAccess, rel: Relationship) -> bool:
+        """Nested inserts need insert rights on the related table and on the linking foreign key."""
+        target = self.access.get(rel.target)
+        if target is None or target.insert is None or access.insert is None:
+            return False
+        side, column = link_column(rel)
+        grant = access.insert if side == "parent" else target.insert
+        return column in grant.columns
+
+    def _relationship_insert_input(self, rel: Relationship) -> GraphQLInputObjectType:
+        """``T_obj_rel_insert_input`` / ``T_arr_rel_insert_input`` (T is the related table)."""
+        kind = "obj" if rel.kind == "object" else "arr"
+        name = f"{rel.target}_{kind}_rel_insert_input"
+        if (found := self.types.get(name)) is not None:
+            assert isinstance(found, GraphQLInputObjectType)
+            return found
+
+        def fields() -> dict[str, GraphQLInputField]:
+            data = self.insert_input(rel.target)
+            out = {"data": GraphQLInputField(GraphQLNonNull(data) if kind == "obj" else GraphQLNonNull(GraphQLList(GraphQLNonNull(data))))}
+            if (on_conflict := self.on_conflict(rel.target)) is not None:
+                out["on_conflict"] = GraphQLInputField(on_conflict, description="upsert condition")
+            return out
+
+        description = f"input type for inserting {'an object' if kind == 'obj' else 'array'} relation for remote table \"{rel.target}\""
+        created = self.types.add(GraphQLInputObjectType(name, fields, description=description))
+        assert isinstance(created, GraphQLInputObjectType)
+        return created
 
     def set_input(self, table: str) -> GraphQLInputObjectType | None:
         return self._column_input(table, "set_input", self.access[table].update_columns(), f"input type for updating data in table {table}")

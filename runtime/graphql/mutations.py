@@ -7,12 +7,14 @@ any row breaks them), update and delete filters are ANDed into the WHERE.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from psycopg import sql
 
-from builder.resolved import ResolvedTable
+from builder.resolved import Relationship, ResolvedTable
+from runtime.data.insert_tree import InsertRow, InsertSpec, Nested, has_nested, insert_tree
 from runtime.data.mutate import Conflict, MutationCompiler, Written
 from runtime.data.select import Output
 from runtime.graphql.compile import QueryBuilder
@@ -22,6 +24,8 @@ from runtime.graphql.selection import Selected
 from runtime.types import BadUserInput, TableAccessDenied
 
 BoolExp = dict[str, Any]
+MAX_NESTING = 6  # levels of nested inserts below the root field
+MAX_NESTED_ROWS = 500  # rows of a nested insert in all (each row with nested rows is a CTE of its own)
 
 
 def _and(*rules: BoolExp | None) -> BoolExp | None:
@@ -69,22 +73,79 @@ def _conflict(access: TableAccess, value: Any) -> Conflict | None:
     return Conflict(constraints[name], columns, value.get("where"))
 
 
-def _insert(builder: QueryBuilder, table: ResolvedTable, selected: Selected, rows: list[dict[str, Any]], written: Written) -> sql.Composable:
+def _spec(builder: QueryBuilder, table: ResolvedTable, rows: list[dict[str, Any]], on_conflict: Any, budget: _Budget) -> InsertSpec:
+    """The rows for ``table`` with their nested rows, under this request's insert rules for each table."""
     access = _access(builder, table)
     # Grants from this request's session: the schema bundle's are bound to whichever
     # session of the same roles built it (its presets and filters hold that account's id).
     grant = builder.grants.insert(table)
     if grant is None:
         raise TableAccessDenied(f"inserting into {table.name} is not allowed")
-    args = builder.args(selected)
-    conflict = _conflict(access, args.get("on_conflict"))
+    conflict = _conflict(access, on_conflict)
     update = builder.grants.update(table)
     check = grant.check
     if conflict is not None and conflict.update_columns and update is not None:
         check = _and(check, update.check)
-    rows = [{k: v for k, v in row.items() if k != "_placeholder"} for row in rows]
-    return MutationCompiler(builder.select).insert(
-        table, rows, grant.presets, conflict, update.filter if update else None, check, written)
+    spec = InsertSpec(table, [], grant.presets, conflict, update.filter if update else None, check)
+    budget.spend(len(rows))
+    for row in rows:
+        values = {k: v for k, v in row.items() if k != "_placeholder" and k not in table.relationships}
+        nested = [_nested(builder, table, table.relationships[k], v, budget) for k, v in row.items() if k in table.relationships]
+        spec.rows.append(InsertRow(values, [n for n in nested if n is not None]))
+    for row in spec.rows:
+        for nested in row.nested:
+            holder = row.values if nested.before else None
+            rows_with_key = [holder] if holder is not None else [r.values for r in nested.spec.rows]
+            presets = spec.presets if nested.before else nested.spec.presets
+            if nested.link_column in presets or any(nested.link_column in r for r in rows_with_key):
+                raise BadUserInput(f"insert into {table.name}: `{nested.relationship.name}` sets field `{nested.link_column}`; "
+                                   "leave it out of the inserted object")
+    return spec
+
+
+def _nested(builder: QueryBuilder, table: ResolvedTable, rel: Relationship, value: Any, budget: _Budget) -> Nested | None:
+    if not isinstance(value, dict) or "data" not in value:
+        raise BadUserInput(f"insert into {table.name}: `{rel.name}` expects {{data: ...}}")
+    data = value["data"]
+    rows = [data] if rel.kind == "object" else list(data or [])
+    if rel.kind == "object" and not isinstance(data, dict):
+        raise BadUserInput(f"insert into {table.name}: `{rel.name}.data` expects one object")
+    if not rows:
+        return None
+    with budget.deeper():
+        return Nested(rel, _spec(builder, builder.project.tables[rel.target], rows, value.get("on_conflict"), budget))
+
+
+class _Budget:
+    """Bounds a nested insert: levels of nesting and rows in all (each nested row is a CTE)."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.rows = 0
+
+    def spend(self, rows: int) -> None:
+        self.rows += rows
+
+    @contextmanager
+    def deeper(self) -> Iterator[None]:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise BadUserInput(f"nested inserts may be at most {MAX_NESTING} levels deep")
+        try:
+            yield
+        finally:
+            self.depth -= 1
+
+
+def _insert(builder: QueryBuilder, table: ResolvedTable, selected: Selected, rows: list[dict[str, Any]], written: Written) -> sql.Composable:
+    budget = _Budget()
+    spec = _spec(builder, table, rows, builder.args(selected).get("on_conflict"), budget)
+    compiler = MutationCompiler(builder.select)
+    if has_nested(spec.rows):
+        if budget.rows > MAX_NESTED_ROWS:
+            raise BadUserInput(f"a nested insert may write at most {MAX_NESTED_ROWS} rows in all; insert in batches")
+        return insert_tree(compiler, spec, written)
+    return compiler.insert(table, [row.values for row in spec.rows], spec.presets, spec.conflict, spec.conflict_filter, spec.check, written)
 
 
 def _insert_many(builder: QueryBuilder, table: ResolvedTable, selected: Selected) -> sql.Composable | None:

@@ -26,6 +26,7 @@ from sqlalchemy.pool import NullPool
 
 from builder.definition import Definition
 from builder.loader import load_definition
+from runtime.actionflows.sqlflow.install import install_functions
 from runtime.database import DatabaseServer
 from runtime.migrations.diff import diff_schemas
 from runtime.migrations.ops import Step, trigger_statements
@@ -83,6 +84,7 @@ def _publish(conn: sa.Connection, slug: str, definition: Definition, project_dir
     if last is not None and last.definition == data:
         if not dry_run:
             _finish_schema(conn, new_spec)
+            install_functions(conn, definition, None)
             conn.commit()
         return MigrationPlan(version=last.version, changed=False)
 
@@ -108,6 +110,8 @@ def _publish(conn: sa.Connection, slug: str, definition: Definition, project_dir
         if steps:
             head, revision_file = _apply_revision(conn, slug, version, data, head, steps, project_dir)
         _finish_schema(conn, new_spec)
+        # Compiled actionflows (PL/pgSQL functions); the previous version's stay for workers still serving it.
+        install_functions(conn, definition, load_definition(last.definition) if last else None)
         if last is None:
             insert_seed(conn, definition, new_spec)
         conn.execute(

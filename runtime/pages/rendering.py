@@ -24,6 +24,7 @@ from builder.pages import ListComponent, Page, walk_components
 from builder.resolved import ResolvedProject
 from runtime.pages.components import component_kinds
 from runtime.pages.components.base import PageData, RenderContext
+from runtime.pages.nesting import Readable, alias_of, direct_lists, walk_nested
 from runtime.pages.queries import ListQuery, list_query
 from runtime.pages.scope import Scope
 from runtime.pages.theme import theme_variables
@@ -62,8 +63,14 @@ def top_level_lists(page: Page) -> list[ListComponent]:
     return [c for c in walk_components(page.components) if isinstance(c, ListComponent) and c.id not in nested]
 
 
-def page_queries(page: Page, resolved: ResolvedProject) -> dict[str, ListQuery]:
-    return {c.id: list_query(c, resolved) for c in top_level_lists(page)}
+def page_queries(page: Page, resolved: ResolvedProject, readable: Readable | None = None) -> dict[str, ListQuery]:
+    """The operation of every top-level list (nested lists ride along); ``readable``: the visitor's rights."""
+    return {c.id: list_query(c, resolved, readable) for c in top_level_lists(page)}
+
+
+def _children(component: ListComponent, loaded: set[str]) -> dict[str, str]:
+    """Nested lists directly inside ``component``'s item that load with it: list id -> row field."""
+    return {inner.id: alias_of(inner.id) for inner in direct_lists(component.item) if inner.id in loaded}
 
 
 def page_url(slug: str, path: str) -> str:
@@ -103,19 +110,26 @@ class PageRenderer:
 
     def client_spec(self, slug: str, resolved: ResolvedProject, page: Page, data: PageData, queries: Mapping[str, ListQuery]) -> dict[str, Any]:
         components = {c.id: self.kinds[c.type].client_spec(c) for c in walk_components(page.components)}
-        lists = {}
+        by_id = {c.id: c for c in walk_components(page.components) if isinstance(c, ListComponent)}
+        lists, nested = {}, {}
         for list_id, query in queries.items():
             spec = components[list_id]
             operation = spec["source"]["request"]
             listed = data.lists.get(list_id)
+            loaded = {n.list_id for n in query.nested}
             lists[list_id] = {
                 "root": query.root,
                 "operation": operation,
                 "query": query.text(operation),
                 "fetch": query.text("query"),
                 "filter": query.filter,
+                "nested_filters": {n.variable: n.filter for n in query.nested if n.variable is not None},
+                "children": _children(by_id[list_id], loaded),
                 "rows": listed.rows if listed else [],
             }
+            for inner in walk_nested(by_id[list_id].item):
+                if inner.id in loaded:
+                    nested[inner.id] = {"children": _children(inner, loaded)}
         return {
             "slug": slug,
             "page": page.id,
@@ -125,6 +139,7 @@ class PageRenderer:
             "variables": data.variables,
             "components": components,
             "lists": lists,
+            "nested": nested,
         }
 
     def render_login(self, slug: str, resolved: ResolvedProject, next_path: str) -> str:

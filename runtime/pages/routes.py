@@ -14,6 +14,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from builder.pages import Page
+from builder.resolved import ResolvedTable
 from runtime.auth.sessions import session_from_http
 from runtime.pages.cookies import (
     add_security_headers,
@@ -21,8 +23,10 @@ from runtime.pages.cookies import (
     ensure_csrf_cookie,
 )
 from runtime.pages.loading import load_page
+from runtime.pages.queries import ListQuery
 from runtime.pages.rendering import STATIC, STATIC_PREFIX, PageRenderer, page_queries
 from runtime.pages.session_routes import build_session_router
+from runtime.permissions import grants_for
 from runtime.types import RuntimeError_, Session
 
 log = logging.getLogger("minimomen.pages")
@@ -45,12 +49,22 @@ async def visitor_session(project: Any, request: Request) -> tuple[Session, bool
         return Session.anonymous(), True
 
 
-def _queries(state: Any) -> dict[str, Any]:
-    """List operations of every page of a published state, computed once per state."""
-    queries = state.cache.get("pages.queries")
+def _queries(state: Any, page: Page, session: Session) -> dict[str, ListQuery]:
+    """List operations of a page for the visitor's rights, computed once per state, page and rights.
+
+    Nested lists leave out what the visitor may not read, so the text depends on the rights.
+    """
+    grants = grants_for(state.resolved, session)
+    key = (page.id, grants.cache_key())
+    cached: dict[Any, dict[str, ListQuery]] = state.cache.get("pages.queries") or {}
+    queries = cached.get(key)
     if queries is None:
-        queries = {p.id: page_queries(p, state.resolved) for p in state.resolved.pages.values()}
-        state.cache["pages.queries"] = queries
+        def readable(table: ResolvedTable) -> frozenset[str] | None:
+            grant = grants.select(table)
+            return None if grant is None else grant.columns | frozenset(grant.column_filters)
+
+        queries = page_queries(page, state.resolved, readable)
+        state.cache["pages.queries"] = {**cached, key: queries}  # stored values are never mutated
     return queries
 
 
@@ -93,7 +107,7 @@ def build_pages_router(runtime: Any) -> APIRouter:
         if found is None:
             return not_found(slug, "This page does not exist (any more). Check the address, or start again from the home page.")
         session, stale = await visitor_session(project, request)
-        queries = _queries(state)[found.id]
+        queries = _queries(state, found, session)
         data = await load_page(project, state, session, found, queries)
         response = _html(renderer.render_page(slug, resolved, found, data, queries))
         ensure_csrf_cookie(request, response, slug)

@@ -1,14 +1,16 @@
 /* minimomen: one list on the page. Rows are keyed by id: an update re-binds the row's
    element in place (what the visitor typed and focus stay), new rows are cloned from the
    server-rendered <template>, gone rows are removed. Subscription lists follow the
-   server over the page's LiveClient; query lists load on refresh. */
+   server over the page's LiveClient; query lists load on refresh. A list inside an item
+   (spec.children: list id -> row field) gets its rows from that item's row: the parent's
+   one operation carries them, so the parent's subscription keeps them live too. */
 (function (MM) {
   "use strict";
 
   const { whereValue } = MM.expressions;
 
   class ListController {
-    constructor(runtime, id, el, spec) {
+    constructor(runtime, id, el, spec, rows = spec.rows) {
       this.runtime = runtime;
       this.id = id;
       this.el = el;
@@ -19,14 +21,35 @@
       this.template = el.querySelector(":scope > template[data-mm-template]");
       this.unsubscribe = null;
       this.variablesJson = null;
-      const byKey = new Map((spec.rows || []).map((row) => [String(row.id), row]));
-      for (const item of this.itemsEl.children) item._mmRow = byKey.get(item.dataset.mmKey) || {};
+      const byKey = new Map((rows || []).map((row) => [String(row.id), row]));
+      for (const item of this.itemsEl.children) {
+        item._mmRow = byKey.get(item.dataset.mmKey) || {};
+        this.applyNested(item, item._mmRow, true);
+      }
     }
 
     variables() {
+      const values = {};
+      const resolve = this.runtime.scopeFor(this.el).resolve;
       const filter = this.spec.filter;
-      if (!filter || Object.keys(filter).length === 0) return {};
-      return { where: whereValue(filter, this.runtime.scopeFor(this.el).resolve) };
+      if (filter && Object.keys(filter).length > 0) values.where = whereValue(filter, resolve);
+      for (const [name, nested] of Object.entries(this.spec.nested_filters || {})) values[name] = whereValue(nested, resolve);
+      return values;
+    }
+
+    // The lists inside one item follow the item's row (first paint: adopt the rendered rows).
+    applyNested(item, row, firstPaint) {
+      for (const [childId, field] of Object.entries(this.spec.children || {})) {
+        const el = item.querySelector(`[data-mm="${CSS.escape(childId)}"][data-mm-type="list"]`);
+        const spec = (this.runtime.spec.nested || {})[childId];
+        if (!el || !spec) continue;
+        const rows = Array.isArray(row[field]) ? row[field] : [];
+        if (!el._mmList) {
+          el._mmList = new ListController(this.runtime, childId, el, spec, firstPaint ? rows : []);
+          if (firstPaint) continue;
+        }
+        el._mmList.apply(rows, false);
+      }
     }
 
     start() {
@@ -65,7 +88,7 @@
       if (Array.isArray(rows)) this.apply(rows);
     }
 
-    apply(rows) {
+    apply(rows, bind = true) {
       const active = document.activeElement;
       const focused = active && this.el.contains(active) ? active : null;
       let selection = null;
@@ -78,9 +101,10 @@
         if (item) existing.delete(key);
         else item = this.createItem(key);
         item._mmRow = row;
+        this.applyNested(item, row, false);
         const current = this.itemsEl.children[index];
         if (current !== item) this.itemsEl.insertBefore(item, current || null);
-        this.runtime.bindAll(item);
+        if (bind) this.runtime.bindAll(item); // a nested list's items are bound with its parent's item
       });
       for (const stale of existing.values()) stale.remove();
       this.errorEl.hidden = true;

@@ -150,7 +150,11 @@ class LiveConnection:
             self._expiry = asyncio.get_running_loop().call_later(max(0.0, left), self._end_session, *EXPIRED)
 
     async def revalidate(self) -> None:
-        """Check the token again (the hub calls this now and then): end or re-key the connection."""
+        """Check the token again (the hub calls this now and then): end or re-key the connection.
+
+        Other failures (the database is away) propagate: the hub logs them and the
+        connection keeps its rights until the next check.
+        """
         if self.token is None or self.session is None or self.outbox.closing:
             return
         try:
@@ -158,9 +162,6 @@ class LiveConnection:
         except InvalidToken as exc:
             expired = isinstance(exc.__cause__, jwt.ExpiredSignatureError)
             self._end_session(*(EXPIRED if expired else ("token revoked", exc.message)))
-            return
-        except Exception:  # e.g. the database is away: keep serving, check again later
-            log.warning("live queries: could not re-check a connection's token", exc_info=True)
             return
         if session != self.session and not self.outbox.closing:
             self._rekey(session)
@@ -202,6 +203,8 @@ class LiveConnection:
             await self._handle(text or "")
 
     async def _handle(self, text: str) -> None:
+        if self.outbox.closing:
+            return  # what a client says after we closed (its rights ended) starts nothing
         try:
             data = json.loads(text)
         except ValueError:

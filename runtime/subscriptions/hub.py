@@ -224,9 +224,14 @@ class LiveHub:
         while True:
             await asyncio.sleep(self.settings.revalidate)
             connections = [c for c in self.connections if c.token is not None]
+            failures: list[BaseException] = []
             for start in range(0, len(connections), REVALIDATE_CONCURRENCY):
                 chunk = connections[start:start + REVALIDATE_CONCURRENCY]
-                await asyncio.gather(*(c.revalidate() for c in chunk), return_exceptions=True)
+                outcomes = await asyncio.gather(*(c.revalidate() for c in chunk), return_exceptions=True)
+                failures += [o for o in outcomes if isinstance(o, BaseException)]
+            if failures:
+                log.warning("live queries: could not re-check %d connection tokens (%s); they keep their rights until the next check",
+                            len(failures), failures[0])
 
     def _spawn(self, groups: Iterable[LiveGroup]) -> None:
         """Start runs for ``groups``: one task per family (same operation, other variables)."""

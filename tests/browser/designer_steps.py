@@ -9,6 +9,7 @@ from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
+from tests.browser.conftest import screenshot_path
 from tests.conftest import DESIGNER_TOKEN
 
 ValueKind = str  # "text" | "number" | "bool" | "ref" | "empty"
@@ -56,6 +57,12 @@ def add_condition(scope: Page | Locator, label: str, n: int, key: str, op: str, 
     scope.get_by_label(f"{label} {n} comparison", exact=True).select_option(op)
     if kind:
         set_value(scope, f"{label} {n} value", kind, value)
+
+
+def shot(page: Page, name: str) -> None:
+    """Screenshot for the docs (``screenshot_path``), without the passing toasts of earlier steps."""
+    page.evaluate("document.getElementById('toasts')?.replaceChildren()")
+    page.screenshot(path=str(screenshot_path(name)))
 
 
 def saved(page: Page) -> None:

@@ -19,6 +19,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from builder.definition import Definition
+from tests.browser import designer_steps as steps
+from tests.browser.conftest import screenshot_path
 from tests.browser.designer_steps import (
     action_group,
     add_action,
@@ -40,8 +42,7 @@ from tests.browser.designer_steps import (
     set_value,
     tab,
 )
-from tests.browser.conftest import screenshot_path
-from tests.conftest import LiveServer, SAMPLES, start_server
+from tests.conftest import SAMPLES, LiveServer, start_server
 
 SLUG = "flash_sale"
 
@@ -57,7 +58,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, db_server) -> Iterator[Live
 
 
 def shot(page: Page, name: str) -> None:
-    page.screenshot(path=str(screenshot_path(f"designer-{name}.png")))
+    steps.shot(page, f"designer-{name}.png")
 
 
 def build_data_model(page: Page) -> None:

@@ -13,8 +13,16 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser import designer_steps as steps
-from tests.browser.designer_steps import add_field, commit, create_project, open_designer, project_definition, saved, tab
-from tests.browser.conftest import screenshot_path
+from tests.browser.designer_steps import (
+    add_field,
+    commit,
+    create_project,
+    open_designer,
+    project_definition,
+    saved,
+    shot,
+    tab,
+)
 from tests.conftest import LiveServer, start_server
 
 SLUG = "shop"
@@ -77,7 +85,7 @@ def test_stress_test_panel_never_oversells(page: Page) -> None:
     expect(result.locator("#stress-failures")).to_have_text("1900")
     expect(result).to_contain_text('{"status":"Stock shortage"}')
     expect(result.locator(".final-state")).to_contain_text('"stock": 0')
-    page.screenshot(path=str(screenshot_path("designer-stress-test.png")))
+    shot(page, "designer-stress-test.png")
     # The throwaway copy took the orders; the project's own data is untouched.
     assert admin_graphql(page, "query ($id: bigint!) { product_by_pk(id: $id) { stock } }", {"id": festival})["product_by_pk"]["stock"] == 100
     assert admin_graphql(page, "{ order_aggregate { aggregate { count } } }")["order_aggregate"]["aggregate"]["count"] == 0
@@ -139,7 +147,7 @@ def test_an_invalid_definition_cannot_be_published(page: Page) -> None:
     dialog = page.get_by_role("dialog", name="Publish")
     expect(dialog.locator("#publish-error")).to_have_text("The app cannot be published until these problems are fixed.", timeout=30_000)
     expect(dialog.get_by_role("button", name="Publish now")).to_be_disabled()
-    page.screenshot(path=str(screenshot_path("designer-publish-errors.png")))
+    shot(page, "designer-publish-errors.png")
     dialog.get_by_role("button", name="Go to: Actionflow Place Order, node Set status: shortage").click()
     expect(page.locator("#tab-actionflows")).to_have_attribute("aria-selected", "true")
     expect(page.locator("#node-set_status_shortage.selected")).to_have_count(1)

@@ -13,8 +13,15 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import screenshot_path
-from tests.browser.designer_steps import add_node, create_project, open_designer, project_definition, saved, tab
+from tests.browser.designer_steps import (
+    add_node,
+    create_project,
+    open_designer,
+    project_definition,
+    saved,
+    shot,
+    tab,
+)
 from tests.conftest import LiveServer, start_server
 
 SLUG = "flows"
@@ -70,15 +77,16 @@ def branch_nodes(flow: dict[str, Any], branch_id: str) -> list[str]:
     return found
 
 
-def move_with_keyboard(page: Page, node: str, destination: str, *, shot: str = "") -> None:
+def move_with_keyboard(page: Page, node: str, destination: str, *, screenshot: str = "") -> None:
+    saved(page)
     page.get_by_role("button", name=f"Move {node} to…", exact=True).focus()
     page.keyboard.press("Enter")
     dialog = page.get_by_role("dialog", name=f"Move {node} to…")
     choice = dialog.get_by_label("Destination")
     expect(choice).to_be_focused()
     choice.select_option(label=destination)
-    if shot:
-        page.screenshot(path=str(screenshot_path(shot)))
+    if screenshot:
+        shot(page, screenshot)
     page.keyboard.press("Tab")
     page.keyboard.press("Tab")
     expect(dialog.get_by_role("button", name="Move", exact=True)).to_be_focused()
@@ -92,6 +100,7 @@ def drag_node(page: Page, node_id: str, insert_point: str) -> None:
     The drag starts before the target is scrolled into view (a wide chart scrolls), the
     way a person drags and lets the pane scroll.
     """
+    saved(page)  # a redraw (the autosave's new report) must not land in the middle of the drag
     source = page.locator(f"#node-{node_id} > .node-head .node-select")
     source.hover()
     page.mouse.down()
@@ -108,7 +117,7 @@ def node_problems(page: Page, node: str) -> Locator:
 
 def test_a_node_moves_across_branches_and_its_references_are_checked(page: Page) -> None:
     tab(page, "actionflows")
-    move_with_keyboard(page, "Check Stock Deduction Result", "Branch Invalid Quantity (of Validate Quantity): at the start", shot="designer-move-node.png")
+    move_with_keyboard(page, "Check Stock Deduction Result", "Branch Invalid Quantity (of Validate Quantity): at the start", screenshot="designer-move-node.png")
     saved(page)
     flow = place_order(page)
     assert branch_nodes(flow, "invalid_quantity") == ["check_stock_deduction", "set_status_invalid"]
@@ -118,7 +127,7 @@ def test_a_node_moves_across_branches_and_its_references_are_checked(page: Page)
     expect(node_problems(page, "Check Stock Deduction Result")).to_contain_text("has not run at this point")
     expect(page.locator("#node-check_stock_deduction")).to_have_class(re.compile(r"\bhas-errors\b"))
     expect(page.locator("#problems-button")).to_contain_text("1 error")
-    page.screenshot(path=str(screenshot_path("designer-moved-node-problem.png")))
+    shot(page, "designer-moved-node-problem.png")
 
     drag_node(page, "check_stock_deduction", "Add node to branch Valid Quantity")
     saved(page)
@@ -193,7 +202,7 @@ def test_nested_condition_groups_are_edited_visually(page: Page) -> None:
     saved(page)
     assert node_filter(page, "update_product_stock") == NESTED_FILTER
     group.scroll_into_view_if_needed()
-    page.screenshot(path=str(screenshot_path("designer-condition-groups.png")))
+    shot(page, "designer-condition-groups.png")
     expect(panel.get_by_label("Filter (JSON)")).to_have_count(0)  # no JSON fallback
     expect(page.locator("#problems-button")).to_have_count(0)
 

@@ -12,8 +12,18 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import screenshot_path
-from tests.browser.designer_steps import add_field, admin_graphql, commit, create_project, open_designer, props_tab, publish, saved, tab
+from tests.browser.designer_steps import (
+    add_field,
+    admin_graphql,
+    commit,
+    create_project,
+    open_designer,
+    props_tab,
+    publish,
+    saved,
+    shot,
+    tab,
+)
 from tests.conftest import LiveServer, start_server
 
 SLUG = "shop_admin"
@@ -74,7 +84,7 @@ def test_role_assignment_lists_gives_and_takes_away(page: Page) -> None:
     expect(give_to.locator("option")).to_have_count(1)  # only bob is left to give it to
     section.get_by_role("button", name="Give role vip").click()
     expect(holders.get_by_role("row")).to_have_count(3)
-    page.screenshot(path=str(screenshot_path("designer-role-assignment.png")))
+    shot(page, "designer-role-assignment.png")
     assert admin_graphql(page, SLUG, HOLDERS, {"r": "vip"})["fz_account_roles"] == [
         {"username": "ann", "roles": ["user", "vip"]},
         {"username": "bob", "roles": ["user", "vip"]},
@@ -136,7 +146,7 @@ def test_a_refused_publish_offers_to_go_ahead_naming_the_loss(page: Page) -> Non
     expect(dialog.locator("#publish-refused")).to_contain_text("note")
     anyway = dialog.get_by_role("button", name="Publish anyway (destroys data)")
     expect(anyway).to_be_focused()
-    page.screenshot(path=str(screenshot_path("designer-publish-refused.png")))
+    shot(page, "designer-publish-refused.png")
     anyway.click()
     sure = page.get_by_role("dialog", name="Delete data and publish?")
     expect(sure.locator("#loss-confirmation")).to_contain_text("note")

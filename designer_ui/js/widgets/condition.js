@@ -130,7 +130,7 @@ class Editor {
         'aria-label': `${name} combine`, id: this.domId(path, '-mode'), value: group.mode, onChange: (e) => { group.mode = e.target.value; this.commit(); },
       })
       : null;
-    const negate = group.items.length
+    const negate = group.items.length > 1 || (nested && group.items.length) || group.not
       ? h('label', { class: 'check' }, h('input', {
         type: 'checkbox', checked: group.not, 'aria-label': `${name} negate (NOT)`, id: this.domId(path, '-not'), onChange: (e) => { group.not = e.target.checked; this.commit(); },
       }), 'Not (negate)')

@@ -137,6 +137,8 @@ def _comparison(op: str, actual: Slot, expected: Value, scope: Scope) -> sql.Com
         if not isinstance(items, list) or any(item is None for item in items):
             raise NotCompilable(f"`{op}` without a list of values")
         converted = [_constant_for(actual, item) for item in items]
+        if actual.type in NUMBERS:  # one element type for the array parameter
+            converted = [decimal.Decimal(item) if isinstance(item, int) else item for item in converted]
         array_type = ("numeric" if actual.type in NUMBERS else SQL_TYPES[actual.type]) + "[]"
         array = sql.SQL("{}::{}").format(scope.constant(converted, array_type), sql.SQL(array_type))
         form = "coalesce({} = ANY({}), FALSE)" if op == "_in" else "coalesce({} <> ALL({}), FALSE)"
@@ -152,8 +154,11 @@ def _operand(actual: Slot, expected: Value, scope: Scope) -> sql.Composable:
             return other.sql
         raise NotCompilable(f"comparing {actual.type} with {other.type}")
     value = _constant_for(actual, expected.constant)
-    sql_type = "bigint" if isinstance(value, int) and not isinstance(value, bool) and actual.type == "bigint" else (
-        "numeric" if actual.type in NUMBERS else SQL_TYPES[actual.type])
+    if actual.type in NUMBERS:
+        small = isinstance(value, int) and -(2**63) <= value < 2**63
+        sql_type = "bigint" if small and actual.type == "bigint" else "numeric"
+    else:
+        sql_type = SQL_TYPES[actual.type]
     return sql.SQL("{}::{}").format(scope.constant(value, sql_type), sql.SQL(sql_type))
 
 

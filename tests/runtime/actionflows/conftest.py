@@ -18,7 +18,7 @@ from builder.resolved import resolve
 from builder.validation import validate_definition
 from runtime.actionflows import tasks
 from runtime.actionflows.compiler import compiled_flows
-from runtime.actionflows.engine import run_flow
+from runtime.actionflows.engine import Trace, run_flow
 from runtime.actionflows.values import coerce_inputs
 from runtime.migrations import publish_definition
 from runtime.project import ProjectRuntime, ProjectSecrets, PublishedState
@@ -32,16 +32,22 @@ class FlowProject:
 
     conninfo: str
     state: PublishedState
+    dbname: str = ""
 
-    async def run(self, flow_id: str, args: dict[str, Any], session: Session | None = None) -> dict[str, Any]:
-        """Run a flow in one transaction on a fresh connection (commit on success)."""
+    async def run(self, flow_id: str, args: dict[str, Any], session: Session | None = None, *, use_sql: bool = True,
+                  trace: Trace | None = None) -> dict[str, Any]:
+        """Run a flow in one transaction on a fresh connection (commit on success).
+
+        ``use_sql=False`` forces the node-by-node engine; ``trace`` tells which path ran.
+        """
         flows = compiled_flows(self.state)
         compiled = flows.get(flow_id)
         assert compiled is not None
         inputs = coerce_inputs(compiled.flow, args)
         async with await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True) as conn:
             async with conn.transaction():
-                return await run_flow(conn, self.state.resolved, flows, compiled, session or Session.admin(), inputs)
+                return await run_flow(conn, self.state.resolved, flows, compiled, session or Session.admin(), inputs,
+                                      use_sql=use_sql, trace=trace)
 
     def sql(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         with psycopg.connect(self.conninfo, autocommit=True) as conn:
@@ -52,8 +58,8 @@ class FlowProject:
         return self.sql("SELECT id FROM product WHERE product_name = %s", (name,))[0][0]
 
 
-@pytest.fixture
-def flow_project(db_server, tmp_path: Path) -> Iterator[FlowProject]:
+def publish_flow_project(db_server, tmp_path: Path) -> FlowProject:  # type: ignore[no-untyped-def]
+    """A fresh database published with the test definition (drop it with ``drop_flow_project``)."""
     definition = load_definition(test_definition())
     errors = [p for p in validate_definition(definition) if p.severity == "error"]
     assert not errors, [p.message for p in errors]
@@ -61,9 +67,16 @@ def flow_project(db_server, tmp_path: Path) -> Iterator[FlowProject]:
     project_dir = tmp_path / slug
     (project_dir / "migrations").mkdir(parents=True)
     plan = publish_definition(db_server, slug, definition, project_dir)
-    dbname = db_server.database_name(slug)
-    yield FlowProject(db_server.conninfo(dbname), PublishedState(version=plan.version, resolved=resolve(definition)))
-    db_server.drop_database(dbname)
+    project = FlowProject(db_server.conninfo(db_server.database_name(slug)), PublishedState(version=plan.version, resolved=resolve(definition)))
+    project.dbname = db_server.database_name(slug)
+    return project
+
+
+@pytest.fixture
+def flow_project(db_server, tmp_path: Path) -> Iterator[FlowProject]:
+    project = publish_flow_project(db_server, tmp_path)
+    yield project
+    db_server.drop_database(project.dbname)
 
 
 @asynccontextmanager

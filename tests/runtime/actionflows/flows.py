@@ -275,12 +275,138 @@ TEST_FLOWS: list[dict[str, Any]] = [
 ]
 
 
+def _set(node_id: str, **assignments: Any) -> dict[str, Any]:
+    return {"id": node_id, "name": f"Set {node_id}", "type": "set_variable", "assignments": assignments}
+
+
+# Flows for the differential test (compiled SQL function vs node by node): optional filter
+# values (statement variants), every condition operator, branch outputs, row lists, updates
+# with set + increment, on_conflict update, a raise_error message from an input.
+DIFF_FLOWS: list[dict[str, Any]] = [
+    {
+        "id": "diff_lookup",
+        "name": "Diff Lookup",
+        "inputs": [{"name": "name", "type": "text"}, {"name": "min_stock", "type": "bigint"}, {"name": "price", "type": "decimal"}],
+        "variables": [
+            {"name": "label", "type": "text", "default": "none"},
+            {"name": "count", "type": "bigint", "default": 0},
+            {"name": "copy", "type": "text"},
+            {"name": "cheap", "type": "boolean"},
+        ],
+        "nodes": [
+            {
+                "id": "dl_find",
+                "name": "Find By Name",
+                "type": "query",
+                "table": "tbl_product",
+                "filter": {"product_name": {"_eq": {"ref": "input.name"}}, "stock": {"_gte": {"ref": "input.min_stock"}}},
+                "order_by": [{"field": "id"}],
+                "limit": 5,
+            },
+            {
+                "id": "dl_one",
+                "name": "Dearest Below Price",
+                "type": "query",
+                "table": "tbl_product",
+                "filter": {"price": {"_lte": {"ref": "input.price"}}},
+                "order_by": [{"field": "price", "direction": "desc"}],
+                "one": True,
+            },
+            {
+                "id": "dl_branch",
+                "name": "Classify",
+                "type": "condition",
+                "branches": [
+                    {"id": "dl_cheap", "name": "Cheap", "condition": {"node.dl_one.price": {"_lt": 30, "_gte": "0.5"}},
+                     "nodes": [_set("dl_set_cheap", label="cheap", cheap=True)]},
+                    {"id": "dl_named", "name": "Named",
+                     "condition": {"_or": [{"input.name": {"_in": ["Vinyl Record", "Festival Ticket"]}}, {"input.name": {"_gt": "M", "_neq": "Zebra"}}]},
+                     "nodes": [_set("dl_set_named", label={"ref": "node.dl_one.product_name"})]},
+                    {"id": "dl_missing", "name": "Missing", "condition": {"_not": {"node.dl_one.found": {"_eq": True}}},
+                     "nodes": [_set("dl_set_missing", label="missing", cheap=False)]},
+                    {"id": "dl_other", "name": "Other", "condition": {"input.min_stock": {"_nin": [1, 2]}, "input.price": {"_is_null": False}},
+                     "nodes": [_set("dl_set_other", copy="other")]},
+                ],
+            },
+            _set("dl_swap", count={"ref": "node.dl_one.stock"}, copy={"ref": "var.label"}, label={"ref": "node.dl_one.id"}),
+        ],
+        "output": {
+            "rows": {"ref": "node.dl_find.rows"},
+            "first_stock": {"ref": "node.dl_find.rows.0.stock"},
+            "one_name": {"ref": "node.dl_one.product_name"},
+            "one_price": {"ref": "node.dl_one.price"},
+            "one_created": {"ref": "node.dl_one.created_at"},
+            "found": {"ref": "node.dl_one.found"},
+            "label": {"ref": "var.label"},
+            "copy": {"ref": "var.copy"},
+            "count": {"ref": "var.count"},
+            "cheap": {"ref": "var.cheap"},
+            "echo": {"concat": [{"ref": "input.name"}, "/", {"ref": "var.label"}]},
+        },
+    },
+    {
+        "id": "diff_restock",
+        "name": "Diff Restock",
+        "inputs": [
+            {"name": "product_id", "type": "bigint", "required": True},
+            {"name": "add", "type": "bigint"},
+            {"name": "price", "type": "decimal"},
+            {"name": "tag", "type": "text"},
+            {"name": "fail", "type": "text"},
+        ],
+        "nodes": [
+            {
+                "id": "dr_update",
+                "name": "Restock",
+                "type": "update",
+                "table": "tbl_product",
+                "filter": {"id": {"_eq": {"ref": "input.product_id"}}},
+                "set": {"price": {"ref": "input.price"}},
+                "increment": {"stock": {"ref": "input.add"}},
+            },
+            {
+                "id": "dr_tag",
+                "name": "Tag Restock",
+                "type": "insert",
+                "table": "tbl_tag",
+                "values": {"name": {"ref": "input.tag"}, "hits": {"ref": "node.dr_update.stock"}},
+                "on_conflict": {"constraint": "field:name", "action": "update", "update_fields": ["hits"]},
+            },
+            {
+                "id": "dr_check",
+                "name": "Maybe Fail",
+                "type": "condition",
+                "branches": [{"id": "dr_fail", "name": "Fail", "condition": {"input.fail": {"_is_null": False}},
+                              "nodes": [{"id": "dr_raise", "name": "Raise", "type": "raise_error", "message": {"ref": "input.fail"}}]}],
+            },
+        ],
+        "output": {
+            "returning": {"ref": "node.dr_update.returning"},
+            "affected": {"ref": "node.dr_update.affected_rows"},
+            "tag_id": {"ref": "node.dr_tag.id"},
+            "hits": {"ref": "node.dr_tag.hits"},
+        },
+    },
+    {
+        "id": "diff_cleanup",
+        "name": "Diff Cleanup",
+        "inputs": [{"name": "name", "type": "text"}],
+        "nodes": [
+            {"id": "dc_me", "name": "Me", "type": "get_current_account"},
+            {"id": "dc_delete", "name": "Delete Tags", "type": "delete", "table": "tbl_tag", "filter": {"name": {"_eq": {"ref": "input.name"}}}},
+        ],
+        "output": {"deleted": {"ref": "node.dc_delete.affected_rows"}, "returning": {"ref": "node.dc_delete.returning"},
+                   "who": {"ref": "node.dc_me.username"}, "role": {"ref": "session.role"}},
+    },
+]
+
+
 def test_definition(*, user_flows: tuple[str, ...] = ("place_order", "product_info", "async_order")) -> dict[str, Any]:
-    """The sample definition plus the test flows; ``user`` may invoke ``user_flows``."""
+    """The sample definition plus the test flows; ``user`` may invoke ``user_flows``, ``anonymous`` async_order."""
     data = copy.deepcopy(json.loads(SAMPLE.read_text()))
     data["tables"].append(copy.deepcopy(TAG_TABLE))
-    data["actionflows"].extend(copy.deepcopy(TEST_FLOWS))
-    data["permissions"]["actionflows"] = {"user": list(user_flows)}
+    data["actionflows"].extend(copy.deepcopy(TEST_FLOWS + DIFF_FLOWS))
+    data["permissions"]["actionflows"] = {"user": list(user_flows), "anonymous": ["async_order"]}
     return data
 
 

@@ -169,6 +169,27 @@ def test_async_task_lifecycle(flows: FlowServer) -> None:
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
+HANDLE = "mutation($id: String!, $args: JSON) { fz_create_action_flow_task_handle(actionFlowId: $id, args: $args) { taskId secret } }"
+SECRET_RESULT = "query($t: bigint!, $s: String) { fz_action_flow_result(taskId: $t, secret: $s) { status output } }"
+
+
+def test_anonymous_task_results_need_the_secret(flows: FlowServer) -> None:
+    product = flows.new_product(stock=5)
+    body = flows.gql(TASK, {"id": "async_order", "args": {"product_id": product}})
+    plain = int(body["data"]["fz_create_action_flow_task"])
+    body = flows.gql(HANDLE, {"id": "async_order", "args": {"product_id": product}})
+    handle = body["data"]["fz_create_action_flow_task_handle"]
+    task, secret = int(handle["taskId"]), handle["secret"]
+    _wait_task(flows, task, flows.admin)
+    _wait_task(flows, plain, flows.admin)
+    # Another visitor guessing the (sequential) id learns nothing, with or without a wrong secret.
+    for t, s in ((plain, None), (task, None), (task, "guess"), (plain, secret)):
+        assert flows.gql(SECRET_RESULT, {"t": t, "s": s})["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    result = flows.gql(SECRET_RESULT, {"t": task, "s": secret})["data"]["fz_action_flow_result"]
+    assert result["status"] == "COMPLETED" and result["output"]["order_id"] > 0
+    assert len(flows.orders(product)) == 2
+
+
 LISTEN = "subscription($t: bigint!) { fz_listen_action_flow_result(taskId: $t) { id status output error } }"
 
 

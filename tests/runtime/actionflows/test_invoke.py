@@ -48,5 +48,7 @@ def test_access_version_and_run_log(flow_project: FlowProject, tmp_path: Path) -
     ]
     assert logs[0]["error"] == "Something went wrong" and logs[0]["node"] == "otr_fail"
     assert logs[1]["node"] == "set_status_success" and logs[1]["duration_ms"] > 0
+    # Both flows are database-only: they ran as their compiled SQL function, and the log says so.
+    assert logs[0]["compiled"] is True and logs[1]["compiled"] is True
     denied = [r for r in logs if r["caller"] == "anonymous"]
-    assert denied and denied[0]["status"] == "FAILED"
+    assert denied and denied[0]["status"] == "FAILED" and denied[0]["compiled"] is False

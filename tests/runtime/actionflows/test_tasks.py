@@ -80,3 +80,42 @@ def test_two_workers_run_each_task_once(flow_project: FlowProject, tmp_path: Pat
     assert [r[-1]["status"] for r in results].count("FAILED") == 8
     # Every task ran exactly once: one order per task (async_fail commits its first node too).
     assert flow_project.sql('SELECT count(*) FROM "order" WHERE product_id = %s', (product,)) == [(30,)]
+
+
+def test_anonymous_tasks_are_read_with_their_secret_only(flow_project: FlowProject, tmp_path: Path) -> None:
+    """Anonymous callers have no identity: a task id alone (sequential) must not reveal another's result."""
+    product = flow_project.product_id("Festival Ticket")
+    anonymous = Session.anonymous()
+    account = flow_project.sql("INSERT INTO account (username) VALUES ('dave') RETURNING id")[0][0]
+    user = Session(role="user", account_id=account, roles=("user",))
+
+    async def scenario() -> None:
+        async with running_project(flow_project, tmp_path) as project:
+            plain = await tasks.create_task(project, project.state, anonymous, "async_order", None, {"product_id": product})
+            handle = await tasks.create_task_handle(project, project.state, anonymous, "async_order", None, {"product_id": product})
+            assert set(handle) == {"taskId", "secret"} and len(handle["secret"]) >= 32 and handle["taskId"] == plain + 1
+            for task in (plain, handle["taskId"]):
+                await asyncio.wait_for(_wait_terminal(project, Session.admin(), task), 20)
+                with pytest.raises(NotFound, match=f"^task {task} does not exist$"):
+                    await tasks.read_task(project, anonymous, task)  # any other anonymous caller
+            with pytest.raises(NotFound):
+                await tasks.read_task(project, anonymous, handle["taskId"], "not-the-secret")
+            with pytest.raises(NotFound):
+                await tasks.read_task(project, anonymous, plain, handle["secret"])  # a secret opens its own task only
+            mine = await tasks.read_task(project, anonymous, handle["taskId"], handle["secret"])
+            assert mine["status"] == "COMPLETED" and mine["output"]["order_id"] > 0
+            assert (await tasks.read_task(project, user, handle["taskId"], handle["secret"]))["status"] == "COMPLETED"
+            seen = await asyncio.wait_for(_collect(tasks.listen_task(project, anonymous, handle["taskId"], handle["secret"])), 20)
+            assert seen[-1]["status"] == "COMPLETED"
+            assert (await tasks.read_task(project, Session.admin(), plain))["status"] == "COMPLETED"
+            # A logged-in account still reads its own tasks by id alone.
+            own = await tasks.create_task(project, project.state, user, "async_order", None, {"product_id": product})
+            assert (await asyncio.wait_for(_wait_terminal(project, user, own), 20))[-1]["status"] == "COMPLETED"
+            with pytest.raises(NotFound):
+                await tasks.read_task(project, anonymous, own)
+
+    asyncio.run(scenario())
+
+
+async def _collect(results) -> list[dict]:  # type: ignore[no-untyped-def]
+    return [result async for result in results]

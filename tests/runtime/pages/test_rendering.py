@@ -97,3 +97,35 @@ def test_next_is_a_relative_path_inside_the_app(value: str | None, expected: str
 )
 def test_image_sources(value: str | None, expected: str) -> None:
     assert safe_src(value) == expected
+
+
+def _with_nested(resolved: ResolvedProject, inner_filter: dict) -> ResolvedProject:
+    data = resolved.definition.model_dump(mode="json")
+    product_list = next(c for c in data["pages"][0]["components"] if c["id"] == "product_list")
+    product_list["item"][0]["children"].append({
+        "id": "mine", "name": "Mine", "type": "list", "empty_text": "None of yours.",
+        "source": {"table": "tbl_order", "filter": inner_filter},
+        "item": [{"id": "mine_q", "name": "Q", "type": "text", "prefix": "qty ", "value": {"ref": "item.quantity"}}],
+    })
+    return resolve(Definition.model_validate(data))
+
+
+def test_a_nested_list_renders_the_rows_of_its_item(resolved: ResolvedProject) -> None:
+    nested = _with_nested(resolved, {"product_id": {"_eq": {"ref": "item.id"}}})
+    rows = [
+        {"id": 1, "product_name": "A", "price": "1", "stock": 1, "_list_mine": [{"id": 7, "quantity": 2}, {"id": 8, "quantity": HOSTILE}]},
+        {"id": 2, "product_name": "B", "price": "1", "stock": 1, "_list_mine": []},
+    ]
+    html = _render(nested, rows)
+    assert html.count('data-mm-key="7"') == 1 and "qty 2" in html
+    assert "<img src=x" not in html and "qty &lt;/script&gt;" in html
+    assert '<p class="mm-list__empty">None of yours.</p>' in html  # product B
+    spec = json.loads(re.search(r'<script type="application/json" id="mm-page">(.*?)</script>', html, re.DOTALL).group(1))
+    assert spec["lists"]["product_list"]["children"] == {"mine": "_list_mine"}
+    assert spec["nested"] == {"mine": {"children": {}}}
+    assert list(spec["lists"]) == ["product_list"]
+
+
+def test_a_nested_list_that_cannot_load_says_why(resolved: ResolvedProject) -> None:
+    html = _render(_with_nested(resolved, {}), [{"id": 1, "product_name": "A", "price": "1", "stock": 1}])
+    assert re.search(r'<p class="mm-list__error" role="alert">list Mine is inside a list of product: its filter must link it', html)
