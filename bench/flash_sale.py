@@ -1,12 +1,15 @@
 """Flash-sale benchmark: place_order over HTTP against the same transaction as raw SQL.
 
-    python bench/flash_sale.py [--workers 2] [--seconds 5] [--rounds 3] [--connections 32]
+    python bench/flash_sale.py [--workers 2] [--duration 10] [--rounds 3] [--connections 32]
 
 (a) hot row: ``wrk`` posts ``place_order`` (a logged-in user's token) on one
     product with huge stock for N seconds over C connections -> requests/s,
-    p50/p99; and the same transaction as raw SQL through psycopg (C tasks, each
-    ``BEGIN; guarded UPDATE; INSERT; COMMIT``) for N seconds; alternated for R
-    rounds, medians and their ratio reported.
+    p50/p99. Two baselines at the same concurrency, each on a hot row of its own:
+    the same transaction as raw SQL through psycopg (C connections, each
+    ``BEGIN; guarded UPDATE; INSERT; COMMIT``), and the same logic as a stored
+    PL/pgSQL function called in one round trip (what a hand-written server calling
+    a stored function does). The three sides alternate for R rounds; medians and
+    ratios are reported.
 (b) flash sale: stock 100, 2,000 requests from 100 concurrent connections ->
     wall time, and the invariants checked in the database.
 
@@ -46,6 +49,21 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer {token}"
 wrk.body = '{{"query":"mutation {{ place_order(product_id: {product}, quantity: 1) {{ status }} }}"}}'
 """
+STORED_FUNCTION = """CREATE OR REPLACE FUNCTION bench_place_order(p bigint, q bigint, a bigint) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    found_id bigint;
+BEGIN
+    IF q IS NULL OR q <= 0 THEN
+        RETURN 'Please enter a valid quantity';
+    END IF;
+    UPDATE product SET stock = stock - q WHERE id = p AND stock >= q RETURNING id INTO found_id;
+    IF found_id IS NULL THEN
+        RETURN 'Stock shortage';
+    END IF;
+    INSERT INTO "order" (account_id, product_id, quantity) VALUES (a, p, q);
+    RETURN 'Order placed successfully';
+END $$"""
+STORED_CALL = "SELECT bench_place_order(%s, %s, %s)"
 RAW_UPDATE = "UPDATE product SET stock = stock - %s WHERE id = %s AND stock >= %s RETURNING id"
 RAW_INSERT = 'INSERT INTO "order" (account_id, product_id, quantity) VALUES (%s, %s, %s) RETURNING id'
 
@@ -79,8 +97,8 @@ def _ms(out: str, label: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-async def raw_sql(conninfo: str, account: int, product: int, seconds: int, connections: int) -> dict[str, float]:
-    """The place_order transaction as raw SQL, from ``connections`` concurrent connections."""
+async def _drive(conninfo: str, seconds: int, connections: int, one: object) -> dict[str, float]:
+    """Run ``one(conn)`` in a loop on ``connections`` connections for ``seconds``; throughput and latency."""
     latencies: list[float] = []
     deadline = time.perf_counter() + seconds
 
@@ -88,10 +106,7 @@ async def raw_sql(conninfo: str, account: int, product: int, seconds: int, conne
         async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
             while time.perf_counter() < deadline:
                 started = time.perf_counter()
-                async with conn.transaction():
-                    cur = await conn.execute(RAW_UPDATE, (1, product, 1))
-                    if await cur.fetchone() is not None:
-                        await conn.execute(RAW_INSERT, (account, product, 1))
+                await one(conn)  # type: ignore[operator]
                 latencies.append((time.perf_counter() - started) * 1000)
 
     started = time.perf_counter()
@@ -104,6 +119,28 @@ async def raw_sql(conninfo: str, account: int, product: int, seconds: int, conne
         "p50": statistics.median(latencies),
         "p99": latencies[int(len(latencies) * 0.99) - 1],
     }
+
+
+async def raw_sql(conninfo: str, account: int, product: int, seconds: int, connections: int) -> dict[str, float]:
+    """The place_order transaction as raw SQL: BEGIN; guarded UPDATE; INSERT; COMMIT."""
+
+    async def one(conn: psycopg.AsyncConnection) -> None:
+        async with conn.transaction():
+            cur = await conn.execute(RAW_UPDATE, (1, product, 1))
+            if await cur.fetchone() is not None:
+                await conn.execute(RAW_INSERT, (account, product, 1))
+
+    return await _drive(conninfo, seconds, connections, one)
+
+
+async def stored_function(conninfo: str, account: int, product: int, seconds: int, connections: int) -> dict[str, float]:
+    """The place_order logic as a stored PL/pgSQL function: one statement, one round trip."""
+
+    async def one(conn: psycopg.AsyncConnection) -> None:
+        cur = await conn.execute(STORED_CALL, (product, 1, account))
+        await cur.fetchone()
+
+    return await _drive(conninfo, seconds, connections, one)
 
 
 async def _post_many(url: str, requests: list[tuple[bytes, str]], connections: int) -> list[bytes]:
@@ -169,8 +206,8 @@ def check_sale(conninfo: str, product: int, statuses: list[str], stock: int, mix
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--seconds", type=int, default=5, help="per measurement")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating GraphQL / raw SQL measurements")
+    parser.add_argument("--duration", "--seconds", dest="seconds", type=int, default=10, help="seconds per measurement")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating GraphQL / raw SQL / stored function measurements")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--sale-requests", type=int, default=2000)
     parser.add_argument("--sale-connections", type=int, default=100)
@@ -191,21 +228,33 @@ def main() -> None:
             account = int(auths[0]["account"]["id"])
             print(f"flash_sale bench: workers={args.workers}, {args.connections} connections, {args.rounds} x {args.seconds} s per side, on {os.cpu_count()} CPUs")
 
-            # Alternate the two sides so that load from other jobs on the machine hits both alike.
-            hot, raw_product = new_product(conninfo, 10**12), new_product(conninfo, 10**12)
+            # Alternate the sides so that load from other jobs on the machine hits them alike.
+            sql(conninfo, STORED_FUNCTION)
+            hot, raw_product, stored_product = (new_product(conninfo, 10**12) for _ in range(3))
             httpx.post(url, json={"query": PLACE_ORDER, "variables": {"p": hot, "q": 1}}, headers={"Authorization": f"Bearer {tokens[0]}"}, timeout=60)
-            http_runs, raw_runs = [], []
+            http_runs, raw_runs, stored_runs = [], [], []
             for round_ in range(args.rounds):
                 http_runs.append(run_wrk(url, tokens[0], hot, args.seconds, args.connections, root))
                 raw_runs.append(asyncio.run(raw_sql(conninfo, account, raw_product, args.seconds, args.connections)))
-                print(f"    round {round_ + 1}: GraphQL {http_runs[-1]['rps']:.0f} req/s, raw SQL {raw_runs[-1]['rps']:.0f} tx/s")
-            http, raw = _median_run(http_runs), _median_run(raw_runs)
+                stored_runs.append(asyncio.run(stored_function(conninfo, account, stored_product, args.seconds, args.connections)))
+                print(f"    round {round_ + 1}: GraphQL {http_runs[-1]['rps']:.0f} req/s, raw SQL {raw_runs[-1]['rps']:.0f} tx/s, "
+                      f"stored function {stored_runs[-1]['rps']:.0f} calls/s")
+            http, raw, stored = _median_run(http_runs), _median_run(raw_runs), _median_run(stored_runs)
             placed = sql(conninfo, 'SELECT count(*) FROM "order" WHERE product_id = %s', (hot,))[0][0] - 1
             requests = sum(int(r["requests"]) for r in http_runs)
-            print(f"(a) hot row, GraphQL place_order: {http['rps']:.0f} req/s, p50 {http['p50']:.1f} ms, p99 {http['p99']:.1f} ms "
-                  f"(median of {args.rounds} x {args.seconds} s; {requests} requests, {placed} orders placed, non-2xx {sum(int(r['non2xx']) for r in http_runs)})")
-            print(f"    hot row, raw SQL (psycopg):     {raw['rps']:.0f} tx/s,  p50 {raw['p50']:.1f} ms, p99 {raw['p99']:.1f} ms")
-            print(f"    ratio GraphQL / raw SQL: {http['rps'] / raw['rps']:.2f}")
+            left = sql(conninfo, "SELECT stock FROM product WHERE id = %s", (hot,))[0][0]
+            assert left == 10**12 - placed - 1, (placed, left)  # stock sold = orders placed
+            time.sleep(0.5)  # the run log is written in batches
+            paths = dict(sql(conninfo, "SELECT compiled, count(*) FROM minimomen.run_log WHERE actionflow = 'place_order' GROUP BY compiled"))
+            print(f"    run log: place_order ran {paths.get(True, 0)} times as its compiled SQL function, {paths.get(False, 0)} times node by node")
+            print(f"(a) hot row, GraphQL place_order:  {http['rps']:.0f} req/s, p50 {http['p50']:.1f} ms, p99 {http['p99']:.1f} ms "
+                  f"(wrk; median of {args.rounds} x {args.seconds} s; {requests} requests, {placed} orders placed, "
+                  f"non-2xx {sum(int(r['non2xx']) for r in http_runs)})")
+            print(f"    hot row, raw SQL (psycopg):      {raw['rps']:.0f} tx/s,  p50 {raw['p50']:.1f} ms, p99 {raw['p99']:.1f} ms "
+                  f"(BEGIN; UPDATE; INSERT; COMMIT on {args.connections} connections)")
+            print(f"    hot row, stored function:        {stored['rps']:.0f} calls/s, p50 {stored['p50']:.1f} ms, p99 {stored['p99']:.1f} ms "
+                  f"(one round trip, autocommit, {args.connections} connections)")
+            print(f"    ratio GraphQL / raw SQL: {http['rps'] / raw['rps']:.2f};  GraphQL / stored function: {http['rps'] / stored['rps']:.2f}")
 
             for mixed in (False, True):
                 product = new_product(conninfo, 100)

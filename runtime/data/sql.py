@@ -125,10 +125,10 @@ def coerce_value(value: Any, field_type: FieldType, where: str) -> Any:
         if field_type == "decimal":
             if isinstance(value, bool):
                 raise ValueError
-            result = decimal.Decimal(str(value))
-            if not result.is_finite():
+            number = decimal.Decimal(str(value))
+            if not number.is_finite():
                 raise ValueError
-            return result
+            return number
         if field_type == "boolean":
             if isinstance(value, bool):
                 return value

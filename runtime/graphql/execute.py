@@ -17,7 +17,9 @@ serialization failures and deadlocks.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -59,6 +61,7 @@ from runtime.types import RequestContext, RuntimeError_, Session, TableAccessDen
 
 log = logging.getLogger("minimomen.graphql")
 MAX_ATTEMPTS = 3
+RETRY_PAUSE_SECONDS = 0.02
 
 
 @dataclass(frozen=True)
@@ -261,6 +264,8 @@ async def _run_mutation(project: Any, state: Any, session: Session, prepared: Pr
             return Response(replay.response.get("data"), list(replay.response.get("errors") or []))
         except psycopg.Error as exc:
             if is_retryable(exc) and attempt < MAX_ATTEMPTS - 1:
+                # a short random pause: two retried losers of the same conflict should not meet again
+                await asyncio.sleep(random.uniform(0, RETRY_PAUSE_SECONDS) * (attempt + 1))
                 continue
             if is_retryable(exc):
                 return Response(None, [graphql_error("The request conflicted with concurrent requests; please retry", "CONFLICT")])

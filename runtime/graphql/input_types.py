@@ -31,7 +31,7 @@ _TEXT_ONLY = ("_like", "_nlike", "_ilike", "_nilike", "_similar", "_nsimilar", "
 
 def _jsonb_operators(types: Types) -> dict[str, GraphQLInputField]:
     jsonb, text = types.scalar("jsonb"), types.scalar("String")
-    keys = GraphQLList(GraphQLNonNull(text))  # type: ignore[arg-type]
+    keys = GraphQLList(GraphQLNonNull(text))  # type: ignore[arg-type,type-var]
     return {
         "_contains": GraphQLInputField(jsonb, description="does the column contain the given JSON value at the top level"),  # type: ignore[arg-type]
         "_contained_in": GraphQLInputField(jsonb, description="is the column contained in the given JSON value"),  # type: ignore[arg-type]

@@ -14,7 +14,13 @@ from typing import Any
 from psycopg import sql
 
 from builder.resolved import Relationship, ResolvedTable
-from runtime.data.insert_tree import InsertRow, InsertSpec, Nested, has_nested, insert_tree
+from runtime.data.insert_tree import (
+    InsertRow,
+    InsertSpec,
+    Nested,
+    has_nested,
+    insert_tree,
+)
 from runtime.data.mutate import Conflict, MutationCompiler, Written
 from runtime.data.select import Output
 from runtime.graphql.compile import QueryBuilder
@@ -88,19 +94,23 @@ def _spec(builder: QueryBuilder, table: ResolvedTable, rows: list[dict[str, Any]
         check = _and(check, update.check)
     spec = InsertSpec(table, [], grant.presets, conflict, update.filter if update else None, check)
     budget.spend(len(rows))
-    for row in rows:
-        values = {k: v for k, v in row.items() if k != "_placeholder" and k not in table.relationships}
-        nested = [_nested(builder, table, table.relationships[k], v, budget) for k, v in row.items() if k in table.relationships]
+    for given in rows:
+        values = {k: v for k, v in given.items() if k != "_placeholder" and k not in table.relationships}
+        nested = [_nested(builder, table, table.relationships[k], v, budget) for k, v in given.items() if k in table.relationships]
         spec.rows.append(InsertRow(values, [n for n in nested if n is not None]))
     for row in spec.rows:
-        for nested in row.nested:
-            holder = row.values if nested.before else None
-            rows_with_key = [holder] if holder is not None else [r.values for r in nested.spec.rows]
-            presets = spec.presets if nested.before else nested.spec.presets
-            if nested.link_column in presets or any(nested.link_column in r for r in rows_with_key):
-                raise BadUserInput(f"insert into {table.name}: `{nested.relationship.name}` sets field `{nested.link_column}`; "
-                                   "leave it out of the inserted object")
+        for link in row.nested:
+            _check_link(spec, row, link)
     return spec
+
+
+def _check_link(spec: InsertSpec, row: InsertRow, link: Nested) -> None:
+    """The foreign key a relationship sets is the relationship's: neither the client nor a preset sets it."""
+    holders = [row.values] if link.before else [r.values for r in link.spec.rows]
+    presets = spec.presets if link.before else link.spec.presets
+    if link.link_column in presets or any(link.link_column in values for values in holders):
+        raise BadUserInput(f"insert into {spec.table.name}: `{link.relationship.name}` sets field `{link.link_column}`; "
+                           "leave it out of the inserted object")
 
 
 def _nested(builder: QueryBuilder, table: ResolvedTable, rel: Relationship, value: Any, budget: _Budget) -> Nested | None:

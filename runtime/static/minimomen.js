@@ -95,6 +95,9 @@
     async onClick(event) {
       const button = event.target.closest('[data-mm-type="button"]');
       if (!button || button.disabled || button.dataset.mmBusy) return;
+      // The 2nd click of a double click (detail 2) is not a new press: the busy flag alone
+      // misses it when the first action has already finished (a fast server, a slow hand).
+      if (event.detail > 1) return;
       const chain = ((this.spec.components[button.dataset.mm] || {}).events || {}).onClick;
       if (!chain || !chain.length) return;
       button.dataset.mmBusy = "1";

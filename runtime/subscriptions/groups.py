@@ -108,6 +108,10 @@ class LiveGroup:
         self.state = state
         self.scope = scope
         self.subscribers: set[Subscriber] = set()
+        # Joined while a re-run was due: the last result may predate a commit they saw,
+        # so they get the result of a run that started after they joined, changed or not.
+        self.waiting: set[Subscriber] = set()  # for the next run
+        self.current: set[Subscriber] = set()  # for the run under way
         self.digest: bytes | None = None
         self.payload: LiveResult | None = None  # last pushed result, for subscribers who join later
         self.running = False
@@ -123,10 +127,18 @@ class LiveGroup:
     def tables(self) -> frozenset[str]:
         return self.prepared.tables
 
+    def start_run(self) -> None:
+        """A run starts: those waiting for one get its result."""
+        self.current |= self.waiting
+        self.waiting = set()
+
     def push(self, payload: str) -> bool:
-        """Send ``payload`` to every subscriber unless it equals the last one; True if sent."""
+        """Send ``payload`` to every subscriber unless it equals the last one (then only to the waiting); True if sent."""
         digest = hashlib.blake2b(payload.encode(), digest_size=16).digest()
-        if digest == self.digest:
+        waiting, self.current = self.current, set()
+        if digest == self.digest and self.payload is not None:
+            for subscriber in waiting & self.subscribers:
+                subscriber.sink.deliver(subscriber.op_id, self.payload)
             return False
         result = LiveResult(payload)
         self.digest, self.payload = digest, result
@@ -138,3 +150,5 @@ class LiveGroup:
         for subscriber in list(self.subscribers):
             subscriber.sink.fail(subscriber.op_id, errors)
         self.subscribers.clear()
+        self.waiting.clear()
+        self.current.clear()

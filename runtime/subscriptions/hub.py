@@ -137,13 +137,21 @@ class LiveHub:
     def unsubscribe(self, subscriber: Subscriber) -> None:
         group = subscriber.group
         group.subscribers.discard(subscriber)
+        group.waiting.discard(subscriber)
+        group.current.discard(subscriber)
         if not group.subscribers:
             self._drop(group)
 
     def _add(self, group: LiveGroup, sink: Sink, op_id: str) -> Subscriber:
         subscriber = Subscriber(sink, op_id, group)
         group.subscribers.add(subscriber)
-        if group.payload is not None:
+        if group.payload is None:
+            return subscriber  # its first run is under way and pushes to everyone
+        if group in self._dirty or group.again:
+            group.waiting.add(subscriber)  # a change is due: not the result from before it
+        elif group.running:
+            group.current.add(subscriber)  # the run under way started after the last change
+        else:
             sink.deliver(op_id, group.payload)
         return subscriber
 
@@ -253,6 +261,8 @@ class LiveHub:
             for group in groups:
                 group.again = False
             async with self._runs:
+                for group in groups:
+                    group.start_run()
                 live = [g for g in groups if g.subscribers]
                 started = time.perf_counter()
                 results = await self._execute(live) if live else []

@@ -168,6 +168,21 @@ def test_double_click_places_one_order(shop: Shop, contexts) -> None:  # type: i
     assert len(shop.orders(product)) == 2
     assert len(set(keys)) == 2
 
+    # A slow double click: its second click lands after the first order has finished.
+    box = item.get_by_role("button", name="Place Order").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.up()
+    expect(item).to_contain_text("stock: 7")
+    expect(item.get_by_role("button", name="Place Order")).to_be_enabled()
+    page.mouse.down(click_count=2)
+    page.mouse.up(click_count=2)
+    page.wait_for_timeout(500)
+    assert len(shop.orders(product)) == 3
+    assert shop.stock(product) == 7
+    assert len(keys) == 3
+
 
 def test_page_fits_a_phone(shop: Shop, contexts) -> None:  # type: ignore[no-untyped-def]
     page = open_shop(contexts(base_url=shop.server.url, viewport={"width": 390, "height": 844}))

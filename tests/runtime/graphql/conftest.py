@@ -79,9 +79,11 @@ class Shop:
         return result["data"]["authenticateWithUsername"]["jwt"]["token"]
 
     def post(self, query: str, variables: dict[str, Any] | None = None, *, role: str = "admin", headers: dict[str, str] | None = None,
-             url: str | None = None) -> httpx.Response:
-        return httpx.post(url or self.url, json={"query": query, "variables": variables or {}},
-                          headers={**self.headers(role), **(headers or {})}, timeout=30)
+             url: str | None = None, operation_name: str | None = None) -> httpx.Response:
+        body: dict[str, Any] = {"query": query, "variables": variables or {}}
+        if operation_name is not None:
+            body["operationName"] = operation_name
+        return httpx.post(url or self.url, json=body, headers={**self.headers(role), **(headers or {})}, timeout=30)
 
     def gql(self, query: str, variables: dict[str, Any] | None = None, *, role: str = "admin") -> dict[str, Any]:
         response = self.post(query, variables, role=role)

@@ -1,7 +1,7 @@
 """Golden cases (``golden/*.json``) over HTTP and over WebSocket (graphql-transport-ws).
 
 Each case: ``query``, optional ``variables``, ``role`` (``admin``, ``anonymous`` or
-``user:<name>``), then either ``expected`` (the exact response) or ``expected_errors``
+``user:<name>``), optional ``operationName``, then either ``expected`` (the exact response) or ``expected_errors``
 (codes and message fragments, with ``expected_data``, default null). ``after`` is a
 follow-up request checked the same way (to see what a failed mutation left behind).
 Every case starts from the same seeded data.
@@ -23,18 +23,21 @@ GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(GOLDEN.glob("*.json"))
 
 
-def over_http(shop: Shop, role: str, query: str, variables: dict[str, Any] | None) -> dict[str, Any]:
-    return shop.post(query, variables, role=role).json()
+def over_http(shop: Shop, role: str, query: str, variables: dict[str, Any] | None, operation_name: str | None = None) -> dict[str, Any]:
+    return shop.post(query, variables, role=role, operation_name=operation_name).json()
 
 
-def over_ws(shop: Shop, role: str, query: str, variables: dict[str, Any] | None) -> dict[str, Any]:
+def over_ws(shop: Shop, role: str, query: str, variables: dict[str, Any] | None, operation_name: str | None = None) -> dict[str, Any]:
     token = shop.token_for(role)
     with connect(shop.ws_url, subprotocols=["graphql-transport-ws"], open_timeout=10, close_timeout=2) as ws:  # type: ignore[list-item]
         ws.send(json.dumps({"type": "connection_init", "payload": {"headers": {"Authorization": f"Bearer {token}"}} if token else {}}))
         ack = json.loads(ws.recv(timeout=10))
         assert ack["type"] == "connection_ack", ack
         op_id = uuid.uuid4().hex
-        ws.send(json.dumps({"id": op_id, "type": "subscribe", "payload": {"query": query, "variables": variables or {}}}))
+        payload: dict[str, Any] = {"query": query, "variables": variables or {}}
+        if operation_name is not None:
+            payload["operationName"] = operation_name
+        ws.send(json.dumps({"id": op_id, "type": "subscribe", "payload": payload}))
         result: dict[str, Any] | None = None
         while True:
             message = json.loads(ws.recv(timeout=30))
@@ -78,7 +81,7 @@ def test_golden(shop: Shop, path: Path, transport: str) -> None:
     case = json.loads(path.read_text())
     shop.reset()
     run = TRANSPORTS[transport]
-    check(run(shop, case.get("role", "admin"), case["query"], case.get("variables")), case)
+    check(run(shop, case.get("role", "admin"), case["query"], case.get("variables"), case.get("operationName")), case)
     if "after" in case:
         after = case["after"]
-        check(run(shop, after.get("role", "admin"), after["query"], after.get("variables")), after)
+        check(run(shop, after.get("role", "admin"), after["query"], after.get("variables"), after.get("operationName")), after)

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from runtime.graphql.document import MAX_DEPTH, MAX_ROOT_FIELDS
-from runtime.graphql.routes import MAX_BODY_BYTES
+from runtime.graphql.http import MAX_BODY_BYTES
 from tests.runtime.graphql.conftest import Shop
 
 

@@ -106,3 +106,16 @@ def test_prepared_reports_tables_and_subscription_roots(shop: Shop) -> None:
     variable = prepare(None, state, Session.admin(), "query ($w: account_bool_exp) { account(where: $w) { id } }", None)
     assert variable.tables == frozenset({"account", "order", "product"})  # a variable filter may reach any related table
     assert json.dumps(sorted(prepared.tables))
+
+
+def test_nested_inserts_are_one_statement_per_root_field(shop: Shop) -> None:
+    shop.reset()
+    mutation = """mutation {
+      a: insert_product(objects: [{product_name: "A", orders: {data: [{quantity: 1}, {quantity: 2}]}}, {product_name: "B", orders: {data: [{quantity: 3}]}}]) {
+        affected_rows returning { product_name orders { quantity } } }
+      b: insert_order_one(object: {quantity: 4, product: {data: {product_name: "C", orders: {data: [{quantity: 5}]}}}}) { product { orders_aggregate { aggregate { count } } } }
+    }"""
+    [(response, statements)] = _run(shop, [(mutation, None)])
+    assert "errors" not in response, response
+    assert response["data"]["a"]["affected_rows"] == 5 and response["data"]["b"]["product"]["orders_aggregate"]["aggregate"]["count"] == 2
+    assert len(statements) == 2, statements  # seven rows in three tables' worth of CTEs: still one statement per root field

@@ -24,6 +24,7 @@ from runtime.project import ProjectRuntime, ProjectSecrets, PublishedState
 from runtime.subscriptions.execution import RunResult
 from runtime.subscriptions.groups import LiveRequest, LiveResult, response_text
 from runtime.subscriptions.hub import LiveHub
+from runtime.subscriptions.notifications import Change
 from runtime.subscriptions.settings import LiveSettings
 from runtime.subscriptions.triggers import table_triggers
 from runtime.system_tables import NOTIFY_MAX_IDS, system_ddl
@@ -215,6 +216,34 @@ def test_listener_reconnects_and_catches_up(conninfo: str) -> None:
             async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as writer:
                 await writer.execute("UPDATE item SET stock = 43 WHERE id = 5")
             assert await inbox.next() == ("one", {"data": {"item_by_pk": {"stock": 43}}})
+        finally:
+            await hub.stop()
+
+    asyncio.run(scenario())
+
+
+def test_a_subscriber_joining_while_a_change_is_due_gets_the_result_after_it(conninfo: str) -> None:
+    """Joining a group gives its last result at once, except when a change is due: then the next run's."""
+    async def scenario() -> None:
+        hub = await _hub(conninfo)
+        first, second, third, fourth = Inbox(), Inbox(), Inbox(), Inbox()
+        try:
+            await _subscribe(hub, first, "first", {"id": 7})
+            assert await first.next() == ("first", {"data": {"item_by_pk": {"stock": 10}}})
+            async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as writer:
+                await writer.execute("UPDATE item SET stock = 20 WHERE id = 7")
+            hub.on_change(Change("item", frozenset({7})))  # as if its notification were in already
+            await _subscribe(hub, second, "second", {"id": 7})
+            assert await second.next() == ("second", {"data": {"item_by_pk": {"stock": 20}}})  # never the stale 10
+            assert await first.next() == ("first", {"data": {"item_by_pk": {"stock": 20}}})
+            await first.nothing(0.2)
+            await second.nothing(0.2)  # the notification itself changes nothing more
+            hub.on_change(Change("item", frozenset({7})))  # a change that leaves the result as it was
+            await _subscribe(hub, third, "third", {"id": 7})
+            assert await third.next() == ("third", {"data": {"item_by_pk": {"stock": 20}}})  # served all the same
+            await first.nothing(0.2)  # the others already have it
+            await _subscribe(hub, fourth, "fourth", {"id": 7})  # nothing due: the last result at once
+            assert fourth.messages.qsize() == 1
         finally:
             await hub.stop()
 
