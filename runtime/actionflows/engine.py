@@ -51,7 +51,7 @@ class Trace:
 def flow_output(flow: Actionflow, scope: Mapping[str, Any]) -> dict[str, Any]:
     """The flow's output expressions evaluated over ``scope``."""
     output: dict[str, Any] = {}
-    resolve: Callable[[str], Any] = lambda path: lookup(scope, path)  # noqa: E731
+    resolve: Callable[[str], Any] = lambda path: lookup(scope, path)
     for key, expression in flow.output.items():
         try:
             output[key] = evaluate(expression, resolve)

@@ -146,7 +146,7 @@ def _typed_mutation(project: ResolvedProject, flow: Actionflow, types: TypeRegis
     async def resolve(ctx: RequestContext, arguments: dict[str, Any]) -> Any:
         return await invoke(ctx, flow.id, arguments)
 
-    return ExtensionField(flow.id, "mutation", field, resolve=resolve, transactional=False)
+    return ExtensionField(flow.id, "mutation", field, resolve=resolve)
 
 
 def _reserved_names(project: ResolvedProject) -> set[str]:

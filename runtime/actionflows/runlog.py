@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import datetime
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,10 +43,11 @@ class RunRecord:
     node: str | None  # the last node that started
     duration_ms: float
     compiled: bool = False  # ran as the flow's SQL function (one round trip), not node by node
-    at: datetime.datetime = field(default_factory=lambda: datetime.datetime.now(datetime.UTC))  # when it ended
+    at: float = field(default_factory=time.time)  # when it ended (a datetime only when written: off the hot path)
 
     def row(self) -> tuple[Any, ...]:
-        return (self.actionflow, self.version, self.caller, self.status, self.error, self.node, self.duration_ms, self.compiled, self.at)
+        at = datetime.datetime.fromtimestamp(self.at, datetime.UTC)
+        return (self.actionflow, self.version, self.caller, self.status, self.error, self.node, self.duration_ms, self.compiled, at)
 
 
 class RunLog:

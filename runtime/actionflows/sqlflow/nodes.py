@@ -35,9 +35,21 @@ from runtime.actionflows.nodes.query import MAX_ROWS
 from runtime.actionflows.nodes.update import negate
 from runtime.actionflows.sqlflow.scope import Scope, SlotParams
 from runtime.actionflows.sqlflow.types import ROWS, NotCompilable, SlotRef
-from runtime.actionflows.sqlflow.values import NUMBERS, condition_sql, message_text, typed, value_of
+from runtime.actionflows.sqlflow.values import (
+    NUMBERS,
+    condition_sql,
+    message_text,
+    typed,
+    value_of,
+)
 from runtime.actionflows.types import NodeFailed
-from runtime.data.crud import OrderBy, delete_statement, insert_statement, select_statement, update_statement
+from runtime.data.crud import (
+    OrderBy,
+    delete_statement,
+    insert_statement,
+    select_statement,
+    update_statement,
+)
 from runtime.expressions import ExpressionError
 from runtime.types import BadUserInput
 
@@ -295,10 +307,10 @@ def output_keys(node: Any, project: ResolvedProject) -> tuple[dict[str, str], st
         return {}, None
     table = _table(project, node.table)
     columns = {name: column.type for name, column in table.columns.items()}
-    keys: dict[str, str] = {
+    by_type: dict[str, dict[str, str]] = {
         "query": {**columns, "rows": ROWS, "found": "boolean"} if getattr(node, "one", False) else {"rows": ROWS},
         "insert": {**columns, "affected_rows": "bigint"},
         "update": {**columns, "affected_rows": "bigint", "returning": ROWS},
         "delete": {"affected_rows": "bigint", "returning": ROWS},
-    }[node.type]
-    return keys, table.name
+    }
+    return by_type[node.type], table.name

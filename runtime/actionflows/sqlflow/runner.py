@@ -22,8 +22,8 @@ from psycopg import AsyncConnection, errors
 from builder.flows import Actionflow, walk_nodes
 from builder.resolved import ResolvedProject
 from runtime.actionflows.run import FlowError, db_message
-from runtime.actionflows.sqlflow.types import ROWS, Returned, SqlFlow
 from runtime.actionflows.sqlflow.nodes import RAISE_SQLSTATE
+from runtime.actionflows.sqlflow.types import ROWS, Returned, SqlFlow
 
 _LINE = re.compile(r"PL/pgSQL function (?:\S+\.)?\"?(af_\w+?)\"?\(.*?\) line (\d+)")
 

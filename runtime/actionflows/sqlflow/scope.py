@@ -17,7 +17,14 @@ from psycopg import sql
 
 from builder.flows import Actionflow
 from builder.resolved import ResolvedProject
-from runtime.actionflows.sqlflow.types import ROWS, ArgSource, NotCompilable, Returned, Slot, SlotRef
+from runtime.actionflows.sqlflow.types import (
+    ROWS,
+    ArgSource,
+    NotCompilable,
+    Returned,
+    Slot,
+    SlotRef,
+)
 from runtime.data.sql import PG_TYPES, Params, has_var
 from runtime.types import BadUserInput
 

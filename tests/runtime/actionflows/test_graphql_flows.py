@@ -129,6 +129,7 @@ def test_run_log_records_every_invocation(flows: FlowServer) -> None:
         time.sleep(0.2)
     assert rows and rows[0]["status"] == "FAILED" and rows[0]["error"] == "Something went wrong"
     assert rows[0]["caller"] == "admin" and rows[0]["node"] == "otr_fail"
+    assert rows[0]["compiled"] is True  # a database-only flow: one call of its SQL function
 
 
 TASK = "mutation($id: String!, $args: JSON) { fz_create_action_flow_task(actionFlowId: $id, args: $args) }"

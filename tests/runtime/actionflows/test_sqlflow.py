@@ -26,8 +26,8 @@ from runtime.actionflows.engine import Trace
 from runtime.migrations import publish_definition
 from runtime.project import PublishedState
 from runtime.types import RuntimeError_, Session
-from tests.runtime.actionflows.conftest import FlowProject, publish_flow_project
 from tests.runtime.actionflows import flows as test_flows
+from tests.runtime.actionflows.conftest import FlowProject, publish_flow_project
 
 # Every flow of the test definition made only of nodes with a SQL form.
 COMPILED = {
