@@ -29,6 +29,11 @@ log = logging.getLogger("minimomen")
 
 Progress = Callable[[str], None]
 
+# Autocommit: transactions are explicit. The client check makes PostgreSQL abort a
+# statement whose server process died (kill -9 mid-flow), so a lone actionflow call
+# running outside an explicit transaction is rolled back rather than finished unseen.
+POOL_CONNECTION_OPTIONS = {"autocommit": True, "options": "-c client_connection_check_interval=500"}
+
 
 class Runtime:
     """All running projects of one workspace."""
@@ -53,7 +58,7 @@ class Runtime:
         definition = self.workspace.load(slug)
         plan = await self._migrate(slug, definition, allow_data_loss=False)
         conninfo = self.server.conninfo(self.server.database_name(slug))
-        pool = AsyncConnectionPool(conninfo, min_size=2, max_size=self.pool_size, open=False, kwargs={"autocommit": True})
+        pool = AsyncConnectionPool(conninfo, min_size=2, max_size=self.pool_size, open=False, kwargs=POOL_CONNECTION_OPTIONS)
         await pool.open(wait=True)
         secrets = await asyncio.to_thread(load_or_create_secrets, conninfo)
         project = ProjectRuntime(

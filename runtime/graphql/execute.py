@@ -252,6 +252,14 @@ async def _mutation_transaction(project: Any, state: Any, session: Session, plan
             return response
 
 
+def _standalone(plan: Plan) -> bool:
+    """A lone extension field that guarantees its own atomicity needs no request transaction."""
+    if len(plan.steps) != 1 or plan.steps[0].kind != "extension":
+        return False
+    root = plan.steps[0].root
+    return root is not None and root.extension is not None and root.extension.standalone
+
+
 async def _run_mutation(project: Any, state: Any, session: Session, prepared: Prepared, variables: Mapping[str, Any] | None,
                         headers: Mapping[str, str]) -> Response:
     variable_values = _variables(prepared, variables)
@@ -259,6 +267,13 @@ async def _run_mutation(project: Any, state: Any, session: Session, prepared: Pr
     key = next((v for k, v in headers.items() if k.lower() == "idempotency-key"), None)
     for attempt in range(MAX_ATTEMPTS):
         try:
+            if key is None and _standalone(plan):
+                step = plan.steps[0]
+                try:
+                    return Response({step.key: await _extension(project, state, session, step, variable_values, headers, None)})
+                except RuntimeError_ as exc:
+                    exc.path = exc.path or [step.key]
+                    raise
             return await _mutation_transaction(project, state, session, plan, variable_values, headers, key)
         except _Replayed as replay:
             return Response(replay.response.get("data"), list(replay.response.get("errors") or []))

@@ -54,6 +54,12 @@ def test_kill_9_mid_flow_leaves_no_partial_order_and_fails_processing_tasks(tmp_
             flows.server.process.kill()  # SIGKILL: no cleanup of any kind
             flows.server.process.wait(10)
             sync_call.join(30)
+            # PostgreSQL notices the dead client and aborts both blocked statements
+            # before the row is released: nothing of the sync flow may commit.
+            deadline = time.monotonic() + 20
+            while _blocked_backends(flows) > 0:
+                assert time.monotonic() < deadline, "the dead server's statements kept waiting"
+                time.sleep(0.05)
         finally:
             release.set()
             holder.join()
