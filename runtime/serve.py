@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -62,6 +63,13 @@ def app_from_env() -> FastAPI:
             progress=progress,
         )
     )
+
+
+def server_app_from_env() -> Any:
+    """``app_from_env`` with GraphQL POSTs answered ahead of the framework's middleware (uvicorn factory)."""
+    from runtime.graphql.fastpath import outermost
+
+    return outermost(app_from_env())
 
 
 def publish_all(server: DatabaseServer, workspace: Workspace) -> None:
@@ -125,11 +133,11 @@ def serve(options: ServeOptions) -> int:
         with _stop_on_sigterm():
             if options.workers > 1:
                 uvicorn.run(
-                    "runtime.serve:app_from_env", factory=True, host=options.host, port=options.port,
+                    "runtime.serve:server_app_from_env", factory=True, host=options.host, port=options.port,
                     workers=options.workers, access_log=False, log_level="info", **UVICORN_WEBSOCKET_OPTIONS,
                 )
             else:
-                uvicorn.run(app_from_env(), host=options.host, port=options.port, access_log=False, log_level="info", **UVICORN_WEBSOCKET_OPTIONS)
+                uvicorn.run(server_app_from_env(), host=options.host, port=options.port, access_log=False, log_level="info", **UVICORN_WEBSOCKET_OPTIONS)
     finally:
         server.stop()
     return 0
