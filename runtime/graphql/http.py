@@ -83,7 +83,8 @@ def parse_parts(query: Any, variables: Any, operation_name: Any) -> tuple[str, A
 async def answer(project: Any, headers: Mapping[str, str], method: str, query: str, variables: Any, operation_name: str | None) -> Answer:
     """Run a read request for ``project``; ``headers`` have lower-case names. GET refuses mutations (405)."""
     try:
-        session = await session_from_http(project, headers.get("authorization"), cookie_parser(headers.get("cookie", "")),
+        cookie = headers.get("cookie")
+        session = await session_from_http(project, headers.get("authorization"), cookie_parser(cookie) if cookie else {},
                                           headers.get("x-csrf-token"), method)
     except RuntimeError_ as exc:
         return refusal(exc)
