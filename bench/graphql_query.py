@@ -136,7 +136,7 @@ def main() -> None:
         prefix = unique_prefix()
         workspace = root / "workspace"
         copy_sample(workspace)
-        server = start_server(workspace, db, prefix=prefix, workers=args.workers)
+        server = start_server(workspace, db, prefix=prefix, workers=args.workers, extra_env={"MINIMOMEN_POOL_SIZE": str(args.connections)})
         try:
             url = server.graphql_url(SLUG)
             token = server.admin_token(SLUG)

@@ -79,6 +79,8 @@ def _configure_serve(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     parser.add_argument("--port", default=8000, type=int, help="port to listen on (default: 8000)")
     parser.add_argument("--workers", default=1, type=int, help="worker processes (default: 1)")
+    parser.add_argument("--pool-size", default=int(os.environ.get("MINIMOMEN_POOL_SIZE", "20")), type=int,
+                        help="database connections per worker and project (default: $MINIMOMEN_POOL_SIZE or 20)")
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -86,7 +88,9 @@ def _serve(args: argparse.Namespace) -> int:
 
     if args.workers < 1:
         raise UsageError("--workers must be at least 1")
-    return serve(ServeOptions(workspace=args.workspace, host=args.host, port=args.port, workers=args.workers))
+    if args.pool_size < 2:
+        raise UsageError("--pool-size must be at least 2")
+    return serve(ServeOptions(workspace=args.workspace, host=args.host, port=args.port, workers=args.workers, pool_size=args.pool_size))
 
 
 def _configure_new(parser: argparse.ArgumentParser) -> None:
