@@ -5,12 +5,15 @@ Every step goes through visible, labelled controls; nothing writes app.json.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import screenshot_path
-from tests.conftest import DESIGNER_TOKEN
+from tests.browser.conftest import new_context, screenshot_path
+from tests.conftest import DESIGNER_TOKEN, LiveServer, start_server
 
 ValueKind = str  # "text" | "number" | "bool" | "ref" | "empty"
 
@@ -185,3 +188,30 @@ def publish(page: Page, version: int, *, confirm_loss: str = "") -> None:
     expect(dialog.locator("#publish-result")).to_have_text(f"Published version {version}.", timeout=30_000)
     dialog.get_by_role("button", name="Close").click()
     expect(dialog).to_have_count(0)
+
+
+@contextmanager
+def designer_server(workspace: Path, db_server: Any) -> Iterator[LiveServer]:
+    """A real server on an empty workspace, stopped afterwards."""
+    live = start_server(workspace, db_server)
+    try:
+        yield live
+    finally:
+        live.stop()
+
+
+@contextmanager
+def designer_page(browser: Any, server: LiveServer, name: str, slug: str, origin: str = "sample:inventory_deduction") -> Iterator[Page]:
+    """A 1280x800 designer tab with project ``slug`` created from ``origin``; the page must raise no script error."""
+    context = new_context(browser, server.url, viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    open_designer(page)
+    create_project(page, name, slug, origin)
+    try:
+        yield page
+    finally:
+        context.close()
+    assert errors == [], errors
+

@@ -16,37 +16,26 @@ from tests.browser import designer_steps as steps
 from tests.browser.designer_steps import (
     add_field,
     commit,
-    create_project,
-    open_designer,
     project_definition,
     saved,
     shot,
     tab,
 )
-from tests.conftest import LiveServer, start_server
+from tests.conftest import LiveServer
 
 SLUG = "shop"
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, db_server) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
-    live = start_server(tmp_path_factory.mktemp("designer_edit"), db_server)
-    try:
+    with steps.designer_server(tmp_path_factory.mktemp("designer_edit"), db_server) as live:
         yield live
-    finally:
-        live.stop()
 
 
 @pytest.fixture(scope="module")
 def page(server: LiveServer, browser) -> Iterator[Page]:  # type: ignore[no-untyped-def]
-    from tests.browser.conftest import new_context
-
-    context = new_context(browser, server.url, viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    open_designer(page)
-    create_project(page, "Shop", SLUG, "sample:inventory_deduction")
-    yield page
-    context.close()
+    with steps.designer_page(browser, server, "Shop", SLUG) as page:
+        yield page
 
 
 def admin_graphql(page: Page, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -13,42 +13,29 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from tests.browser import designer_steps as steps
 from tests.browser.designer_steps import (
     add_node,
-    create_project,
-    open_designer,
     project_definition,
     saved,
     shot,
     tab,
 )
-from tests.conftest import LiveServer, start_server
+from tests.conftest import LiveServer
 
 SLUG = "flows"
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, db_server) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
-    live = start_server(tmp_path_factory.mktemp("designer_flows"), db_server)
-    try:
+    with steps.designer_server(tmp_path_factory.mktemp("designer_flows"), db_server) as live:
         yield live
-    finally:
-        live.stop()
 
 
 @pytest.fixture(scope="module")
 def page(server: LiveServer, browser) -> Iterator[Page]:  # type: ignore[no-untyped-def]
-    from tests.browser.conftest import new_context
-
-    context = new_context(browser, server.url, viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    open_designer(page)
-    create_project(page, "Flows", SLUG, "sample:inventory_deduction")
-    yield page
-    context.close()
-    assert errors == []
+    with steps.designer_page(browser, server, "Flows", SLUG) as page:
+        yield page
 
 
 def place_order(page: Page) -> dict[str, Any]:

@@ -12,19 +12,18 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser import designer_steps as steps
 from tests.browser.designer_steps import (
     add_field,
     admin_graphql,
     commit,
-    create_project,
-    open_designer,
     props_tab,
     publish,
     saved,
     shot,
     tab,
 )
-from tests.conftest import LiveServer, start_server
+from tests.conftest import LiveServer
 
 SLUG = "shop_admin"
 SIGN_UP = "mutation($u: String!, $p: String!) { authenticateWithUsername(username: $u, password: $p, register: true) { account { id } } }"
@@ -33,26 +32,14 @@ HOLDERS = "query($r: String) { fz_account_roles(role: $r) { username roles } }"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, db_server) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
-    live = start_server(tmp_path_factory.mktemp("designer_publish"), db_server)
-    try:
+    with steps.designer_server(tmp_path_factory.mktemp("designer_publish"), db_server) as live:
         yield live
-    finally:
-        live.stop()
 
 
 @pytest.fixture(scope="module")
 def page(server: LiveServer, browser) -> Iterator[Page]:  # type: ignore[no-untyped-def]
-    from tests.browser.conftest import new_context
-
-    context = new_context(browser, server.url, viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    open_designer(page)
-    create_project(page, "Shop Admin", SLUG, "sample:inventory_deduction")
-    yield page
-    context.close()
-    assert errors == []
+    with steps.designer_page(browser, server, "Shop Admin", SLUG) as page:
+        yield page
 
 
 def sign_up(page: Page, username: str) -> None:
