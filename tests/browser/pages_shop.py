@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -11,7 +14,7 @@ import psycopg
 from playwright.sync_api import BrowserContext, Page, expect
 
 from runtime.database import with_dbname
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, start_server
 
 SLUG = "inventory_deduction"
 HOME = f"/p/{SLUG}/"
@@ -48,6 +51,16 @@ class Shop:
 
     def orders(self, product_id: int) -> list[tuple[Any, ...]]:
         return self.sql('SELECT o.account_id, a.username, o.product_id, o.quantity FROM "order" o LEFT JOIN "account" a ON a.id = o.account_id WHERE o.product_id = %s ORDER BY o.id', (product_id,))
+
+
+@contextmanager
+def running_shop(workspace: Path, db_server: Any) -> Iterator[Shop]:
+    """A real server on ``workspace`` (the sample already copied in), stopped afterwards."""
+    server = start_server(workspace, db_server)
+    try:
+        yield Shop(server=server, token=server.admin_token(SLUG))
+    finally:
+        server.stop()
 
 
 def unique_name(prefix: str) -> str:

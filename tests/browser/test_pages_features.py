@@ -15,10 +15,11 @@ from tests.browser.pages_shop import (
     Shop,
     expect_toast,
     open_shop,
+    running_shop,
     sign_up,
     unique_name,
 )
-from tests.conftest import copy_sample, start_server
+from tests.conftest import copy_sample
 
 CATALOG: dict[str, Any] = {
     "id": "page_catalog",
@@ -264,11 +265,8 @@ def shop(tmp_path_factory: pytest.TempPathFactory, db_server) -> Iterator[Shop]:
     definition = json.loads((project / "app.json").read_text())
     definition["pages"].append(CATALOG)
     (project / "app.json").write_text(json.dumps(definition, indent=2))
-    server = start_server(workspace, db_server)
-    try:
-        yield Shop(server=server, token=server.admin_token(SLUG))
-    finally:
-        server.stop()
+    with running_shop(workspace, db_server) as shop:
+        yield shop
 
 
 def _rows(page) -> list[str]:  # type: ignore[no-untyped-def]

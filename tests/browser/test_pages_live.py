@@ -8,7 +8,15 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.pages_shop import SLUG, Shop, card, open_shop, unique_name, wait_live
+from tests.browser.pages_shop import (
+    SLUG,
+    Shop,
+    card,
+    open_shop,
+    running_shop,
+    unique_name,
+    wait_live,
+)
 from tests.conftest import copy_sample, free_port, start_server, unique_prefix
 
 
@@ -16,11 +24,8 @@ from tests.conftest import copy_sample, free_port, start_server, unique_prefix
 def shop(tmp_path_factory: pytest.TempPathFactory, db_server) -> Iterator[Shop]:  # type: ignore[no-untyped-def]
     workspace = tmp_path_factory.mktemp("live")
     copy_sample(workspace)
-    server = start_server(workspace, db_server)
-    try:
-        yield Shop(server=server, token=server.admin_token(SLUG))
-    finally:
-        server.stop()
+    with running_shop(workspace, db_server) as shop:
+        yield shop
 
 
 def test_rows_update_in_place_keeping_what_the_visitor_typed(shop: Shop, contexts) -> None:  # type: ignore[no-untyped-def]

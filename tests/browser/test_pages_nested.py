@@ -22,11 +22,12 @@ from tests.browser.pages_shop import (
     card,
     open_shop,
     order,
+    running_shop,
     sign_up,
     unique_name,
     wait_live,
 )
-from tests.conftest import copy_sample, start_server
+from tests.conftest import copy_sample
 
 MY_ORDERS = {
     "id": "my_orders",
@@ -55,11 +56,8 @@ def shop(tmp_path_factory: pytest.TempPathFactory, db_server) -> Iterator[Shop]:
     workspace = tmp_path_factory.mktemp("nested")
     copy_sample(workspace)
     _with_my_orders(workspace)
-    server = start_server(workspace, db_server)
-    try:
-        yield Shop(server=server, token=server.admin_token(SLUG))
-    finally:
-        server.stop()
+    with running_shop(workspace, db_server) as shop:
+        yield shop
 
 
 def my_orders(page, product_name: str):  # type: ignore[no-untyped-def]

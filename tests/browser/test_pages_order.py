@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import screenshot_path
 from tests.browser.pages_shop import (
     HOME,
     SLUG,
@@ -22,23 +23,20 @@ from tests.browser.pages_shop import (
     expect_toast,
     open_shop,
     order,
+    running_shop,
     sign_up,
     unique_name,
     wait_live,
 )
-from tests.browser.conftest import screenshot_path
-from tests.conftest import copy_sample, start_server
+from tests.conftest import copy_sample
 
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory: pytest.TempPathFactory, db_server) -> Iterator[Shop]:  # type: ignore[no-untyped-def]
     workspace = tmp_path_factory.mktemp("shop")
     copy_sample(workspace)
-    server = start_server(workspace, db_server)
-    try:
-        yield Shop(server=server, token=server.admin_token(SLUG))
-    finally:
-        server.stop()
+    with running_shop(workspace, db_server) as shop:
+        yield shop
 
 
 def test_tutorial_verification(shop: Shop, contexts) -> None:  # type: ignore[no-untyped-def]

@@ -11,8 +11,16 @@ from playwright.sync_api import expect
 
 from runtime.auth.tokens import issue_token
 from runtime.secrets import load_or_create_secrets
-from tests.browser.pages_shop import SLUG, Shop, card, open_shop, unique_name, wait_live
-from tests.conftest import copy_sample, start_server
+from tests.browser.pages_shop import (
+    SLUG,
+    Shop,
+    card,
+    open_shop,
+    running_shop,
+    unique_name,
+    wait_live,
+)
+from tests.conftest import copy_sample
 
 REGISTER = (
     "mutation R($u: String!) { authenticateWithUsername(username: $u, password: \"session-end-1\", register: true)"
@@ -24,11 +32,8 @@ REGISTER = (
 def shop(tmp_path_factory: pytest.TempPathFactory, db_server) -> Iterator[Shop]:  # type: ignore[no-untyped-def]
     workspace = tmp_path_factory.mktemp("session-end")
     copy_sample(workspace)
-    server = start_server(workspace, db_server)
-    try:
-        yield Shop(server=server, token=server.admin_token(SLUG))
-    finally:
-        server.stop()
+    with running_shop(workspace, db_server) as shop:
+        yield shop
 
 
 def test_an_expired_login_ends_the_live_connection(shop: Shop, contexts) -> None:  # type: ignore[no-untyped-def]
