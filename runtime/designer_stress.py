@@ -140,6 +140,7 @@ async def run_stress_test(server: DatabaseServer, project: ProjectRuntime, flow_
     dbname = server.database_name(slug)
     folder = Path(tempfile.mkdtemp(prefix="minimomen-stress-"))
     pool: AsyncConnectionPool | None = None
+    copy: ProjectRuntime | None = None
     try:
         plan = await asyncio.to_thread(publish_definition, server, slug, definition, folder)
         conninfo = server.conninfo(dbname)
@@ -157,7 +158,9 @@ async def run_stress_test(server: DatabaseServer, project: ProjectRuntime, flow_
         seconds = time.perf_counter() - started
         state = await asyncio.to_thread(final_state, conninfo, definition)
     finally:
-        if pool is not None:
+        if copy is not None:
+            await copy.close()
+        elif pool is not None:
             await pool.close()
         await asyncio.to_thread(server.drop_database, dbname)
         shutil.rmtree(folder, ignore_errors=True)

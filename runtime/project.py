@@ -13,6 +13,7 @@ from typing import Any
 from psycopg_pool import AsyncConnectionPool
 
 from builder.resolved import ResolvedProject
+from runtime.lease import Lease
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,16 @@ class ProjectRuntime:
     secrets: ProjectSecrets
     state: PublishedState
     services: dict[str, Any] = field(default_factory=dict)  # live-query hub, task worker ...
+    # Connections for single statements in autocommit (GraphQL queries, lone actionflow calls).
+    lease: Lease = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.lease = Lease(self.pool)
+
+    async def close(self) -> None:
+        """Give the leased connections back, then close the pool."""
+        await self.lease.close()
+        await self.pool.close()
 
     def swap_state(self, state: PublishedState) -> None:
         """Install a newly published state; in-flight requests keep their old one."""

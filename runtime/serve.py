@@ -25,6 +25,7 @@ from fastapi import FastAPI
 from builder.storage import Workspace
 from runtime.database import DatabaseServer
 from runtime.definitions import load_valid
+from runtime.http_protocol import GatheringHttpToolsProtocol
 from runtime.migrations import publish_definition
 from runtime.subscriptions.settings import UVICORN_WEBSOCKET_OPTIONS
 
@@ -134,10 +135,11 @@ def serve(options: ServeOptions) -> int:
             if options.workers > 1:
                 uvicorn.run(
                     "runtime.serve:server_app_from_env", factory=True, host=options.host, port=options.port,
-                    workers=options.workers, access_log=False, log_level="info", **UVICORN_WEBSOCKET_OPTIONS,
+                    workers=options.workers, access_log=False, log_level="info", http=GatheringHttpToolsProtocol, **UVICORN_WEBSOCKET_OPTIONS,
                 )
             else:
-                uvicorn.run(server_app_from_env(), host=options.host, port=options.port, access_log=False, log_level="info", **UVICORN_WEBSOCKET_OPTIONS)
+                uvicorn.run(server_app_from_env(), host=options.host, port=options.port, access_log=False, log_level="info",
+                            http=GatheringHttpToolsProtocol, **UVICORN_WEBSOCKET_OPTIONS)
     finally:
         server.stop()
     return 0

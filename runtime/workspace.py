@@ -96,7 +96,7 @@ class Runtime:
         project = self.projects.pop(slug, None)
         if project is not None:
             await services.stop_project(project)
-            await project.pool.close()
+            await project.close()
 
     async def stop(self) -> None:
         for slug in list(self.projects):

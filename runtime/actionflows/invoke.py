@@ -59,7 +59,7 @@ async def _connection(ctx: RequestContext) -> AsyncIterator[tuple[AsyncConnectio
     if ctx.connection is not None:
         yield ctx.connection, True
         return
-    async with ctx.project.pool.connection() as conn:
+    async with ctx.project.lease.connection() as conn:
         yield conn, False
 
 

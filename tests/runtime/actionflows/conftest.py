@@ -93,4 +93,4 @@ async def running_project(flow_project: FlowProject, tmp_path: Path) -> AsyncIte
         yield project
     finally:
         await tasks.stop(project)
-        await pool.close()
+        await project.close()

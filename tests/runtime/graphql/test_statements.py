@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from psycopg import AsyncConnection
@@ -17,6 +17,7 @@ from psycopg_pool import AsyncConnectionPool
 from builder.definition import Definition
 from builder.resolved import resolve
 from runtime.graphql.execute import execute, prepare
+from runtime.lease import Lease
 from runtime.project import PublishedState
 from runtime.types import Session
 from tests.runtime.graphql.conftest import PROJECT, Shop
@@ -34,6 +35,10 @@ class CountingConnection(AsyncConnection):  # type: ignore[type-arg]
 class Project:
     state: PublishedState
     pool: AsyncConnectionPool  # type: ignore[type-arg]
+    lease: Lease = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.lease = Lease(self.pool)
 
 
 def _run(shop: Shop, calls: list[tuple[str, dict[str, Any] | None]]) -> list[tuple[dict[str, Any], list[str]]]:
@@ -48,6 +53,7 @@ def _run(shop: Shop, calls: list[tuple[str, dict[str, Any] | None]]) -> list[tup
                 STATEMENTS.clear()
                 response = await execute(project, Session.admin(), query, variables)
                 results.append((response, list(STATEMENTS)))
+            await project.lease.close()
             return results
 
     return asyncio.run(main())
