@@ -115,7 +115,7 @@ async def run_batch(
             return None
         by_plan.setdefault(id(plan), []).append((index, (plan, plan.params.bind(coerced))))
     try:
-        async with project.pool.connection() as conn:
+        async with project.lease.connection() as conn:
             for members in by_plan.values():
                 jobs = [job for _, job in members]
                 plan = jobs[0][0]

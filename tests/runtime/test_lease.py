@@ -22,10 +22,11 @@ def conninfo(db_server) -> Iterator[str]:
 
 
 @asynccontextmanager
-async def lease_on(conninfo: str, *, max_size: int = 4, size: int | None = None, timeout: float = 30) -> AsyncIterator[Lease]:
+async def lease_on(conninfo: str, *, max_size: int = 4, size: int | None = None, timeout: float = 30,
+                   idle_seconds: float = 30) -> AsyncIterator[Lease]:
     pool = AsyncConnectionPool(conninfo, min_size=1, max_size=max_size, open=False, timeout=timeout, kwargs={"autocommit": True})
     await pool.open(wait=True)
-    lease = Lease(pool, size)
+    lease = Lease(pool, size, idle_seconds=idle_seconds)
     try:
         yield lease
     finally:
@@ -129,7 +130,7 @@ def test_a_waiter_cancelled_at_hand_over_passes_the_connection_on(conninfo: str)
             waiter.cancel()  # ... which is cancelled before it runs
             with pytest.raises(asyncio.CancelledError):
                 await waiter
-            assert await asyncio.wait_for(second, 5) == holder[0].info.backend_pid
+            assert await asyncio.wait_for(second, 5) == holder.conn.info.backend_pid
             assert lease.held == 1
 
     asyncio.run(main())
@@ -142,7 +143,7 @@ def test_waiting_longer_than_the_pool_timeout_is_a_pool_timeout(conninfo: str) -
             with pytest.raises(PoolTimeout, match="no database connection became free"):
                 await lease.take()
             await lease.give(holder)
-            assert await backend_pid(lease) == holder[0].info.backend_pid
+            assert await backend_pid(lease) == holder.conn.info.backend_pid
 
     asyncio.run(main())
 
@@ -156,5 +157,22 @@ def test_close_gives_idle_connections_back_so_the_database_can_be_dropped(connin
             assert lease.held == 0
             with pytest.raises(RuntimeError, match="closed"):
                 await lease.take()
+
+    asyncio.run(main())
+
+
+def test_connections_unused_for_a_while_go_back_to_the_pool(conninfo: str) -> None:
+    async def main() -> None:
+        async with lease_on(conninfo, max_size=4, size=3, idle_seconds=0.3) as lease:
+            await asyncio.gather(*(backend_pid(lease) for _ in range(3)))
+            assert lease.held == 3
+            for _ in range(6):  # one connection stays busy: only the two others are unused
+                await asyncio.sleep(0.1)
+                await backend_pid(lease)
+            assert lease.held == 1
+            await asyncio.sleep(0.6)
+            assert lease.held == 0
+            stats = lease.pool.get_stats()
+            assert stats["pool_available"] == stats["pool_size"], "every connection is back in the pool"
 
     asyncio.run(main())
