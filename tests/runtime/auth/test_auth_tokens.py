@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import time
 from types import SimpleNamespace
 
 import jwt
@@ -83,3 +84,35 @@ def test_token_expires_at() -> None:
     assert token_expires_at(project, None) is None and token_expires_at(project, project.secrets.admin_token) is None
     with pytest.raises(InvalidToken):
         token_expires_at(project, "junk")
+
+
+def test_a_remembered_token_still_expires_on_time() -> None:
+    project = _project(slug="remembered")
+    now = dt.datetime.now(dt.UTC)
+    token = jwt.encode({"sub": "7", "aud": "remembered", "iss": "minimomen:remembered", "iat": now, "exp": now + dt.timedelta(seconds=1)},
+                       project.secrets.jwt_secret, algorithm="HS256")
+    assert decode_token(project, token).account_id == 7
+    assert decode_token(project, token).account_id == 7  # from memory
+    time.sleep(max(0.0, (now + dt.timedelta(seconds=1)).timestamp() - time.time()) + 0.05)
+    with pytest.raises(InvalidToken, match="expired"):
+        decode_token(project, token)
+
+
+def test_a_remembered_token_is_refused_after_the_secret_changes_or_by_another_project() -> None:
+    project = _project(slug="rotating", secret="a" * 43)
+    token, _ = issue_token(project, 3, 5)
+    assert decode_token(project, token).account_id == 3
+    _refused(_project(slug="rotating", secret="b" * 43), token)
+    _refused(_project(slug="other", secret="a" * 43), token)
+    assert decode_token(project, token).account_id == 3
+
+
+def test_the_memory_of_verified_tokens_is_bounded() -> None:
+    from runtime.auth.tokens import Claims, VerifiedTokens
+
+    memory = VerifiedTokens(size=2)
+    claims = Claims(account_id=1, expires_at=dt.datetime.now(dt.UTC))
+    for n in range(3):
+        memory.put(("p", "s", bytes([n])), claims)
+    assert memory.get(("p", "s", bytes([0]))) is None
+    assert memory.get(("p", "s", bytes([2]))) is claims
