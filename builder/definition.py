@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from builder.display_formats import DEFAULT_CURRENCY, DEFAULT_LOCALE, DEFAULT_TIME_ZONE
 from builder.expressions import BoolExp, Expression
 from builder.flows import Actionflow, Ident, Model
 from builder.pages import Page
@@ -127,6 +128,10 @@ class Settings(Model):
     home_page: str | None = Field(default=None, description="page id shown at /p/<slug>/")
     token_ttl_minutes: int = Field(default=60 * 24 * 7, ge=1)
     accent_color: str = Field(default="#4f46e5", pattern=r"^#[0-9a-fA-F]{6}$")
+    # Checked against builder.display_formats by builder.validation.settings (a clear sentence, not a schema error).
+    currency: str = Field(default=DEFAULT_CURRENCY, description="ISO 4217 code of the app's money, e.g. EUR")
+    locale: str = Field(default=DEFAULT_LOCALE, description="BCP 47 tag for numbers and dates, e.g. de-DE")
+    time_zone: str = Field(default=DEFAULT_TIME_ZONE, description="IANA time zone dates are shown in, e.g. Europe/Berlin")
 
 
 class Definition(Model):

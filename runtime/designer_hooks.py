@@ -79,6 +79,8 @@ class RuntimeCallbacks:
     async def publish(self, slug: str, definition: Definition, *, allow_data_loss: bool, dry_run: bool) -> dict[str, Any]:
         async with _reported():
             plan = await self._runtime.publish(slug, definition, allow_data_loss=allow_data_loss, dry_run=dry_run)
+        if not dry_run:
+            await self._runtime.sync.announce_published(slug, plan.version)  # the other server processes swap it in
         return dataclasses.asdict(plan)
 
     async def forget_project(self, slug: str) -> None:
@@ -87,6 +89,7 @@ class RuntimeCallbacks:
         name = server.database_name(slug)
         if await asyncio.to_thread(server.database_exists, name):
             await asyncio.to_thread(server.drop_database, name)
+        await self._runtime.sync.announce_deleted(slug)  # the other server processes stop serving it
 
     async def admin_graphql(self, slug: str, query: str, variables: dict[str, Any] | None) -> dict[str, Any]:
         from runtime.graphql.execute import execute

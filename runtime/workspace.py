@@ -2,7 +2,8 @@
 
 ``Runtime`` is what the app factory builds and what request handlers look
 projects up in. It owns the database server handle and one ``ProjectRuntime``
-per project.
+per project, and follows what the workspace's other server processes publish
+and delete (``runtime.publish_sync``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from runtime import services
 from runtime.database import DatabaseServer
 from runtime.migrations import MigrationPlan, publish_definition
 from runtime.project import ProjectRuntime, PublishedState
+from runtime.publish_sync import PublishSync, latest_applied
 from runtime.secrets import load_or_create_secrets
 from runtime.types import BadUserInput
 
@@ -44,34 +46,52 @@ class Runtime:
         self.pool_size = pool_size
         self.projects: dict[str, ProjectRuntime] = {}
         self.progress: Progress = progress or (lambda message: log.info(message))
+        # One change at a time per project: a local publish, following another process, stopping.
         self._publish_locks: dict[str, asyncio.Lock] = {}
+        self.sync = PublishSync(self)
 
     def get(self, slug: str) -> ProjectRuntime | None:
         return self.projects.get(slug)
 
     async def start(self) -> None:
-        """Publish and start every project of the workspace."""
+        """Publish and start every project of the workspace, then follow the other processes."""
         for info in self.workspace.list_projects():
             await self.start_project(info.slug)
+        await self.sync.start()
 
     async def start_project(self, slug: str) -> ProjectRuntime:
+        """Publish the workspace's definition of ``slug`` and serve it."""
         definition = self.workspace.load(slug)
         plan = await self._migrate(slug, definition, allow_data_loss=False)
+        return await self._open(slug, plan.version, definition)
+
+    async def _open(self, slug: str, version: int, definition: Definition) -> ProjectRuntime:
+        """Serve ``definition`` (already applied as ``version``): pool, secrets, services."""
         conninfo = self.server.conninfo(self.server.database_name(slug))
         pool = AsyncConnectionPool(conninfo, min_size=2, max_size=self.pool_size, open=False, kwargs=POOL_CONNECTION_OPTIONS)
         await pool.open(wait=True)
-        secrets = await asyncio.to_thread(load_or_create_secrets, conninfo)
-        project = ProjectRuntime(
-            slug=slug,
-            directory=self.workspace.project_dir(slug),
-            conninfo=conninfo,
-            pool=pool,
-            secrets=secrets,
-            state=PublishedState(version=plan.version, resolved=resolve(definition)),
-        )
+        project: ProjectRuntime | None = None
+        try:
+            secrets = await asyncio.to_thread(load_or_create_secrets, conninfo)
+            project = ProjectRuntime(
+                slug=slug,
+                directory=self.workspace.project_dir(slug),
+                conninfo=conninfo,
+                pool=pool,
+                secrets=secrets,
+                state=PublishedState(version=version, resolved=resolve(definition)),
+            )
+            await services.start_project(project)
+        except BaseException:
+            # Half started (cancelled by shutdown, database gone): leave nothing running behind.
+            if project is not None:
+                await services.stop_project(project)
+                await project.close()
+            else:
+                await pool.close()
+            raise
         self.projects[slug] = project
-        await services.start_project(project)
-        self.progress(f"project {slug}: published version {plan.version}, serving")
+        self.progress(f"project {slug}: published version {version}, serving")
         return project
 
     async def publish(self, slug: str, definition: Definition, *, allow_data_loss: bool = False, dry_run: bool = False) -> MigrationPlan:
@@ -79,28 +99,59 @@ class Runtime:
         problems = [p for p in validate_definition(definition) if p.severity == "error"]
         if problems:
             raise BadUserInput("The definition is not valid: " + "; ".join(p.message for p in problems[:10]))
-        lock = self._publish_locks.setdefault(slug, asyncio.Lock())
-        async with lock:
+        async with self._lock(slug):
             plan = await self._migrate(slug, definition, allow_data_loss=allow_data_loss, dry_run=dry_run)
             if dry_run:
                 return plan
             project = self.projects.get(slug)
             if project is None:
-                await self.start_project(slug)
+                await self._open(slug, plan.version, definition)
             else:
                 project.swap_state(PublishedState(version=plan.version, resolved=resolve(definition)))
                 await services.publish_project(project)
             return plan
 
+    async def follow(self, slug: str) -> None:
+        """Serve the newest version of ``slug`` that any process applied: start it, swap it in, or stop it.
+
+        Never migrates: another process did, and re-running a migration from here
+        could apply a different (older or draft) definition.
+        """
+        async with self._lock(slug):
+            applied = await latest_applied(self.server, slug)
+            project = self.projects.get(slug)
+            if applied is None:
+                if project is not None:  # its database is gone: the project was deleted
+                    await self._close(slug)
+                return
+            if project is not None and applied.version < project.state.version:
+                await self._close(slug)  # deleted and created again: a new database, versions start over
+                project = None
+            if project is None:
+                if self.workspace.exists(slug):
+                    await self._open(slug, applied.version, applied.definition)
+            elif applied.version > project.state.version:
+                project.swap_state(PublishedState(version=applied.version, resolved=resolve(applied.definition)))
+                await services.publish_project(project)
+                self.progress(f"project {slug}: now serving version {applied.version}, published by another process")
+
     async def stop_project(self, slug: str) -> None:
+        async with self._lock(slug):
+            await self._close(slug)
+
+    async def stop(self) -> None:
+        await self.sync.stop()
+        for slug in list(self.projects):
+            await self.stop_project(slug)
+
+    def _lock(self, slug: str) -> asyncio.Lock:
+        return self._publish_locks.setdefault(slug, asyncio.Lock())
+
+    async def _close(self, slug: str) -> None:
         project = self.projects.pop(slug, None)
         if project is not None:
             await services.stop_project(project)
             await project.close()
-
-    async def stop(self) -> None:
-        for slug in list(self.projects):
-            await self.stop_project(slug)
 
     async def _migrate(self, slug: str, definition: Definition, *, allow_data_loss: bool, dry_run: bool = False) -> MigrationPlan:
         self.progress(f"project {slug}: migrating")

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from builder.api.errors import ApiError, DesignerRoute
 from builder.definition import FIELD_TYPES, json_schema
+from builder.display_formats import display_options
 from builder.expressions import COMPARISONS, OPERATORS
 from builder.flows import NODE_TYPES
 from builder.pages import ACTION_TYPES, COMPONENT_TYPES
@@ -143,6 +144,7 @@ def registry() -> dict[str, Any]:
         "comparisons": [{"op": op, "label": COMPARISON_LABELS.get(op, op)} for op in COMPARISONS],
         "operators": sorted(OPERATORS),
         "definition_schema": json_schema(),
+        "display": display_options(),  # the Settings tab's locale, currency and time zone choices
     }
 
 

@@ -27,10 +27,12 @@ from builder.validation.data_model import (
 )
 from builder.validation.describe import problem_from_issue
 from builder.validation.names import check_names, check_unique_ids, reserved_field_reason, reserved_table_reason
+from builder.validation.nested_lists import check_nested_lists
 from builder.validation.pages import check_pages
 from builder.validation.permissions import check_permissions, check_seed
 from builder.validation.pydantic_errors import problems_from_validation_error
 from builder.validation.report import Issue, ValidationReport, format_report
+from builder.validation.settings import check_settings
 
 __all__ = [
     "CHECKS",
@@ -56,8 +58,10 @@ CHECKS: tuple[Check, ...] = (
     check_constraints,
     check_actionflows,
     check_pages,
+    check_nested_lists,
     check_permissions,
     check_seed,
+    check_settings,
 )
 
 

@@ -9,7 +9,9 @@ tells the run log which path ran and the last node that started.
 Timeouts: node by node, ``statement_timeout`` fires first on the server side and
 ``asyncio.timeout`` is the backstop for time spent in Python. The function path
 bounds its lock waits with the function's own ``lock_timeout`` and the whole call
-with ``asyncio.timeout`` (psycopg cancels the statement on the server).
+with a ``runner.Deadline`` that cancels it on the server at the limit, so the
+error names the node that was running, as node by node; ``asyncio.timeout``
+stays the backstop.
 """
 
 from __future__ import annotations
@@ -87,10 +89,12 @@ async def execute_sql(compiled: CompiledFlow, project: ResolvedProject, session:
     assert function is not None
     session_values = session.variables()
     trace.compiled = True
+    deadline = runner.Deadline(conn, compiled.flow.timeout_ms)
     try:
-        row = await runner.call(conn, function, inputs, session_values)
+        async with deadline:
+            row = await runner.call(conn, function, inputs, session_values)
     except psycopg.Error as exc:
-        error = runner.flow_error(function, compiled.flow, exc, trace.reached)
+        error = runner.flow_error(function, compiled.flow, exc, trace.reached, expired=deadline.expired)
         if error is exc:
             raise
         raise error from None

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from builder.expressions import is_ref
+from builder.list_links import item_link, uses_item
 from builder.pages import ListComponent
 from builder.resolved import Relationship, ResolvedProject, ResolvedTable
 
@@ -77,56 +77,13 @@ def direct_lists(items: list[Any]) -> list[ListComponent]:
     return found
 
 
-def _item_link(column: str, condition: Any) -> str | None:
-    """``item.<path>`` when ``condition`` is ``{"_eq": {"ref": "item.<path>"}}`` (and nothing else)."""
-    if isinstance(condition, Mapping) and set(condition) == {"_eq"} and is_ref(condition["_eq"]):
-        ref = condition["_eq"]["ref"]
-        if isinstance(ref, str) and ref.startswith("item.") and "." not in ref[5:]:
-            return ref[5:]
-    return None
-
-
-def _split(condition: Mapping[str, Any]) -> tuple[tuple[str, str] | None, dict[str, Any]]:
-    """The first ``column = item.field`` conjunct (top level or in a top-level ``_and``), and the rest."""
-    rest: dict[str, Any] = {}
-    link: tuple[str, str] | None = None
-    for key, value in condition.items():
-        if link is None and not key.startswith("_") and (path := _item_link(key, value)) is not None:
-            link = (key, path)
-        elif link is None and key == "_and" and isinstance(value, list):
-            kept = []
-            for part in value:
-                inner, remainder = _split(part) if isinstance(part, Mapping) else (None, part)
-                if link is None and inner is not None:
-                    link = inner
-                    if remainder:
-                        kept.append(remainder)
-                else:
-                    kept.append(part)
-            if kept:
-                rest[key] = kept
-        else:
-            rest[key] = value
-    return link, rest
-
-
-def _uses_item(tree: Any) -> bool:
-    if isinstance(tree, list):
-        return any(_uses_item(part) for part in tree)
-    if isinstance(tree, Mapping):
-        if is_ref(tree):
-            return isinstance(tree["ref"], str) and tree["ref"].startswith("item")
-        return any(key.startswith("item.") or _uses_item(value) for key, value in tree.items())
-    return False
-
-
 def link_of(inner: ListComponent, parent: ResolvedTable, resolved: ResolvedProject) -> Link:
     """The relationship a nested list follows from its parent's rows; NotNestable says why not."""
     try:
         child = resolved.table(inner.source.table)
     except KeyError as exc:
         raise NotNestable(f"list {inner.name}: its table does not exist") from exc
-    found, rest = _split(inner.source.filter or {})
+    found, rest = item_link(inner.source.filter or {})
     if found is None:
         raise NotNestable(
             f"list {inner.name} is inside a list of {parent.name}: its filter must link it to the item, "
@@ -140,7 +97,7 @@ def link_of(inner: ListComponent, parent: ResolvedTable, resolved: ResolvedProje
             and relationship.remote_column == column
             and relationship.local_column == path
         ):
-            if _uses_item(rest):
+            if uses_item(rest):
                 raise NotNestable(f"list {inner.name}: only the link to the item ({column} = item.{path}) may use item values")
             return Link(relationship, rest)
     raise NotNestable(f"list {inner.name}: no relation links {parent.name}.{path} to {child.name}.{column}")

@@ -20,6 +20,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from builder.definition import Settings
+from builder.display_formats import Display, display_for
 from builder.pages import ListComponent, Page, walk_components
 from builder.resolved import ResolvedProject
 from runtime.pages.components import component_kinds
@@ -73,6 +75,11 @@ def _children(component: ListComponent, loaded: set[str]) -> dict[str, str]:
     return {inner.id: alias_of(inner.id) for inner in direct_lists(component.item) if inner.id in loaded}
 
 
+def display_of(settings: Settings) -> Display:
+    """The locale, currency and time zone an app's pages show values in."""
+    return display_for(settings.currency, settings.locale, settings.time_zone)
+
+
 def page_url(slug: str, path: str) -> str:
     return f"/p/{slug}/{path}"
 
@@ -95,7 +102,8 @@ class PageRenderer:
         return f"{STATIC_PREFIX}/{name}?v={self._versions.get(name, '0')}"
 
     def render_page(self, slug: str, resolved: ResolvedProject, page: Page, data: PageData, queries: Mapping[str, ListQuery]) -> str:
-        ctx = RenderContext(env=self.env, kinds=self.kinds, resolved=resolved, slug=slug, page=page, data=data, queries=queries)
+        display = display_of(resolved.definition.settings)
+        ctx = RenderContext(env=self.env, kinds=self.kinds, resolved=resolved, slug=slug, page=page, data=data, queries=queries, display=display)
         scope = Scope(globals=data.globals, page=data.variables)
         body = ctx.render(page.components, scope)
         return self.env.get_template("pages/page.html").render(
@@ -105,6 +113,7 @@ class PageRenderer:
             project=resolved.definition,
             theme=theme_variables(resolved.definition.settings.accent_color),
             spec=self.client_spec(slug, resolved, page, data, queries),
+            display=display.to_json(),
             slug=slug,
         )
 

@@ -14,6 +14,13 @@ from typing import Any
 
 import pytest
 
+from builder.display_formats import (
+    CURRENCIES,
+    LOCALES,
+    Display,
+    display_for,
+    time_zones,
+)
 from builder.pages import ACTION_TYPES, COMPONENT_TYPES
 from runtime.expressions import evaluate, holds, lookup
 from runtime.pages.formatting import format_value
@@ -61,8 +68,31 @@ VALUES_TO_FORMAT: list[Any] = [
     None, True, False, 0, 7, -3, 1234567, 1.5, 2.0, -0.0, "1234567.891", "129.00", "59.5", "24.999", "-0.004", "0.005",
     "99.995", "000123", "abc", "", "  42 ", "-1234.5", "2024-05-01", "2024-02-30", "2024-05-01T13:45:00Z",
     "2024-05-01T23:30:00-02:00", "2024-05-01T13:45:10.123456+05:30", "2024-05-01 08:05", "not a date", [1, 2],
+    "1234", "12345", "-1234567", "0.5", "-0.5", "2.5", "999.5", "-999.49", "1234.5678",
+    # around daylight-saving switches (Europe: last Sunday of March / October; US: Mar 10 / Nov 3 2024)
+    "2024-03-31T00:59:59Z", "2024-03-31T01:00:00Z", "2024-10-27T00:59:00Z", "2024-10-27T01:00:00Z",
+    "2024-03-10T06:59:00Z", "2024-03-10T07:00:00Z", "2024-11-03T05:59:00Z", "2024-11-03T06:00:00Z",
+    "2024-12-31T23:30:00Z", "2100-07-01T12:00:00Z", "1999-12-31T23:59:00-12:00",
+    "0050-03-04", "0000-01-01", "0001-01-01T00:30:00Z", "9999-12-31T23:30:00-05:00",
 ]
 FORMATS = ["plain", "number", "currency", "date", "datetime"]
+
+# Every locale and currency of the table, and time zones with DST, half and quarter hours, and none.
+DISPLAYS: list[Display] = [
+    display_for(),
+    display_for("EUR", "de-DE", "Europe/Berlin"),
+    display_for("EUR", "fr-FR", "Asia/Kathmandu"),
+    display_for("EUR", "es-ES", "America/St_Johns"),
+    display_for("JPY", "ja-JP", "Asia/Tokyo"),
+    display_for("CNY", "zh-CN", "Asia/Shanghai"),
+    display_for("BRL", "pt-BR", "America/Sao_Paulo"),
+    display_for("GBP", "en-GB", "Europe/London"),
+    display_for("KRW", "en-US", "America/New_York"),
+    display_for("INR", "en-GB", "Asia/Kolkata"),
+    display_for("CAD", "fr-FR", "Australia/Lord_Howe"),
+    display_for("AUD", "en-US", "Pacific/Chatham"),
+    display_for("USD", "de-DE", "Etc/GMT+5"),
+]
 
 
 def _normal(value: Any) -> Any:
@@ -124,22 +154,71 @@ def test_expression_twins_agree(runtime_page, kind: str, cases: list[Any]) -> No
     assert any("error" in _python(kind, c) for c in cases) or kind == "holds"  # the table covers failures too
 
 
-def test_format_twins_agree(runtime_page) -> None:  # type: ignore[no-untyped-def]
-    js = runtime_page.evaluate(
-        "([values, formats]) => values.map((v) => formats.map((f) => window.MiniMomen.format.formatValue(v, f)))",
-        [VALUES_TO_FORMAT, FORMATS],
-    )
+JS_FORMAT = """([values, formats, display]) =>
+  values.map((v) => formats.map((f) => window.MiniMomen.format.formatValue(v, f, display)))"""
+
+
+def test_displays_cover_the_table() -> None:
+    assert {d.locale.tag for d in DISPLAYS} == set(LOCALES)
+    assert {d.currency.code for d in DISPLAYS} == set(CURRENCIES)
+    assert all(d.time_zone in time_zones() for d in DISPLAYS)  # none fell back to UTC by a typo
+
+
+@pytest.mark.parametrize("display", DISPLAYS, ids=lambda d: f"{d.locale.tag}-{d.currency.code}-{d.time_zone}")
+def test_format_twins_agree(runtime_page, display: Display) -> None:  # type: ignore[no-untyped-def]
+    js = runtime_page.evaluate(JS_FORMAT, [VALUES_TO_FORMAT, FORMATS, display.to_json()])
     mismatches = []
     for value, js_row in zip(VALUES_TO_FORMAT, js):
         for fmt, js_text in zip(FORMATS, js_row):
             if isinstance(value, list):
                 continue  # lists print differently (repr vs JSON) and are never bound to text
-            py_text = format_value(value, fmt)
+            py_text = format_value(value, fmt, display)
             if py_text != js_text:
                 mismatches.append(f"{value!r} as {fmt}: python {py_text!r} != js {js_text!r}")
     assert not mismatches, "\n".join(mismatches)
-    assert format_value("1234567.891", "currency") == "$1,234,567.89"
-    assert format_value("2024-05-01T23:30:00-02:00", "datetime") == "May 2, 2024, 01:30 UTC"
+
+
+def test_format_twins_known_answers(runtime_page) -> None:  # type: ignore[no-untyped-def]
+    """A few outputs spelled out, so that both twins being wrong the same way still fails."""
+    cases = [
+        (display_for(), "1234567.891", "currency", "$1,234,567.89"),
+        (display_for(), "2024-05-01T23:30:00-02:00", "datetime", "May 2, 2024, 01:30 UTC"),
+        (display_for("EUR", "de-DE", "Europe/Berlin"), "1234.5", "currency", "1.234,50\u00a0€"),
+        (display_for("EUR", "de-DE", "Europe/Berlin"), "2024-03-31T01:00:00Z", "datetime", "31.03.2024, 03:00 UTC+2"),
+        (display_for("EUR", "de-DE", "Europe/Berlin"), "2024-03-31T00:59:59Z", "datetime", "31.03.2024, 01:59 UTC+1"),
+        (display_for("JPY", "ja-JP", "Asia/Tokyo"), "-1234.5", "currency", "-¥1,235"),
+        (display_for("EUR", "fr-FR", "Asia/Kathmandu"), "2024-05-01T00:00:00Z", "datetime", "01/05/2024 05:45 UTC+5:45"),
+        (display_for("EUR", "es-ES", "America/St_Johns"), "1234", "number", "1234"),
+        (display_for("CNY", "zh-CN", "Asia/Shanghai"), "2024-12-31T16:00:00Z", "date", "2025年1月1日"),
+        (display_for("BRL", "pt-BR", "America/Sao_Paulo"), "59.5", "currency", "R$\u00a059,50"),
+    ]
+    for display, value, fmt, expected in cases:
+        assert format_value(value, fmt, display) == expected
+        assert runtime_page.evaluate(JS_FORMAT, [[value], [fmt], display.to_json()]) == [[expected]]
+
+
+def test_browser_knows_every_time_zone_python_accepts(runtime_page) -> None:  # type: ignore[no-untyped-def]
+    """Each zone a builder may pick exists in Chromium and has the same offsets there (winter and summer)."""
+    zones = sorted(time_zones())
+    instants = ["2024-01-15T12:00:00Z", "2024-07-15T12:00:00Z"]
+    js = runtime_page.evaluate(
+        """([zones, instants, base]) => zones.map((zone) => {
+          try { return instants.map((v) => window.MiniMomen.format.formatValue(v, 'datetime', {...base, time_zone: zone})); }
+          catch (e) { return String(e); }
+        })""",
+        [zones, instants, display_for().to_json()],
+    )
+    mismatches = []
+    for zone, js_texts in zip(zones, js):
+        py_texts = [format_value(v, "datetime", display_for(time_zone=zone)) for v in instants]
+        if js_texts != py_texts:
+            mismatches.append(f"{zone}: python {py_texts} != js {js_texts}")
+    assert not mismatches, "\n".join(mismatches)
+
+
+def test_page_without_display_prints_plainly(runtime_page) -> None:  # type: ignore[no-untyped-def]
+    """The blank page has no #mm-display: formats never guess a convention (the renderer always sends one)."""
+    assert runtime_page.evaluate("window.MiniMomen.format.formatValue('1234.5', 'currency')") == "1234.5"
 
 
 def test_where_value_twins_agree(runtime_page) -> None:  # type: ignore[no-untyped-def]

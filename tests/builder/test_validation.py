@@ -498,3 +498,186 @@ def test_report_properties_and_cli_format() -> None:
     assert report.to_json()["ok"] is False
     del data["settings"]["home_page"]
     assert validate(data).ok  # warnings alone are fine
+
+
+# ------------------------------------------------------------------ lists inside a list's item
+
+NESTED = "pages[0].components[1].item[0].children[5]"
+ORDER_LINK = {"product_id": {"_eq": {"ref": "item.id"}}}
+
+
+def nest_list(data: dict[str, Any], table: str = "tbl_order", filter: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Put a list of ``table`` into the product card (path ``NESTED``) and return the data."""
+    product_card(data).append({
+        "id": "card_rows", "name": "Card Rows", "type": "list",
+        "source": {"table": table, "filter": filter or {}},
+        "item": [{"id": "card_row_id", "name": "Row Id", "type": "text", "value": {"ref": "item.id"}}],
+    })
+    return data
+
+
+def only_warning(report: ValidationReport) -> Problem:
+    assert report.errors == [], format_report(report)
+    assert len(report.warnings) == 1, format_report(report)
+    return report.warnings[0]
+
+
+@pytest.mark.parametrize(
+    "linked",
+    [
+        ORDER_LINK,
+        {"_and": [{"quantity": {"_gte": 2}}, ORDER_LINK]},
+        {"product_id": {"_eq": {"ref": "item.id"}}, "quantity": {"_gte": {"ref": "global.current_account.id"}}},
+    ],
+)
+def test_a_nested_list_linked_to_its_row_gets_no_warning(linked: dict[str, Any]) -> None:
+    report = validate(nest_list(sample(), filter=linked))
+    assert report.problems == (), format_report(report)
+
+
+def test_an_unlinked_nested_list_gets_one_warning_naming_both_tables_and_the_relation() -> None:
+    report = validate(nest_list(sample()))
+    warning = only_warning(report)
+    assert warning.path == NESTED
+    assert warning.severity == "warning" and report.ok
+    assert warning.location == {"page": "page_order_inventory_deduction", "component": "card_rows"}
+    assert warning.message == (
+        "Page Page Order Inventory Deduction, component Card Rows: this list of order inside the list Product List "
+        "is not linked to its row: its filter does not tie the order rows to the product of the row, so it cannot "
+        "show the order rows of each product (it stays empty). Filter it by `product_id` equal to `item.id` "
+        "(relation product.orders) to show the order rows of each product."
+    )
+
+
+def test_a_nested_list_linked_by_the_wrong_field_is_told_the_right_one() -> None:
+    warning = only_warning(validate(nest_list(sample(), filter={"account_id": {"_eq": {"ref": "item.id"}}})))
+    assert warning.path == NESTED
+    assert "compares `account_id` with `item.id`, which is not the link of a relation between product and order" in warning.message
+    assert "Filter it by `product_id` equal to `item.id`" in warning.message
+
+
+def test_a_nested_list_may_use_item_only_in_its_link() -> None:
+    both = {"product_id": {"_eq": {"ref": "item.id"}}, "quantity": {"_lte": {"ref": "item.stock"}}}
+    warning = only_warning(validate(nest_list(sample(), filter=both)))
+    assert warning.path == NESTED
+    assert "uses `item.*` outside its link `product_id` = `item.id`" in warning.message
+
+
+def test_a_nested_list_of_an_unrelated_table_is_told_there_is_no_relation() -> None:
+    data = sample()
+    data["tables"].append({"id": "tbl_note", "name": "note", "fields": [{"id": "fld_note_text", "name": "text", "type": "text"}]})
+    warning = only_warning(validate(nest_list(data, table="tbl_note", filter={"text": {"_eq": "x"}})))
+    assert warning.path == NESTED
+    assert "table note has no relation to table product" in warning.message
+    assert "Add a relation (product has many note) and filter the list by it" in warning.message
+
+
+def test_a_nested_list_of_the_one_side_suggests_a_bound_text() -> None:
+    data = sample()
+    orders = {"id": "order_list", "name": "Order List", "type": "list", "source": {"table": "tbl_order"}, "item": [
+        {"id": "its_product", "name": "Its Product", "type": "list",
+         "source": {"table": "tbl_product", "filter": {"id": {"_eq": {"ref": "item.product_id"}}}},
+         "item": [{"id": "its_name", "name": "Name", "type": "text", "value": {"ref": "item.product_name"}}]}]}
+    data["pages"][0]["components"].append(orders)
+    warning = only_warning(validate(data))
+    assert warning.path == "pages[0].components[2].item[0]"
+    assert "each order has at most one product, not a list of them" in warning.message
+    assert "texts bound to `item.product.<field>`" in warning.message
+
+
+def test_lists_deeper_down_are_checked_against_their_own_parent_list() -> None:
+    data = nest_list(sample(), filter=ORDER_LINK)
+    product_card(data)[5]["item"].append({"id": "deep", "name": "Deep", "type": "conditional_view", "branches": [
+        {"id": "always", "name": "Always", "condition": None, "children": [
+            {"id": "deep_products", "name": "Deep Products", "type": "list", "source": {"table": "tbl_product"}, "item": []}]}]})
+    warning = only_warning(validate(data))
+    assert warning.path == f"{NESTED}.item[1].branches[0].children[0]"
+    assert "this list of product inside the list Card Rows" in warning.message
+
+
+@pytest.mark.parametrize(
+    "inner_filter",
+    [
+        {},
+        ORDER_LINK,
+        {"_and": [{"quantity": {"_gte": 1}}, {"_and": [ORDER_LINK]}]},
+        {"_or": [ORDER_LINK]},
+        {"account_id": {"_eq": {"ref": "item.id"}}},
+        {"product_id": {"_eq": {"ref": "item.stock"}}},
+        {"product_id": {"_in": [{"ref": "item.id"}]}},
+        {"product_id": {"_eq": {"ref": "item.id"}}, "quantity": {"_lte": {"ref": "item.stock"}}},
+        {"_and": [ORDER_LINK, {"product_id": {"_eq": {"ref": "item.id"}}}]},
+    ],
+)
+def test_the_warning_agrees_with_what_the_page_runtime_can_load(inner_filter: dict[str, Any]) -> None:
+    from builder.resolved import resolve
+    from runtime.pages.nesting import NotNestable, link_of
+
+    data = nest_list(sample(), filter=inner_filter)
+    definition = load_definition(data)
+    warned = [p.path for p in validate_definition(definition) if p.severity == "warning"]
+    try:
+        link_of(definition.pages[0].components[1].item[0].children[5], resolve(definition).table("product"), resolve(definition))
+        loads = True
+    except NotNestable:
+        loads = False
+    assert warned == ([] if loads else [NESTED])
+
+
+# ------------------------------------------------------------------ display settings
+
+
+def test_display_settings_default_when_absent() -> None:
+    """Definitions written before currency, locale and time zone existed load unchanged."""
+    data = sample()
+    assert not {"currency", "locale", "time_zone"} & set(data["settings"])
+    settings = load_definition(data).settings
+    assert (settings.currency, settings.locale, settings.time_zone) == ("USD", "en-US", "UTC")
+    assert validate(data).ok
+
+
+def test_supported_display_settings_are_valid() -> None:
+    data = sample()
+    data["settings"].update(currency="JPY", locale="ja-JP", time_zone="Asia/Tokyo")
+    report = validate(data)
+    assert report.problems == (), format_report(report)
+
+
+def test_unknown_display_settings_are_errors_with_paths_and_hints() -> None:
+    data = sample()
+    data["settings"].update(currency="euro", locale="de_de", time_zone="Europe/Berlinn")
+    report = validate(data)
+    messages = {p.path: p.message for p in report.errors}
+    assert messages == {
+        "settings.currency": (
+            "Settings: currency `euro` is not a supported ISO 4217 code; choose one of "
+            "USD, EUR, GBP, JPY, CNY, BRL, INR, KRW, CAD, AUD. Did you mean `EUR`?"
+        ),
+        "settings.locale": (
+            "Settings: locale `de_de` is not supported; choose one of "
+            "en-US, en-GB, de-DE, fr-FR, es-ES, ja-JP, zh-CN, pt-BR. Did you mean `de-DE`?"
+        ),
+        "settings.time_zone": (
+            "Settings: time zone `Europe/Berlinn` is not an IANA time zone name such as "
+            "`Europe/Berlin`, `America/New_York` or `UTC`. Did you mean `Europe/Berlin`?"
+        ),
+    }
+    assert not report.ok
+
+
+@pytest.mark.parametrize(
+    "key,value",
+    [("currency", "CHF"), ("currency", ""), ("locale", "tlh"), ("time_zone", "Mars/Olympus"), ("time_zone", "localtime"), ("time_zone", "EST5EDT")],
+)
+def test_each_unsupported_display_setting_is_one_error(key: str, value: str) -> None:
+    data = sample()
+    data["settings"][key] = value
+    problem = only_error(validate(data))
+    assert problem.path == f"settings.{key}"
+    assert f"`{value}`" in problem.message and "Did you mean" not in problem.message
+
+
+def test_display_settings_must_be_text() -> None:
+    data = sample()
+    data["settings"]["currency"] = 978
+    assert only_error(validate(data)).message == "Field `currency` of settings: must be text."

@@ -1,11 +1,13 @@
-// Settings: app name, home page, login lifetime, accent colour; Connect Backend
-// (GraphQL endpoints, admin token reveal / copy / rotate, GraphiQL, example request).
+// Settings: app name, home page, login lifetime, accent colour; how pages show money,
+// numbers and dates (currency, locale, time zone: the choices come from /api/registry,
+// i.e. builder/display_formats.py); Connect Backend (GraphQL endpoints, admin token
+// reveal / copy / rotate, GraphiQL, example request).
 import { api, projectUrl } from '../api.js';
 import { confirmDialog } from '../dialog.js';
 import { button, field, h, input, select, toast } from '../dom.js';
 
 export function render(ctx) {
-  return h('div', { class: 'settings-page', 'data-scroll': 'settings' }, general(ctx), connect(ctx));
+  return h('div', { class: 'settings-page', 'data-scroll': 'settings' }, general(ctx), regional(ctx), connect(ctx));
 }
 
 function general(ctx) {
@@ -21,6 +23,50 @@ function general(ctx) {
   return h('section', { class: 'card', 'aria-label': 'General settings' }, h('h2', {}, 'Settings'),
     field('App name', name), field('Description', description),
     h('div', { class: 'form-row' }, field('Home page', home), field('Login lasts (minutes)', ttl), field('Accent colour', accent)));
+}
+
+// The server's verdict on one setting (unknown code, misspelt zone), shown under its control.
+function serverProblem(store, key) {
+  const problem = ((store.report && store.report.problems) || []).find((p) => p.path === `settings.${key}`);
+  return problem ? h('p', { class: 'problem problem-error', id: `settings-${key}-problem` }, problem.message) : null;
+}
+
+// Options of a select; a value the table does not know (a hand-edited app.json) stays visible as such.
+function choices(options, current) {
+  return options.some((o) => o.value === current) ? options : [{ value: current, label: `${current} (not supported)` }, ...options];
+}
+
+function regional(ctx) {
+  const { def, store, ui } = ctx;
+  const display = store.registry.display;
+  const settings = def.settings;
+  const currency = settings.currency || display.defaults.currency;
+  const locale = settings.locale || display.defaults.locale;
+  const zones = new Map(display.time_zones.map((z) => [z.toLowerCase(), z]));
+  const pick = select(choices(display.currencies, currency), { 'aria-label': 'Currency', id: 'settings-currency', value: currency, onChange: (e) => store.change((d) => { d.settings.currency = e.target.value; }) });
+  const order = select(choices(display.locales, locale), { 'aria-label': 'Locale', id: 'settings-locale', value: locale, onChange: (e) => store.change((d) => { d.settings.locale = e.target.value; }) });
+  const zoneList = h('datalist', { id: 'settings-time-zones' }, display.time_zones.map((z) => h('option', { value: z })));
+  const zone = input({ 'aria-label': 'Time zone', id: 'settings-time-zone', list: 'settings-time-zones', autocomplete: 'off', spellcheck: 'false', value: ui.zoneDraft ?? (settings.time_zone || display.defaults.time_zone), 'aria-invalid': ui.zoneError ? 'true' : null, 'aria-describedby': ui.zoneError ? 'settings-time-zone-error' : null });
+  zone.addEventListener('change', () => {
+    const typed = zone.value.trim();
+    const known = zones.get(typed.toLowerCase());  // "europe/berlin" means Europe/Berlin
+    if (!known) {
+      // Not saved: an unknown zone would only come back as a publish error.
+      ui.zoneDraft = zone.value;
+      ui.zoneError = `“${typed}” is not a time zone name. Pick one from the list, such as Europe/Berlin, America/New_York or UTC.`;
+      ctx.refresh();
+      return;
+    }
+    ui.zoneDraft = null;
+    ui.zoneError = null;
+    store.change((d) => { d.settings.time_zone = known; });
+  });
+  return h('section', { class: 'card', 'aria-label': 'Money, numbers and dates' }, h('h2', {}, 'Money, numbers and dates'),
+    h('p', { class: 'hint' }, 'How pages show text bound with the number, currency, date and date-and-time formats. Dates and times are shown in the time zone chosen here.'),
+    h('div', { class: 'form-row' },
+      field('Currency', pick), field('Locale', order), field('Time zone', zone), zoneList),
+    ui.zoneError ? h('p', { class: 'problem problem-error', id: 'settings-time-zone-error', role: 'alert' }, ui.zoneError) : null,
+    serverProblem(store, 'currency'), serverProblem(store, 'locale'), serverProblem(store, 'time_zone'));
 }
 
 function copy(text) {

@@ -123,8 +123,8 @@ def _assemble(flow: Actionflow, scope: Scope, body: Body, node_ids: list[str]) -
     signature = ", ".join([*parameters, *outs])
     timeout = sql.Literal(str(flow.timeout_ms)).as_string(None)
     # lock_timeout is read at each lock wait, so it bounds the waits inside this one statement
-    # (statement_timeout would only apply from the next statement); the engine's asyncio
-    # timeout bounds the whole call.
+    # (statement_timeout would only apply from the next statement); the runner's Deadline
+    # cancels the whole call at the limit.
     template = f"CREATE OR REPLACE FUNCTION {{name}}({signature}) LANGUAGE plpgsql SET lock_timeout = {timeout} AS {_TAG}{source}{_TAG}"
     digest = hashlib.sha256(template.encode()).hexdigest()[:12]
     function = f"{FUNCTION_PREFIX}{flow.id[:40]}_{digest}"

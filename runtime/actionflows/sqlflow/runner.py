@@ -5,16 +5,25 @@ lists come back as JSON text and are converted column by column (timestamps to
 datetimes, numbers of decimal fields to ``Decimal``). Errors are classified as
 ``Run.run_steps`` classifies them, and the "line N" of the error's context
 names the node that failed.
+
+The flow's time limit is a ``Deadline``: the one statement that runs the
+function cannot arm ``statement_timeout`` for itself (it is read when a
+statement starts), so at the limit the client asks the server to cancel the
+call. The cancelled statement then fails like any other, with the "line N"
+of the node that was running, and maps to the interpreter's timeout error.
 """
 
 from __future__ import annotations
 
+import asyncio
 import bisect
+import contextlib
 import datetime as dt
 import decimal
 import json
 import re
 from collections.abc import Mapping
+from types import TracebackType
 from typing import Any
 
 from psycopg import AsyncConnection, errors
@@ -25,6 +34,7 @@ from runtime.actionflows.run import FlowError, db_message
 from runtime.actionflows.sqlflow.nodes import RAISE_SQLSTATE
 from runtime.actionflows.sqlflow.types import ROWS, Returned, SqlFlow
 
+CANCEL_TIMEOUT_S = 5.0  # a cancel request the server does not answer: give up (the engine's backstop fires)
 _LINE = re.compile(r"PL/pgSQL function (?:\S+\.)?\"?(af_\w+?)\"?\(.*?\) line (\d+)")
 
 
@@ -38,6 +48,38 @@ async def call(conn: AsyncConnection, compiled: SqlFlow, inputs: Mapping[str, An
         await cursor.close()
     assert row is not None
     return row
+
+
+class Deadline:
+    """Cancels the running call on the server once ``timeout_ms`` have passed; ``expired`` says it did.
+
+    No statement is added to the call: a timer on the event loop, and at expiry a
+    cancel request on a connection of its own. Leaving the block waits for a
+    request in flight, so it lands while this call runs (or on an idle
+    connection, where the server ignores it), never on the next statement.
+    """
+
+    __slots__ = ("_cancel", "_conn", "_timer", "_timeout_ms", "expired")
+
+    def __init__(self, conn: AsyncConnection, timeout_ms: int):
+        self._conn = conn
+        self._timeout_ms = timeout_ms
+        self._cancel: asyncio.Future[None] | None = None
+        self.expired = False
+
+    async def __aenter__(self) -> Deadline:
+        self._timer = asyncio.get_running_loop().call_later(self._timeout_ms / 1000, self._expire)
+        return self
+
+    def _expire(self) -> None:
+        self.expired = True
+        self._cancel = asyncio.ensure_future(self._conn.cancel_safe(timeout=CANCEL_TIMEOUT_S))
+
+    async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self._timer.cancel()
+        if self._cancel is not None:
+            with contextlib.suppress(Exception):  # a failed cancel: the backstop timeout ends the call
+                await self._cancel
 
 
 def scope_of(compiled: SqlFlow, project: ResolvedProject, row: tuple[Any, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -96,12 +138,17 @@ def failed_node(compiled: SqlFlow, exc: BaseException) -> int | None:
     return None
 
 
-def flow_error(compiled: SqlFlow, flow: Actionflow, exc: Exception, reached: list[str]) -> Exception:
-    """The error the interpreter raises for the same failure (``exc`` itself when it passes through)."""
+def flow_error(compiled: SqlFlow, flow: Actionflow, exc: Exception, reached: list[str], *, expired: bool = False) -> Exception:
+    """The error the interpreter raises for the same failure (``exc`` itself when it passes through).
+
+    ``expired``: the ``Deadline`` cancelled the call, so a cancellation is the flow's timeout.
+    """
     index = failed_node(compiled, exc)
     node_id = compiled.nodes[index] if index is not None else None
     if node_id is not None:
         reached.append(node_id)
+    if expired and node_id is None and isinstance(exc, errors.QueryCanceled):  # cancelled outside any node's line
+        return FlowError(f"Actionflow {flow.name} timed out after {flow.timeout_ms} ms", flow=flow.id, node=None, cause="TIMEOUT")
     if isinstance(exc, errors.TransactionRollback) or node_id is None:
         return exc  # retried by the request executor, or not a node's failure
     name = next(node.name for node in walk_nodes(flow.nodes) if node.id == node_id)
@@ -110,7 +157,7 @@ def flow_error(compiled: SqlFlow, flow: Actionflow, exc: Exception, reached: lis
         message = diag.message_primary or f"Actionflow {flow.name} stopped at node {name}"
         return FlowError(message, flow=flow.id, node=node_id)
     if isinstance(exc, (errors.QueryCanceled, errors.LockNotAvailable)):
-        timeout = "statement timeout" in str(exc) or isinstance(exc, errors.LockNotAvailable)
+        timeout = expired or "statement timeout" in str(exc) or isinstance(exc, errors.LockNotAvailable)
         message, cause = (f"timed out after {flow.timeout_ms} ms" if timeout else db_message(exc)), "TIMEOUT"
     elif isinstance(exc, errors.IntegrityError):
         message, cause = db_message(exc), "CONSTRAINT_VIOLATION"

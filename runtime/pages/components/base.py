@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from jinja2 import Environment
 from markupsafe import Markup
 
+from builder.display_formats import DEFAULT_DISPLAY, Display
 from builder.pages import Page
 from builder.resolved import ResolvedProject
 from runtime.pages.queries import ListQuery
@@ -48,6 +49,7 @@ class RenderContext:
     page: Page
     data: PageData
     queries: Mapping[str, ListQuery]  # list component id -> its operation
+    display: Display = DEFAULT_DISPLAY  # the app's locale, currency and time zone
 
     def render(self, components: list[Any], scope: Scope) -> Markup:
         return Markup("").join(self.kinds[c.type].render(c, self, scope) for c in components)
