@@ -7,7 +7,7 @@ output is referenced in later nodes as ``node.<node id>.<key>``.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -150,18 +150,7 @@ class RaiseErrorNode(NodeBase):
 
 
 Node = Annotated[
-    Union[
-        GetCurrentAccountNode,
-        ConditionNode,
-        QueryNode,
-        InsertNode,
-        UpdateNode,
-        DeleteNode,
-        SetVariableNode,
-        LoopNode,
-        RunActionflowNode,
-        RaiseErrorNode,
-    ],
+    GetCurrentAccountNode | ConditionNode | QueryNode | InsertNode | UpdateNode | DeleteNode | SetVariableNode | LoopNode | RunActionflowNode | RaiseErrorNode,
     Field(discriminator="type"),
 ]
 

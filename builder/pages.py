@@ -11,7 +11,7 @@ scope ``item.*`` (inside a list), ``page.*`` (page variables),
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -80,16 +80,7 @@ class RefreshAction(ActionBase):
 
 
 Action = Annotated[
-    Union[
-        ConditionAction,
-        ShowToastAction,
-        CallActionflowAction,
-        SetVariableAction,
-        NavigateAction,
-        LoginAction,
-        LogoutAction,
-        RefreshAction,
-    ],
+    ConditionAction | ShowToastAction | CallActionflowAction | SetVariableAction | NavigateAction | LoginAction | LogoutAction | RefreshAction,
     Field(discriminator="type"),
 ]
 
@@ -204,16 +195,7 @@ class ConditionalViewComponent(ComponentBase):
 
 
 Component = Annotated[
-    Union[
-        ContainerComponent,
-        ListComponent,
-        TextComponent,
-        ImageComponent,
-        TextInputComponent,
-        NumberInputComponent,
-        ButtonComponent,
-        ConditionalViewComponent,
-    ],
+    ContainerComponent | ListComponent | TextComponent | ImageComponent | TextInputComponent | NumberInputComponent | ButtonComponent | ConditionalViewComponent,
     Field(discriminator="type"),
 ]
 

@@ -6,9 +6,10 @@ runtime (GraphQL, permissions, actionflows, pages) reads only this.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal, Mapping
+from typing import Literal
 
 from builder.definition import (
     ACCOUNT_SYSTEM_FIELDS,

@@ -18,7 +18,7 @@ import re
 import shutil
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -212,7 +212,7 @@ class Workspace:
         for path in folder.iterdir():
             match = _HISTORY_NAME.match(path.name)
             if match:
-                saved_at = datetime.strptime(match.group(1), "%Y%m%dT%H%M%S%fZ").replace(tzinfo=timezone.utc)
+                saved_at = datetime.strptime(match.group(1), "%Y%m%dT%H%M%S%fZ").replace(tzinfo=UTC)
                 entries.append(HistoryEntry(number=int(match.group(2)), saved_at=saved_at, path=path))
         return sorted(entries, key=lambda entry: entry.number)
 
@@ -237,7 +237,7 @@ class Workspace:
         folder.mkdir(exist_ok=True)
         entries = self.history(slug)
         number = entries[-1].number + 1 if entries else 1
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         write_atomically(folder / f"{stamp}-{number:06d}.json", text)
         for old in entries[: max(0, len(entries) + 1 - self.history_limit)]:
             old.path.unlink(missing_ok=True)

@@ -110,7 +110,7 @@ _OPERATORS: dict[str, Callable[[list[Any]], Any]] = {
     "lte": lambda args: _ordered(lambda x, y: x <= y)(args[0], args[1]),
     "is_null": lambda args: args[0] is None,
     "to_text": lambda args: _text(args[0]),
-    "now": lambda args: dt.datetime.now(dt.timezone.utc),
+    "now": lambda args: dt.datetime.now(dt.UTC),
 }
 
 

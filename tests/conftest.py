@@ -26,7 +26,7 @@ DESIGNER_TOKEN = "test-designer-token"
 
 
 @pytest.fixture(scope="session")
-def db_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator["DatabaseServer"]:  # noqa: F821
+def db_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseServer]:  # noqa: F821
     """The session's PostgreSQL: DATABASE_URL when set, else the embedded one."""
     from runtime.database import DatabaseServer
 

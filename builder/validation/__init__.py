@@ -26,7 +26,12 @@ from builder.validation.data_model import (
     check_relations,
 )
 from builder.validation.describe import problem_from_issue
-from builder.validation.names import check_names, check_unique_ids, reserved_field_reason, reserved_table_reason
+from builder.validation.names import (
+    check_names,
+    check_unique_ids,
+    reserved_field_reason,
+    reserved_table_reason,
+)
 from builder.validation.nested_lists import check_nested_lists
 from builder.validation.pages import check_pages
 from builder.validation.permissions import check_permissions, check_seed

@@ -10,7 +10,12 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from builder.definition import ACCOUNT_SYSTEM_FIELDS, ACCOUNT_TABLE, SYSTEM_FIELDS, Definition
+from builder.definition import (
+    ACCOUNT_SYSTEM_FIELDS,
+    ACCOUNT_TABLE,
+    SYSTEM_FIELDS,
+    Definition,
+)
 
 SYSTEM_TYPES: dict[str, str] = {"id": "bigint", "created_at": "timestamptz", "updated_at": "timestamptz", "username": "text"}
 READ_ONLY: frozenset[str] = frozenset(SYSTEM_FIELDS)

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from builder.definition import ACCOUNT_SYSTEM_FIELDS, ACCOUNT_TABLE, SYSTEM_FIELDS, Definition
+from builder.definition import (
+    ACCOUNT_SYSTEM_FIELDS,
+    ACCOUNT_TABLE,
+    SYSTEM_FIELDS,
+    Definition,
+)
 from builder.errors import PathPart
 from builder.validation.catalog import Catalog, suggestion
 from builder.validation.report import Issue

@@ -19,7 +19,12 @@ from builder.flows import Actionflow
 from builder.pages import ACTION_TYPES, COMPONENT_TYPES, Page
 from builder.validation.actionflows import check_args
 from builder.validation.catalog import Catalog, suggestion
-from builder.validation.expressions import check_condition, check_expression, check_table_filter, otherwise_last
+from builder.validation.expressions import (
+    check_condition,
+    check_expression,
+    check_table_filter,
+    otherwise_last,
+)
 from builder.validation.report import Issue
 
 Parts = tuple[PathPart, ...]

@@ -8,7 +8,11 @@ from typing import Any
 from builder.definition import Definition
 from builder.errors import PathPart
 from builder.validation.catalog import Catalog, TableInfo, suggestion
-from builder.validation.expressions import check_columns, check_expression, check_table_filter
+from builder.validation.expressions import (
+    check_columns,
+    check_expression,
+    check_table_filter,
+)
 from builder.validation.report import Issue
 
 Parts = tuple[PathPart, ...]

@@ -14,8 +14,8 @@ Roles come from the database through a per-process cache of a few seconds
 
 from __future__ import annotations
 
-import hmac
 import datetime as dt
+import hmac
 from collections.abc import Mapping
 from typing import Any
 

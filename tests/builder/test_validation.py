@@ -11,7 +11,12 @@ import pytest
 
 from builder.errors import Problem
 from builder.loader import load_definition
-from builder.validation import ValidationReport, format_report, validate, validate_definition
+from builder.validation import (
+    ValidationReport,
+    format_report,
+    validate,
+    validate_definition,
+)
 
 SAMPLE = Path(__file__).resolve().parents[2] / "projects" / "inventory_deduction" / "app.json"
 UPDATE = "actionflows[0].nodes[1].branches[0].nodes[0]"

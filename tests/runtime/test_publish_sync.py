@@ -24,7 +24,13 @@ from psycopg import sql
 
 from runtime.database import DatabaseServer
 from runtime.publish_sync import APPLICATION_NAME, channel_name
-from tests.conftest import DESIGNER_TOKEN, LiveServer, copy_sample, start_server, unique_prefix
+from tests.conftest import (
+    DESIGNER_TOKEN,
+    LiveServer,
+    copy_sample,
+    start_server,
+    unique_prefix,
+)
 
 SLUG = "inventory_deduction"
 FOLLOW_SECONDS = 10.0

@@ -59,7 +59,7 @@ class Deadline:
     connection, where the server ignores it), never on the next statement.
     """
 
-    __slots__ = ("_cancel", "_conn", "_timer", "_timeout_ms", "expired")
+    __slots__ = ("_cancel", "_conn", "_timeout_ms", "_timer", "expired")
 
     def __init__(self, conn: AsyncConnection, timeout_ms: int):
         self._conn = conn

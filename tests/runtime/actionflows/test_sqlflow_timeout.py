@@ -26,8 +26,8 @@ from runtime.actionflows.values import coerce_inputs
 from runtime.migrations import publish_definition
 from runtime.project import PublishedState
 from runtime.types import Session
-from tests.runtime.actionflows.conftest import FlowProject
 from tests.runtime.actionflows import flows as test_flows
+from tests.runtime.actionflows.conftest import FlowProject
 
 LIMIT_MS = 300
 
