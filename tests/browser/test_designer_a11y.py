@@ -1,7 +1,8 @@
 """Accessibility of the designer at 1280×800 in real Chromium, on a published clone of
 the sample: every control of every tab (and its side panels, dialogs and the preview
 bar) has an accessible name as Chromium computes it; keyboard focus is visible; the
-main layout has no horizontal scrollbar.
+main layout has no horizontal scrollbar. A page component moves with the keyboard
+alone (the "Move to…" dialog), and a refused move says why without moving focus away.
 """
 
 from __future__ import annotations
@@ -140,12 +141,27 @@ STATES: list[tuple[str, Callable[[Page], Any]]] = [
     ("pages, list data", lambda p: (p.get_by_role("button", name="Select Product List").click(), props_tab(p.get_by_role("complementary", name="Component properties"), "Data"))),
     ("pages, button actions", lambda p: (p.get_by_role("button", name="Select Button Place Order").click(), props_tab(p.get_by_role("complementary", name="Component properties"), "Action"))),
     ("pages, button design", lambda p: props_tab(p.get_by_role("complementary", name="Component properties"), "Design")),
+    ("pages, move component dialog", lambda p: (p.get_by_role("button", name="Move Stock to…").click(), expect(p.get_by_role("dialog", name="Move Stock to…")).to_be_visible())),
+    ("pages, refused move in the dialog", lambda p: (p.get_by_label("Destination").select_option(label="Page: at the start"), p.locator("#component-move-confirm").click(),
+                                                     expect(p.get_by_role("dialog").get_by_role("alert")).to_contain_text("Stock cannot leave the list"))),
+    ("pages, refused drop in the tree", lambda p: (p.keyboard.press("Escape"), drag_row(p, "Select Stock", "Select Page Header"),
+                                                   expect(p.locator("#move-notice-tree")).to_contain_text("Stock cannot leave the list"))),
     ("permissions", lambda p: (tab(p, "permissions"), p.get_by_role("button", name="Role user").click(), p.get_by_role("button", name="Details of order for user").click())),
     ("permissions, custom role", lambda p: (commit(p.get_by_label("New role name"), "vip"), p.get_by_role("button", name="Add role").click(),
                                            expect(p.get_by_role("region", name="Role assignment").get_by_role("button", name="Reload accounts")).to_be_visible())),
     ("settings", lambda p: (tab(p, "settings"), expect(p.locator("#connect-http")).to_be_visible())),
     ("publish dialog", lambda p: (p.locator("#publish-button").click(), expect(p.get_by_role("dialog", name="Publish").get_by_role("button", name="Publish now")).to_be_enabled(timeout=30_000))),
 ]
+
+
+def drag_row(page: Page, source: str, target: str) -> None:
+    """Drag one component tree row onto another with the mouse."""
+    tree = page.get_by_role("region", name="Component tree")
+    tree.get_by_role("button", name=source, exact=True).hover()
+    page.mouse.down()
+    page.mouse.move(20, 20, steps=3)
+    tree.get_by_role("button", name=target, exact=True).hover()
+    page.mouse.up()
 
 
 def test_every_control_is_named_focus_is_visible_and_nothing_scrolls_sideways(page: Page) -> None:
@@ -182,6 +198,44 @@ def test_every_control_is_named_focus_is_visible_and_nothing_scrolls_sideways(pa
     assert problems == {}
 
 
+def test_a_component_moves_with_the_keyboard_alone(page: Page) -> None:
+    tab(page, "pages")
+    expect(page.locator("#save-status")).to_have_text("All changes saved", timeout=20_000)
+    # Refused: the focus stays in the dialog, on the destination, with the reason read out.
+    page.get_by_role("button", name="Move Stock to…", exact=True).focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Move Stock to…")
+    choice = dialog.get_by_label("Destination")
+    expect(choice).to_be_focused()
+    expect(choice.locator("option").first).to_have_text("Page: at the start")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    expect(dialog.get_by_role("button", name="Move", exact=True)).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(dialog.get_by_role("alert")).to_contain_text("Stock cannot leave the list")
+    expect(choice).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    # Accepted: the Title goes to the last place offered, the end of the Product Card.
+    page.get_by_role("button", name="Move Title to…", exact=True).focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Move Title to…")
+    choice = dialog.get_by_label("Destination")
+    expect(choice).to_be_focused()
+    page.keyboard.press("End")
+    expect(choice.locator("option:checked")).to_have_text("Product Card: after Button Place Order")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(dialog).to_have_count(0)
+    expect(page.locator("#tree-header_title")).to_be_focused()  # back on the moved component
+    expect(page.locator("#save-status")).to_have_text("All changes saved", timeout=20_000)
+    definition = page.request.get(f"/api/projects/{SLUG}/definition").json()["definition"]
+    card = definition["pages"][0]["components"][1]["item"][0]
+    assert [c["id"] for c in card["children"]][-1] == "header_title"
+    assert "header_title" not in [c["id"] for c in definition["pages"][0]["components"][0]["children"]]
+
+
 def test_the_project_list_and_the_preview_bar_are_named_too(page: Page) -> None:
     cdp = page.context.new_cdp_session(page)
     with page.expect_popup() as popup:
@@ -196,3 +250,4 @@ def test_the_project_list_and_the_preview_bar_are_named_too(page: Page) -> None:
     expect(page.get_by_role("heading", name="Projects")).to_be_visible()
     assert unnamed_controls(page, cdp) == []
     assert horizontal_overflow(page) == []
+

@@ -1,8 +1,10 @@
 // The canvas: the page drawn from its definition (bindings shown as {item.stock}),
-// click to select; or the running app in a frame ("Live app", after publishing).
+// click to select, drag to move (page_move.js: the same moves and checks as the tree);
+// or the running app in a frame ("Live app", after publishing).
 import { button, h } from '../dom.js';
 import { tableById } from '../model.js';
 import { isRef } from '../widgets/expression.js';
+import { canHold, makeDraggable, makeDropTarget, moveNotice, placeAfter, placeBefore, placeInside } from './page_move.js';
 
 const show = (value) => {
   if (value === null || value === undefined) return '';
@@ -11,7 +13,23 @@ const show = (value) => {
   return String(value);
 };
 
-function draw(ctx, c) {
+// A drop on a component lands before / after it along its parent's direction, or inside it.
+function movable(ctx, page, el, c, axis) {
+  makeDraggable(el, c);
+  makeDropTarget(ctx, page, el, {
+    where: 'canvas', holds: canHold(c), axis,
+    placeFor: (zone) => (zone === 'inside' ? placeInside(c) : zone === 'after' ? placeAfter(page, c.id) : placeBefore(page, c.id)),
+  });
+  return el;
+}
+
+// A box that only takes drops into itself: a list's item template, a branch.
+function intoBox(ctx, page, el, owner, branchId) {
+  makeDropTarget(ctx, page, el, { where: 'canvas', zoneFor: () => 'inside', placeFor: () => placeInside(owner, branchId) });
+  return el;
+}
+
+function draw(ctx, page, c, axis = 'y') {
   const { ui } = ctx;
   const select = (e) => { e.stopPropagation(); ui.component = c.id; ctx.refresh(); };
   const cls = `cv cv-${c.type}${ui.component === c.id ? ' cv-selected' : ''}${c.variant ? ` cv-${c.variant}` : ''}`;
@@ -21,12 +39,13 @@ function draw(ctx, c) {
   switch (c.type) {
     case 'container':
       Object.assign(style, { display: 'flex', flexDirection: c.direction === 'row' ? 'row' : 'column', gap: `${c.gap ?? 12}px`, padding: `${c.padding ?? 0}px` });
-      inner = c.children.length ? c.children.map((x) => draw(ctx, x)) : h('span', { class: 'cv-empty' }, 'Empty container');
+      inner = c.children.length ? c.children.map((x) => draw(ctx, page, x, c.direction === 'row' ? 'x' : 'y')) : h('span', { class: 'cv-empty' }, 'Empty container');
       break;
     case 'list': {
       const table = tableById(ctx.store.def, c.source && c.source.table);
       inner = [h('div', { class: 'cv-caption' }, `List of ${table ? table.name : '?'} (${c.source && c.source.request})`),
-        h('div', { class: 'cv-list-item' }, c.item.length ? c.item.map((x) => draw(ctx, x)) : h('span', { class: 'cv-empty' }, 'Add components to the list item'))];
+        intoBox(ctx, page, h('div', { class: 'cv-list-item', style: c.direction === 'row' ? { flexDirection: 'row' } : null },
+          c.item.length ? c.item.map((x) => draw(ctx, page, x, c.direction === 'row' ? 'x' : 'y')) : h('span', { class: 'cv-empty' }, 'Add components to the list item')), c)];
       break;
     }
     case 'text': inner = h('span', { class: `cv-text-${c.variant || 'body'}` }, `${c.prefix || ''}${show(c.value)}${c.suffix || ''}`); break;
@@ -35,11 +54,11 @@ function draw(ctx, c) {
     case 'number_input': inner = h('span', { class: 'cv-input' }, h('span', { class: 'cv-label' }, c.label || c.name), h('span', { class: 'cv-box' }, c.placeholder || c.value_type)); break;
     case 'button': inner = h('span', { class: `cv-btn cv-btn-${c.variant || 'primary'}` }, show(c.label)); break;
     case 'conditional_view':
-      inner = (c.branches || []).map((b) => h('div', { class: 'cv-branch' }, h('div', { class: 'cv-caption' }, `if ${b.condition === null || b.condition === undefined ? 'otherwise' : b.name}`), b.children.map((x) => draw(ctx, x))));
+      inner = (c.branches || []).map((b) => intoBox(ctx, page, h('div', { class: 'cv-branch' }, h('div', { class: 'cv-caption' }, `if ${b.condition === null || b.condition === undefined ? 'otherwise' : b.name}`), b.children.map((x) => draw(ctx, page, x))), c, b.id));
       break;
     default: inner = c.type;
   }
-  return h('div', { class: cls, style, onClick: select, title: `${c.name} (${c.type})`, dataset: { component: c.id } }, inner);
+  return movable(ctx, page, h('div', { class: cls, style, onClick: select, title: `${c.name} (${c.type})`, dataset: { component: c.id } }, inner), c, axis);
 }
 
 export function renderCanvas(ctx, page) {
@@ -55,7 +74,9 @@ export function renderCanvas(ctx, page) {
       h('p', { class: 'hint', id: 'live-version', role: 'status' }, published ? `Showing version ${published.version}, just published.` : 'The published app as visitors see it; it reloads after each publish.'),
       h('iframe', { class: 'live-frame', title: `Live app: ${page.name}`, id: 'live-frame', src: `/p/${store.slug}/${page.path || ''}` }));
   }
-  return h('div', { class: 'canvas-wrap' }, head,
-    h('div', { class: 'canvas', onClick: () => { ui.component = null; ctx.refresh(); } },
-      page.components.length ? page.components.map((c) => draw(ctx, c)) : h('p', { class: 'cv-empty' }, 'Add components from the palette on the left.')));
+  // The page itself: a drop on its empty space lands at the end of the page.
+  const canvas = h('div', { class: 'canvas', onClick: () => { ui.component = null; ctx.refresh(); } },
+    page.components.length ? page.components.map((c) => draw(ctx, page, c)) : h('p', { class: 'cv-empty' }, 'Add components from the palette on the left.'));
+  makeDropTarget(ctx, page, canvas, { where: 'canvas', zoneFor: () => 'inside', placeFor: () => ({ parent: null, branch: null, index: page.components.length }) });
+  return h('div', { class: 'canvas-wrap' }, head, moveNotice(ctx, 'canvas'), canvas);
 }

@@ -1,4 +1,4 @@
-// Pages tab: page list, component tree (drag and drop or up/down), palette and presets,
+// Pages tab: page list, component tree (drag and drop, up/down, Move to…), palette and presets,
 // canvas in the middle, properties on the right (Design / Data / Action).
 import { api } from '../api.js';
 import { confirmDialog } from '../dialog.js';
@@ -6,6 +6,7 @@ import { button, field, h, input, toast } from '../dom.js';
 import { collectIds, newId, slugify, uniqueId } from '../ids.js';
 import { componentChildLists, locateComponent, moveInList, pageById } from '../model.js';
 import { renderCanvas } from './page_canvas.js';
+import { canHold, makeDraggable, makeDropTarget, moveNotice, openMoveDialog, placeAfter, placeBefore, placeInside } from './page_move.js';
 import { propertiesPanel } from './page_props.js';
 
 export function render(ctx) {
@@ -37,60 +38,51 @@ function pageList(ctx) {
   };
   name.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); add(); } });
   return h('section', { 'aria-label': 'Pages' }, h('h2', {}, 'Pages'),
-    h('ul', { class: 'nav-list' }, def.pages.map((p) => h('li', {}, button(`${p.name}${p.path ? ` (/${p.path})` : ' (home)'}`, () => { Object.assign(ui, { page: p.id, component: null }); ctx.refresh(); }, { class: p.id === ui.page ? 'nav-item active' : 'nav-item', 'aria-current': p.id === ui.page ? 'true' : null })))),
+    h('ul', { class: 'nav-list' }, def.pages.map((p) => h('li', {}, button(`${p.name}${p.path ? ` (/${p.path})` : ' (home)'}`, () => { Object.assign(ui, { page: p.id, component: null, moveNotice: null }); ctx.refresh(); }, { class: p.id === ui.page ? 'nav-item active' : 'nav-item', 'aria-current': p.id === ui.page ? 'true' : null })))),
     h('div', { class: 'add-box' }, field('New page', name), button('Add page', add, { class: 'small primary', id: 'add-page' })));
 }
 
 // ------------------------------------------------------------ tree
 
-function contains(component, id) {
-  for (const child of componentChildLists(component)) {
-    for (const c of child.list || []) if (c.id === id || contains(c, id)) return true;
-  }
-  return false;
-}
-
-function moveComponent(store, page, dragId, targetId) {
-  if (dragId === targetId) return;
-  const from = locateComponent(page.components, dragId);
-  const to = locateComponent(page.components, targetId);
-  if (!from || !to || contains(from.component, targetId)) return;
-  store.change(() => {
-    from.list.splice(from.index, 1);
-    const again = locateComponent(page.components, targetId);
-    const target = again.component;
-    const inner = componentChildLists(target)[0];
-    if (inner && ['container', 'list', 'conditional_view'].includes(target.type)) inner.list.push(from.component);
-    else again.list.splice(again.index, 0, from.component);
-  });
-}
-
+// A row takes drops before / after it, or inside when it holds components; a branch
+// label takes drops into its branch. The indicator sits on the <li>, so "after" a
+// container is drawn below everything it holds, where the component will land.
 function tree(ctx, page) {
   const { ui, store } = ctx;
   const entry = (c, list, index) => {
     const selected = ui.component === c.id;
     const children = componentChildLists(c);
-    const item = h('li', { class: 'tree-item', draggable: 'true' },
-      h('div', { class: `tree-row${selected ? ' selected' : ''}` },
-        button(h('span', {}, c.name, h('small', { class: 'muted' }, ` ${c.type}`)), () => { ui.component = c.id; ctx.refresh(); }, { class: 'tree-select', 'aria-label': `Select ${c.name}`, 'aria-pressed': String(selected) }),
-        button('↑', () => store.change(() => moveInList(list, index, -1)), { class: 'icon', 'aria-label': `Move ${c.name} up`, disabled: index === 0 }),
-        button('↓', () => store.change(() => moveInList(list, index, 1)), { class: 'icon', 'aria-label': `Move ${c.name} down`, disabled: index === list.length - 1 }),
-        button('✕', async () => {
-          if (children.some((x) => (x.list || []).length) && !await confirmDialog({ title: `Delete ${c.name}?`, message: 'Its children are deleted too.', confirmLabel: 'Delete', danger: true })) return;
-          store.change(() => list.splice(index, 1));
-        }, { class: 'icon danger', 'aria-label': `Delete ${c.name}` })),
+    const row = h('div', { class: `tree-row${selected ? ' selected' : ''}` },
+      button(h('span', {}, c.name, h('small', { class: 'muted' }, ` ${c.type}`)), () => { ui.component = c.id; ctx.refresh(); }, { class: 'tree-select', id: `tree-${c.id}`, 'aria-label': `Select ${c.name}`, 'aria-pressed': String(selected) }),
+      button('↑', () => store.change(() => moveInList(list, index, -1)), { class: 'icon', 'aria-label': `Move ${c.name} up`, disabled: index === 0 }),
+      button('↓', () => store.change(() => moveInList(list, index, 1)), { class: 'icon', 'aria-label': `Move ${c.name} down`, disabled: index === list.length - 1 }),
+      button('⇄', () => openMoveDialog(ctx, page, c), { class: 'icon', 'aria-label': `Move ${c.name} to…`, title: 'Move into or out of a list, container or branch' }),
+      button('✕', async () => {
+        if (children.some((x) => (x.list || []).length) && !await confirmDialog({ title: `Delete ${c.name}?`, message: 'Its children are deleted too.', confirmLabel: 'Delete', danger: true })) return;
+        store.change(() => list.splice(index, 1));
+      }, { class: 'icon danger', 'aria-label': `Delete ${c.name}` }));
+    const item = h('li', { class: 'tree-item', dataset: { component: c.id } }, row,
       children.map((child) => h('ul', { class: 'tree', 'aria-label': child.branch ? `Branch ${child.branch.name}` : `${c.name} contents` },
-        child.branch ? h('li', { class: 'muted branch-label' }, `branch: ${child.branch.name}`) : null,
+        child.branch ? branchLabel(ctx, page, c, child.branch) : null,
         (child.list || []).map((x, i) => entry(x, child.list, i)))));
-    item.addEventListener('dragstart', (e) => { e.stopPropagation(); e.dataTransfer.setData('text/plain', c.id); e.dataTransfer.effectAllowed = 'move'; });
-    item.addEventListener('dragover', (e) => { e.preventDefault(); e.stopPropagation(); item.classList.add('drop-target'); });
-    item.addEventListener('dragleave', () => item.classList.remove('drop-target'));
-    item.addEventListener('drop', (e) => { e.preventDefault(); e.stopPropagation(); moveComponent(store, page, e.dataTransfer.getData('text/plain'), c.id); });
+    makeDraggable(row, c);
+    makeDropTarget(ctx, page, row, {
+      where: 'tree', mark: item, holds: canHold(c),
+      placeFor: (zone) => (zone === 'inside' ? placeInside(c) : zone === 'after' ? placeAfter(page, c.id) : placeBefore(page, c.id)),
+    });
     return item;
   };
   return h('section', { 'aria-label': 'Component tree' }, h('h2', {}, 'Components'),
+    moveNotice(ctx, 'tree'),
     h('ul', { class: 'tree', role: 'list' }, page.components.map((c, i) => entry(c, page.components, i))),
+    page.components.length ? h('p', { class: 'hint tree-hint' }, 'Drag a component onto another (before, after or inside), or use ⇄ to move it.') : null,
     ui.component ? button('Deselect (add at page level)', () => { ui.component = null; ctx.refresh(); }, { class: 'link small' }) : null);
+}
+
+function branchLabel(ctx, page, owner, branch) {
+  const label = h('li', { class: 'muted branch-label' }, `branch: ${branch.name}`);
+  makeDropTarget(ctx, page, label, { where: 'tree', zoneFor: () => 'inside', placeFor: () => placeInside(owner, branch.id) });
+  return label;
 }
 
 // ------------------------------------------------------------ palette
