@@ -2,13 +2,16 @@
 
 The parent process owns the database server (embedded or not) and publishes
 first, so problems surface as one clear message before any worker starts;
-workers then find every project already published. With several workers uvicorn
-imports ``app_from_env`` in each worker process; everything it needs travels in
-environment variables (``SERVE_ENV``).
+workers then find every project already published. A project whose app.json
+cannot be published keeps serving its last published version, or is left out
+(``runtime.startup``): only what stops every project (the database, the port)
+stops ``serve``. With several workers uvicorn imports ``app_from_env`` in each
+worker process; everything it needs travels in environment variables (``SERVE_ENV``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import signal
@@ -24,9 +27,8 @@ from fastapi import FastAPI
 
 from builder.storage import Workspace
 from runtime.database import DatabaseServer
-from runtime.definitions import load_valid
 from runtime.http_protocol import GatheringHttpToolsProtocol
-from runtime.migrations import publish_definition
+from runtime.startup import choose_startup
 from runtime.subscriptions.settings import UVICORN_WEBSOCKET_OPTIONS
 
 # Variables the parent hands to worker processes.
@@ -74,12 +76,18 @@ def server_app_from_env() -> Any:
 
 
 def publish_all(server: DatabaseServer, workspace: Workspace) -> None:
-    """Validate and publish every project's current definition (refusals raise)."""
+    """Publish each project's app.json as the workers will (``runtime.startup``): an unpublishable draft is reported, never raised."""
+    asyncio.run(_publish_all(server, workspace))
+
+
+async def _publish_all(server: DatabaseServer, workspace: Workspace) -> None:
     for info in workspace.list_projects():
-        definition = load_valid(workspace, info.slug)
         progress(f"migrating {info.slug}…")
-        plan = publish_definition(server, info.slug, definition, workspace.project_dir(info.slug))
-        if plan.changed:
+        choice = await choose_startup(server, workspace, info.slug)
+        plan = choice.plan
+        if plan is None:
+            progress(choice.problem_line() or f"project {info.slug}: not served")
+        elif plan.changed:
             progress(f"  {info.slug}: applied version {plan.version} ({len(plan.steps)} step{'s' if len(plan.steps) != 1 else ''})")
         else:
             progress(f"  {info.slug}: version {plan.version}, up to date")

@@ -3,7 +3,9 @@
 ``Runtime`` is what the app factory builds and what request handlers look
 projects up in. It owns the database server handle and one ``ProjectRuntime``
 per project, and follows what the workspace's other server processes publish
-and delete (``runtime.publish_sync``).
+and delete (``runtime.publish_sync``). At start-up a project whose app.json
+cannot be published serves its last published version, or is left out with
+the reason kept for its API clients (``runtime.startup``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from runtime.migrations import MigrationPlan, publish_definition
 from runtime.project import ProjectRuntime, PublishedState
 from runtime.publish_sync import PublishSync, latest_applied
 from runtime.secrets import load_or_create_secrets
+from runtime.startup import choose_startup
 from runtime.types import BadUserInput
 
 log = logging.getLogger("minimomen")
@@ -48,6 +51,8 @@ class Runtime:
         self.progress: Progress = progress or (lambda message: log.info(message))
         # One change at a time per project: a local publish, following another process, stopping.
         self._publish_locks: dict[str, asyncio.Lock] = {}
+        # Projects start-up could not serve, with the reason API clients are given (runtime.startup).
+        self._unserved: dict[str, str] = {}
         self.sync = PublishSync(self)
 
     def get(self, slug: str) -> ProjectRuntime | None:
@@ -59,11 +64,29 @@ class Runtime:
             await self.start_project(info.slug)
         await self.sync.start()
 
-    async def start_project(self, slug: str) -> ProjectRuntime:
-        """Publish the workspace's definition of ``slug`` and serve it."""
-        definition = self.workspace.load(slug)
-        plan = await self._migrate(slug, definition, allow_data_loss=False)
-        return await self._open(slug, plan.version, definition)
+    async def start_project(self, slug: str) -> ProjectRuntime | None:
+        """Serve ``slug`` as start-up decides (``runtime.startup``): app.json, else its last published version.
+
+        None when neither can be served (an unpublishable draft, never published);
+        ``unserved_reason`` then says why until the project is published.
+        """
+        async with self._lock(slug):
+            self.progress(f"project {slug}: migrating")
+            choice = await choose_startup(self.server, self.workspace, slug)
+            line = choice.problem_line()
+            if line is not None:
+                self.progress(line)
+            if choice.definition is None or choice.version is None:
+                self._unserved[slug] = choice.public_reason()
+                return None
+            return await self._open(slug, choice.version, choice.definition)
+
+    def unserved_reason(self, slug: str) -> str | None:
+        """Why project ``slug`` of the workspace is not served (start-up could not publish it); None otherwise."""
+        reason = self._unserved.get(slug)
+        if reason is None or slug in self.projects or not self.workspace.exists(slug):
+            return None
+        return reason
 
     async def _open(self, slug: str, version: int, definition: Definition) -> ProjectRuntime:
         """Serve ``definition`` (already applied as ``version``): pool, secrets, services."""
@@ -148,6 +171,7 @@ class Runtime:
         return self._publish_locks.setdefault(slug, asyncio.Lock())
 
     async def _close(self, slug: str) -> None:
+        self._unserved.pop(slug, None)  # stopped or deleted: a later project of that name starts afresh
         project = self.projects.pop(slug, None)
         if project is not None:
             await services.stop_project(project)

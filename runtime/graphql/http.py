@@ -6,8 +6,9 @@ payload, session, execution) for both paths, ``/p/<slug>/graphql`` and Momen's
 is its only caller, so the two paths cannot drift apart. ``answer`` runs an
 already-read request (the GET handler of ``runtime.graphql.routes`` uses it too).
 Every refusal is a JSON GraphQL error with a code and the right status: 404 unknown
-project, 413 body too large, 400 malformed JSON / missing query / document over the
-limits or invalid, 401 invalid token, 403 a document naming what the role may not use.
+project, 503 a project start-up could not serve (``PROJECT_NOT_SERVED``), 413 body
+too large, 400 malformed JSON / missing query / document over the limits or invalid,
+401 invalid token, 403 a document naming what the role may not use.
 """
 
 from __future__ import annotations
@@ -30,6 +31,14 @@ Answer = tuple[int, bytes]
 
 def error_answer(status: int, message: str, code: str) -> Answer:
     return status, json.dumps({"errors": [graphql_error(message, code)]}).encode()
+
+
+def missing_project(runtime: Any, slug: str) -> Answer:
+    """No running project ``slug``: 503 with the reason when start-up could not serve it, else 404."""
+    reason = runtime.unserved_reason(slug)
+    if reason is not None:
+        return error_answer(503, reason, "PROJECT_NOT_SERVED")
+    return error_answer(404, f"Project {slug!r} not found", "NOT_FOUND")
 
 
 def refusal(exc: RuntimeError_) -> Answer:
@@ -96,7 +105,7 @@ async def answer_post(runtime: Any, slug: str, headers: Mapping[str, str], chunk
     """The complete answer to ``POST`` on a project's GraphQL path (``headers`` with lower-case names)."""
     project = runtime.get(slug)
     if project is None:
-        return error_answer(404, f"Project {slug!r} not found", "NOT_FOUND")
+        return missing_project(runtime, slug)
     try:
         body = await read_body(chunks, headers.get("content-length"))
         query, variables, operation_name = parse_payload(body, headers.get("content-type", JSON))

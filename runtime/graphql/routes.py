@@ -19,7 +19,7 @@ from runtime.graphql.http import (
     JSON,
     MAX_BODY_BYTES,
     answer,
-    error_answer,
+    missing_project,
     parse_parts,
     refusal,
 )
@@ -40,7 +40,7 @@ def build_graphql_router(runtime: Any) -> APIRouter:
         slug = request.path_params["slug"]
         project = runtime.get(slug)
         if project is None:
-            return _response(error_answer(404, f"Project {slug!r} not found", "NOT_FOUND"))
+            return _response(missing_project(runtime, slug))
         params = request.query_params
         if "query" not in params:
             return HTMLResponse(graphiql_page(str(request.url.path), slug))

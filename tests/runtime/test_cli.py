@@ -75,7 +75,7 @@ def test_validate_accepts_the_sample_and_names_problems_of_a_broken_copy(cli: Cl
     assert "relations[1].to_table" in bad.stdout and "tbl_nowhere" in bad.stdout
     no_traceback(bad)
 
-    # serve and migrate refuse it the same way
+    # migrate, the explicit command, refuses it (serve keeps serving: tests/runtime/test_startup.py)
     refused = cli("migrate", SLUG)
     assert refused.returncode == 1 and "not valid" in refused.stderr
     no_traceback(refused)
