@@ -1,6 +1,6 @@
 """GraphQL query benchmark: generated API over HTTP against the same SQL run raw through psycopg.
 
-    python bench/graphql_query.py [--workers 2] [--seconds 10] [--connections 32]
+    python bench/graphql_query.py [--workers 2] [--seconds 10] [--connections 32] [--no-coalesce]
 
 Seeds the sample project (inventory_deduction) with 100 products and 3 orders
 each, then for two queries
@@ -11,6 +11,11 @@ runs ``wrk`` (POST body + admin token from a Lua script) against a real
 the exact SQL the API compiled (same statement, same parameters) through psycopg
 with C asyncio tasks sharing a pool of C connections for N seconds -> requests/s,
 p50/p99, and the ratio GraphQL / raw SQL (goal: >= 0.5).
+
+The server coalesces concurrent runs of one query plan into one statement
+(``runtime.graphql.coalesce``), as it does by default; ``--no-coalesce`` starts it
+with ``MINIMOMEN_COALESCE_READS=0``, one statement per request like the raw side,
+which isolates the API's own per-request cost.
 """
 
 from __future__ import annotations
@@ -120,7 +125,7 @@ def check_same_result(url: str, token: str, conninfo: str, query: str, variables
 
     with psycopg.connect(conninfo, autocommit=True) as conn:
         raw = json.loads(conn.execute(statement, params).fetchone()[0])  # type: ignore[index]
-    assert list(api.values())[0] == raw, "the raw SQL does not match the API's result"
+    assert next(iter(api.values())) == raw, "the raw SQL does not match the API's result"
 
 
 def main() -> None:
@@ -129,6 +134,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=1, help="alternate API and raw runs this many times; the median ratio is reported")
+    parser.add_argument("--no-coalesce", action="store_true", help="one statement per request (MINIMOMEN_COALESCE_READS=0)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="mm-bench-") as tmp:
         root = Path(tmp)
@@ -136,7 +142,8 @@ def main() -> None:
         prefix = unique_prefix()
         workspace = root / "workspace"
         copy_sample(workspace)
-        server = start_server(workspace, db, prefix=prefix, workers=args.workers, extra_env={"MINIMOMEN_POOL_SIZE": str(args.connections)})
+        env = {"MINIMOMEN_POOL_SIZE": str(args.connections), "MINIMOMEN_COALESCE_READS": "0" if args.no_coalesce else "1"}
+        server = start_server(workspace, db, prefix=prefix, workers=args.workers, extra_env=env)
         try:
             url = server.graphql_url(SLUG)
             token = server.admin_token(SLUG)
@@ -144,7 +151,8 @@ def main() -> None:
             seed(url, token)
             definition = Definition.model_validate_json((workspace / SLUG / "app.json").read_text())
             state = PublishedState(1, resolve(definition))
-            print(f"minimomen serve --workers {args.workers}; wrk -c{args.connections} -d{args.seconds}s; raw: psycopg, "
+            print(f"minimomen serve --workers {args.workers} (coalescing {'off' if args.no_coalesce else 'on'}); "
+                  f"wrk -c{args.connections} -d{args.seconds}s; raw: psycopg, "
                   f"{args.connections} asyncio tasks, pool of {args.connections}")
             print(f"{'query':<7} {'GraphQL req/s':>14} {'p50 ms':>8} {'p99 ms':>8} | {'raw SQL req/s':>14} {'p50 ms':>8} {'p99 ms':>8} | ratio")
             for name, (query, variables) in QUERIES.items():

@@ -13,6 +13,7 @@ from typing import Any
 from psycopg_pool import AsyncConnectionPool
 
 from builder.resolved import ResolvedProject
+from runtime.graphql.coalesce import ReadCoalescer
 from runtime.lease import Lease
 
 
@@ -45,9 +46,12 @@ class ProjectRuntime:
     services: dict[str, Any] = field(default_factory=dict)  # live-query hub, task worker ...
     # Connections for single statements in autocommit (GraphQL queries, lone actionflow calls).
     lease: Lease = field(init=False)
+    # Concurrent runs of one query plan share a statement (GraphQL queries over HTTP).
+    reads: ReadCoalescer = field(init=False)
 
     def __post_init__(self) -> None:
         self.lease = Lease(self.pool)
+        self.reads = ReadCoalescer(self.lease)
 
     async def close(self) -> None:
         """Give the leased connections back, then close the pool."""

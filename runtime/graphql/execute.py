@@ -195,9 +195,7 @@ async def _run_query(project: Any, state: Any, session: Session, prepared: Prepa
     if plan.statement is not None:
         assert plan.params is not None
         params = plan.params.bind(coerced)
-        async with project.lease.connection() as conn:
-            cursor = await conn.execute(plan.statement, params)
-            row = await cursor.fetchone()
+        row = await project.reads.fetch(plan, params)
     introspected = _introspect(prepared, plan, variables) if plan.introspection is not None else {}
     data: dict[str, Any] = {}
     errors: list[dict[str, Any]] = []

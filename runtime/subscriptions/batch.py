@@ -9,12 +9,10 @@ one statement for all of them: the variable parameters become columns of an
     SELECT m."__i", q.* FROM unnest(%(__i)s::int[], %(__p0)s::text[]) AS m("__i", "p0")
     CROSS JOIN LATERAL (<plan statement, %(p0)s -> m."p0">) AS q
 
-Values travel as text and keep the plan's own casts (``%(p0)s::bigint`` becomes
-``m."p0"::bigint``), so only plans whose late parameters all carry a cast, with
-int or str values, are multiplexed. Other plans go in one pipeline (one round
-trip, one statement each); anything else (introspection, extension fields, a
-failing statement) returns None and the caller runs the groups one by one,
-which yields the usual per-group errors.
+(``runtime.graphql.multiplex`` builds and runs it; HTTP reads use it too.) Other
+plans go in one pipeline (one round trip, one statement each); anything else
+(introspection, extension fields, a failing statement) returns None and the
+caller runs the groups one by one, which yields the usual per-group errors.
 
 This reads the GraphQL engine's compiled plan (``runtime.graphql.execute``); the
 engine owns the SQL, this module only changes how it is sent.
@@ -23,7 +21,6 @@ engine owns the SQL, this module only changes how it is sent.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,6 +28,12 @@ import psycopg
 
 from runtime.graphql import execute as engine
 from runtime.graphql.errors import DocumentErrors
+from runtime.graphql.multiplex import (
+    Job,
+    multiplexable,
+    rows_multiplexed,
+    rows_pipelined,
+)
 from runtime.graphql.response import RawJSON, Response
 from runtime.subscriptions.execution import RunResult
 from runtime.types import Session
@@ -38,51 +41,6 @@ from runtime.types import Session
 log = logging.getLogger("minimomen.live")
 
 BATCHABLE_STEPS = frozenset({"sql", "typename", "static"})
-
-Job = tuple[Any, dict[str, Any]]  # (plan, bound parameters)
-
-
-def _multiplexable(plan: Any, jobs: Sequence[Job]) -> bool:
-    statement = plan.statement
-    if not isinstance(statement, str) or not plan.params.late:
-        return False
-    for name in plan.params.late:
-        if not re.search(rf"%\({name}\)s::", statement):
-            return False
-    return all(
-        isinstance(params[name], (int, str)) and not isinstance(params[name], bool)
-        for _, params in jobs for name in plan.params.late
-    )
-
-
-def _multiplexed_statement(plan: Any) -> str:
-    late = list(plan.params.late)
-    statement: str = plan.statement
-    for name in late:
-        statement = statement.replace(f"%({name})s", f'm."{name}"')
-    arrays = "".join(f", %(__{name})s::text[]" for name in late)
-    columns = "".join(f', "{name}"' for name in late)
-    return f'SELECT m."__i", q.* FROM unnest(%(__i)s::int[]{arrays}) AS m("__i"{columns}) CROSS JOIN LATERAL ({statement}) AS q'
-
-
-async def _rows_multiplexed(conn: psycopg.AsyncConnection[Any], plan: Any, jobs: Sequence[Job]) -> list[Any]:
-    late = set(plan.params.late)
-    params: dict[str, Any] = {k: v for k, v in jobs[0][1].items() if k not in late}
-    params["__i"] = list(range(len(jobs)))
-    for name in late:
-        params[f"__{name}"] = [str(job_params[name]) for _, job_params in jobs]
-    cursor = await conn.execute(_multiplexed_statement(plan), params)
-    rows: list[Any] = [None] * len(jobs)
-    for row in await cursor.fetchall():
-        rows[row[0]] = row[1:]
-    return rows
-
-
-async def _rows_pipelined(conn: psycopg.AsyncConnection[Any], jobs: Sequence[Job]) -> list[Any]:
-    async with conn.pipeline():
-        cursors = [await conn.execute(plan.statement, params) for plan, params in jobs]
-    return [await cursor.fetchone() for cursor in cursors]
-
 
 def _response(plan: Any, row: Any) -> RunResult:
     data: dict[str, Any] = {}
@@ -119,9 +77,9 @@ async def run_batch(
             for members in by_plan.values():
                 jobs = [job for _, job in members]
                 plan = jobs[0][0]
-                multiplex = _multiplexable(plan, jobs)
+                multiplex = multiplexable(plan, [params for _, params in jobs])
                 log.debug("re-running %d live queries %s", len(jobs), "in one statement" if multiplex else "in one pipeline")
-                rows = await (_rows_multiplexed(conn, plan, jobs) if multiplex else _rows_pipelined(conn, jobs))
+                rows = await (rows_multiplexed(conn, plan, [params for _, params in jobs]) if multiplex else rows_pipelined(conn, jobs))
                 for (index, _), row in zip(members, rows):
                     results[index] = _response(plan, row)
     except psycopg.Error as exc:

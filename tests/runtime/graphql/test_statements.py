@@ -17,6 +17,7 @@ from psycopg_pool import AsyncConnectionPool
 from builder.definition import Definition
 from builder.resolved import resolve
 from runtime.graphql.execute import execute, prepare
+from runtime.graphql.coalesce import ReadCoalescer
 from runtime.lease import Lease
 from runtime.project import PublishedState
 from runtime.types import Session
@@ -36,9 +37,11 @@ class Project:
     state: PublishedState
     pool: AsyncConnectionPool  # type: ignore[type-arg]
     lease: Lease = field(init=False)
+    reads: ReadCoalescer = field(init=False)
 
     def __post_init__(self) -> None:
         self.lease = Lease(self.pool)
+        self.reads = ReadCoalescer(self.lease)
 
 
 def _run(shop: Shop, calls: list[tuple[str, dict[str, Any] | None]]) -> list[tuple[dict[str, Any], list[str]]]:
