@@ -32,6 +32,10 @@ GRAPHQL_NAMES: frozenset[str] = frozenset({
     "timestamptz", "date", "order_by", "cursor_ordering",
 })
 RESERVED_PREFIXES: tuple[str, ...] = ("pg_", "_", "fz_")
+# Names generated for a table ``T`` that another table could also produce: ``T_stream``
+# (a subscription field), ``update_T_many`` (= ``update_`` + ``T_many``), ``T_updates``
+# (an input type). Only a pair of such tables clashes, so these are checked pairwise.
+PAIRED_SUFFIXES: tuple[str, ...] = ("_stream", "_many", "_updates")
 
 
 def reserved_table_reason(name: str) -> str | None:
@@ -147,6 +151,12 @@ def check_names(definition: Definition, catalog: Catalog) -> Iterator[Issue]:
             reason = reserved_field_reason(f.name)
             if reason:
                 yield Issue(("tables", index, "fields", f_index, "name"), reason)
+    for index, table in enumerate(definition.tables):
+        for other in definition.tables:
+            suffix = next((s for s in PAIRED_SUFFIXES if table.name == other.name + s), None)
+            if suffix is not None:
+                yield Issue(("tables", index, "name"), f"table name `{table.name}` would clash with the GraphQL names generated for table "
+                                                       f"`{other.name}` (`{other.name}{suffix}`); rename one of the two.")
     for index, rel in enumerate(definition.relations):
         reason = reserved_field_reason(rel.foreign_key.name)
         if reason:
@@ -160,6 +170,7 @@ def check_names(definition: Definition, catalog: Catalog) -> Iterator[Issue]:
             yield Issue(("roles", index, "name"), f"another role is already called `{role.name}`.")
         role_names.add(role.name)
     generated = {f"{verb}_{t.name}{tail}" for t in definition.tables for verb in ("insert", "update", "delete") for tail in ("", "_one", "_by_pk")}
+    generated |= {f"update_{t.name}_many" for t in definition.tables}
     for index, flow in enumerate(definition.actionflows):
         if flow.id in generated or flow.id.startswith("fz_"):
             yield Issue(("actionflows", index, "id"), f"actionflow id `{flow.id}` would clash with a generated GraphQL mutation; choose another id.")

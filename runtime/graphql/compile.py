@@ -18,6 +18,7 @@ from runtime.data.select import Output, RowsQuery, SelectCompiler, parse_order_b
 from runtime.data.sql import Params
 from runtime.graphql.schema import RootField, SchemaBundle
 from runtime.graphql.selection import Selected, arguments, literal
+from runtime.graphql.stream import stream_root
 from runtime.permissions import Grants
 from runtime.types import BadUserInput
 
@@ -160,6 +161,7 @@ ROOTS: dict[str, Callable[[QueryBuilder, ResolvedTable, Selected], sql.Composabl
     "select": _select,
     "select_by_pk": _select_by_pk,
     "select_aggregate": _select_aggregate,
+    "stream": stream_root,  # a stream run once: its first batch
 }
 
 

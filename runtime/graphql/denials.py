@@ -48,11 +48,13 @@ TYPE_SUFFIXES: dict[str, str] = {
     "_sum_order_by": "AGGREGATE", "_avg_order_by": "AGGREGATE", "_max_order_by": "AGGREGATE", "_min_order_by": "AGGREGATE",
     "_insert_input": "INSERT", "_arr_rel_insert_input": "INSERT", "_obj_rel_insert_input": "INSERT", "_mutation_response": "INSERT",
     "_set_input": "UPDATE", "_inc_input": "UPDATE", "_pk_columns_input": "UPDATE", "_on_conflict": "UPDATE",
-    "_constraint": "UPDATE", "_update_column": "UPDATE",
+    "_constraint": "UPDATE", "_update_column": "UPDATE", "_updates": "UPDATE",
+    "_stream_cursor_input": "SELECT", "_stream_cursor_value_input": "SELECT",
 }
 ROOT_VERBS: dict[str, str] = {
     "select": "SELECT", "select_by_pk": "SELECT", "select_aggregate": "AGGREGATE",
-    "insert": "INSERT", "insert_one": "INSERT", "update": "UPDATE", "update_by_pk": "UPDATE",
+    "insert": "INSERT", "insert_one": "INSERT", "update": "UPDATE", "update_by_pk": "UPDATE", "update_many": "UPDATE",
+    "stream": "SELECT",
     "delete": "DELETE", "delete_by_pk": "DELETE",
 }
 ARGUMENT_VERBS: dict[str, str] = {"on_conflict": "UPDATE", "_set": "UPDATE", "_inc": "UPDATE"}

@@ -233,9 +233,16 @@ async def _mutation_transaction(project: Any, state: Any, session: Session, plan
                     cursor = await conn.execute(step.statement, step.params.bind(coerced))
                     violations, text = await cursor.fetchone()  # type: ignore[misc]
                     if violations:
-                        raise TableAccessDenied(f"{step.selected.name if step.selected else step.key}: the written rows break this role's permission check",
-                                                path=[step.key])
-                    data[step.key] = RawJSON(text) if text is not None else None
+                        name = step.selected.name if step.selected else step.key
+                        if step.item is None:
+                            raise TableAccessDenied(f"{name}: the written rows break this role's permission check", path=[step.key])
+                        raise TableAccessDenied(f"{name}, update {step.item + 1}: the written rows break this role's permission check",
+                                                path=[step.key, step.item])
+                    value = RawJSON(text) if text is not None else None
+                    if step.item is None:
+                        data[step.key] = value
+                    else:  # one of the statements of update_T_many, answered in a list
+                        data.setdefault(step.key, []).append(value)
                 elif step.kind == "extension":
                     try:
                         data[step.key] = await _extension(project, state, session, step, variable_values, headers, conn)

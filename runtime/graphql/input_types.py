@@ -230,6 +230,51 @@ class InputTypes:
         numeric = [c for c in access.update_columns() if access.table.columns[c].type in NUMERIC_TYPES]
         return self._column_input(table, "inc_input", numeric, f"input type for incrementing numeric columns in table {table}")
 
+    def updates(self, table: str) -> GraphQLInputObjectType:
+        """``T_updates``: one element of ``update_T_many`` (a filter and its changes)."""
+        name = f"{table}_updates"
+        if (found := self.types.get(name)) is None:
+            fields = {"where": GraphQLInputField(GraphQLNonNull(self.bool_exp(table)), description="filter the rows which have to be updated")}
+            if (set_input := self.set_input(table)) is not None:
+                fields["_set"] = GraphQLInputField(set_input, description="sets the columns of the filtered rows to the given values")
+            if (inc_input := self.inc_input(table)) is not None:
+                fields["_inc"] = GraphQLInputField(inc_input, description="increments the numeric columns with given value of the filtered values")
+            found = self.types.add(GraphQLInputObjectType(name, fields, description=f"one update of update_{table}_many"))
+        assert isinstance(found, GraphQLInputObjectType)
+        return found
+
+    # ----- streaming subscriptions ---------------------------------------------
+
+    def stream_arguments(self, table: str) -> dict[str, GraphQLArgument]:
+        """``batch_size, cursor, where`` of ``T_stream``."""
+        return {
+            "batch_size": GraphQLArgument(GraphQLNonNull(GraphQLInt), description="maximum number of rows returned in a single batch"),
+            "cursor": GraphQLArgument(GraphQLNonNull(GraphQLList(self.stream_cursor(table))), description="cursor to stream the results returned by the query"),
+            "where": GraphQLArgument(self.bool_exp(table), description="filter the rows returned"),
+        }
+
+    def stream_cursor(self, table: str) -> GraphQLInputObjectType:
+        """``T_stream_cursor_input``: where the stream starts (``initial_value``) and in which direction."""
+        name = f"{table}_stream_cursor_input"
+        if (found := self.types.get(name)) is None:
+            ordering = self.types.add(GraphQLEnumType("cursor_ordering", {
+                "ASC": GraphQLEnumValue("ASC", description="ascending ordering of the cursor"),
+                "DESC": GraphQLEnumValue("DESC", description="descending ordering of the cursor"),
+            }, description="ordering argument of a cursor"))
+            access = self.access[table]
+            # the cursor may be any column the role can read whose values sort (id is always one)
+            columns = [c for c in access.columns if access.table.columns[c].type in ORDERED_TYPES]
+            value = self.types.add(GraphQLInputObjectType(
+                f"{table}_stream_cursor_value_input",
+                {c: GraphQLInputField(self.types.scalar(FIELD_SCALARS[access.table.columns[c].type])) for c in columns},  # type: ignore[arg-type]
+                description="Initial value of the column from where the streaming should start"))
+            found = self.types.add(GraphQLInputObjectType(name, {
+                "initial_value": GraphQLInputField(GraphQLNonNull(value), description="Stream column input with initial value"),  # type: ignore[arg-type]
+                "ordering": GraphQLInputField(ordering, default_value="ASC", description="cursor ordering"),  # type: ignore[arg-type]
+            }, description=f"Streaming cursor of the table \"{table}\""))
+        assert isinstance(found, GraphQLInputObjectType)
+        return found
+
     def pk_columns(self, table: str) -> GraphQLInputObjectType:
         name = f"{table}_pk_columns_input"
         if (found := self.types.get(name)) is None:

@@ -23,6 +23,7 @@ from runtime.data.insert_tree import (
 )
 from runtime.data.mutate import Conflict, MutationCompiler, Written
 from runtime.data.select import Output
+from runtime.data.sql import Params
 from runtime.graphql.compile import QueryBuilder
 from runtime.graphql.registry import TableAccess
 from runtime.graphql.schema import RootField
@@ -32,6 +33,8 @@ from runtime.types import BadUserInput, TableAccessDenied
 BoolExp = dict[str, Any]
 MAX_NESTING = 6  # levels of nested inserts below the root field
 MAX_NESTED_ROWS = 500  # rows of a nested insert in all (each row with nested rows is a CTE of its own)
+MAX_UPDATES = 500  # elements of one update_T_many (each is a statement)
+Part = tuple[Params, sql.Composable]  # a statement with the parameters it was built with
 
 
 def _and(*rules: BoolExp | None) -> BoolExp | None:
@@ -170,23 +173,25 @@ def _insert_one(builder: QueryBuilder, table: ResolvedTable, selected: Selected)
     return _insert(builder, table, selected, [row], _one(builder, table, selected))
 
 
-def _update(builder: QueryBuilder, table: ResolvedTable, selected: Selected, where: BoolExp | None, written: Written) -> sql.Composable:
+def _update(builder: QueryBuilder, table: ResolvedTable, where: BoolExp | None, changes: dict[str, Any], written: Written) -> sql.Composable:
+    """One UPDATE under this request's update rule (row filter, columns, presets, check); ``changes`` holds ``_set`` / ``_inc``."""
     _access(builder, table)
     grant = builder.grants.update(table)  # per request: see _insert
     if grant is None:
         raise TableAccessDenied(f"updating {table.name} is not allowed")
-    args = builder.args(selected)
     return MutationCompiler(builder.select).update(
-        table, where, args.get("_set") or {}, args.get("_inc") or {}, grant.presets, grant.filter, grant.check, written)
+        table, where, changes.get("_set") or {}, changes.get("_inc") or {}, grant.presets, grant.filter, grant.check, written)
 
 
-def _update_many(builder: QueryBuilder, table: ResolvedTable, selected: Selected) -> sql.Composable:
-    return _update(builder, table, selected, builder.args(selected).get("where"), _response(builder, table, selected))
+def _update_where(builder: QueryBuilder, table: ResolvedTable, selected: Selected) -> sql.Composable:
+    args = builder.args(selected)
+    return _update(builder, table, args.get("where"), args, _response(builder, table, selected))
 
 
 def _update_by_pk(builder: QueryBuilder, table: ResolvedTable, selected: Selected) -> sql.Composable:
-    pk = (builder.args(selected).get("pk_columns") or {}).get("id")
-    return _update(builder, table, selected, {"id": {"_eq": pk}} if pk is not None else {"id": {"_is_null": True}}, _one(builder, table, selected))
+    args = builder.args(selected)
+    pk = (args.get("pk_columns") or {}).get("id")
+    return _update(builder, table, {"id": {"_eq": pk}} if pk is not None else {"id": {"_is_null": True}}, args, _one(builder, table, selected))
 
 
 def _delete(builder: QueryBuilder, table: ResolvedTable, selected: Selected, where: BoolExp | None, written: Written) -> sql.Composable:
@@ -209,11 +214,40 @@ def _delete_by_pk(builder: QueryBuilder, table: ResolvedTable, selected: Selecte
 MUTATIONS: dict[str, Callable[[QueryBuilder, ResolvedTable, Selected], sql.Composable | None]] = {
     "insert": _insert_many,
     "insert_one": _insert_one,
-    "update": _update_many,
+    "update": _update_where,
     "update_by_pk": _update_by_pk,
     "delete": _delete_many,
     "delete_by_pk": _delete_by_pk,
 }
+
+
+def _update_steps(new_builder: Callable[[], QueryBuilder], table: ResolvedTable, selected: Selected) -> list[Part]:
+    """``update_T_many``: one UPDATE per element, each under the role's update rule, run in order."""
+    updates = new_builder().args(selected).get("updates") or []
+    if len(updates) > MAX_UPDATES:
+        raise BadUserInput(f"{selected.name} takes at most {MAX_UPDATES} updates; send the rest in another request")
+    parts: list[Part] = []
+    for index, update in enumerate(updates):
+        if not isinstance(update, dict):
+            raise BadUserInput(f"{selected.name}: update {index + 1} must be an object {{where, _set, _inc}}")
+        builder = new_builder()  # parameters of its own: each element is a statement of its own
+        parts.append((builder.params, _update(builder, table, update.get("where"), update, _response(builder, table, selected))))
+    return parts
+
+
+# Root fields that write in several statements, run in order in the request's transaction.
+MUTATION_STEPS: dict[str, Callable[[Callable[[], QueryBuilder], ResolvedTable, Selected], list[Part]]] = {
+    "update_many": _update_steps,
+}
+
+
+def compile_mutation_steps(new_builder: Callable[[], QueryBuilder], root: RootField, selected: Selected) -> list[Part] | None:
+    """The statements of a root field that writes in several steps (``update_T_many``), in order;
+    None for a field that is one statement (``compile_mutation``)."""
+    build = MUTATION_STEPS.get(root.kind)
+    if build is None or root.table is None:
+        return None
+    return build(new_builder, new_builder().project.tables[root.table], selected)
 
 
 def compile_mutation(builder: QueryBuilder, root: RootField, selected: Selected) -> sql.Composable | None:

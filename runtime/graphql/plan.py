@@ -27,11 +27,12 @@ from psycopg import sql
 from runtime.data.sql import Params
 from runtime.graphql.compile import QueryBuilder
 from runtime.graphql.document import Document
-from runtime.graphql.mutations import compile_mutation
+from runtime.graphql.mutations import compile_mutation, compile_mutation_steps
 from runtime.graphql.schema import ROOT_TYPE_NAMES, RootField, SchemaBundle
 from runtime.graphql.selection import Selected, collect
+from runtime.graphql.stream import StreamStatements, stream_statements
 from runtime.permissions import Grants
-from runtime.types import Session
+from runtime.types import BadUserInput, Session
 
 MAX_CACHED_SHAPE = 4096
 StepKind = Literal["sql", "typename", "introspection", "extension", "static", "mutation"]
@@ -47,6 +48,7 @@ class Step:
     column: int = -1  # "sql": column of the plan's statement
     statement: str | None = None  # "mutation": its own statement
     params: Params | None = None
+    item: int | None = None  # "mutation": its index in the list answered under ``key`` (``update_T_many``)
 
 
 @dataclass
@@ -172,6 +174,13 @@ def build_plan(bundle: SchemaBundle, grants: Grants, resolved: Any, document: Do
         elif root.kind == "placeholder":
             steps.append(Step(selected.key, "static", value="no queries are available for this role"))
         elif operation == "mutation":
+            parts = compile_mutation_steps(lambda: QueryBuilder(bundle, grants, resolved, Params(variables), variables, refs), root, selected)
+            if parts is not None:
+                steps.extend(Step(selected.key, "mutation", selected, root, statement=statement.as_string(None), params=own, item=index)
+                             for index, (own, statement) in enumerate(parts))
+                if not parts:
+                    steps.append(Step(selected.key, "static", selected, root, value=[]))
+                continue
             own = Params(variables)
             statement = compile_mutation(QueryBuilder(bundle, grants, resolved, own, variables, refs), root, selected)
             if statement is None:
@@ -188,6 +197,20 @@ def build_plan(bundle: SchemaBundle, grants: Grants, resolved: Any, document: Do
     if introspection:
         plan.introspection = _introspection_document(document, node, introspection)
     return plan
+
+
+def build_stream_plan(bundle: SchemaBundle, grants: Grants, resolved: Any, document: Document, node: OperationDefinitionNode,
+                      variables: Mapping[str, Any]) -> StreamStatements:
+    """The statements of a ``T_stream`` subscription for one session and its (coerced) variables, all bound at once."""
+    root_type = bundle.schema.subscription_type
+    assert root_type is not None
+    roots = [(bundle.root("subscription", s.name), s) for s in collect(root_type, [node.selection_set], document.fragments, variables)]
+    if len(roots) != 1 or roots[0][0] is None or roots[0][0].kind != "stream" or roots[0][0].table is None:
+        raise BadUserInput("a streaming subscription selects exactly one `<table>_stream` field")
+    root, selected = roots[0]
+    assert root is not None and root.table is not None
+    return stream_statements(lambda params: QueryBuilder(bundle, grants, resolved, params, variables, frozenset()),
+                             resolved.tables[root.table], selected)
 
 
 def _empty_response(selected: Selected) -> dict[str, Any]:

@@ -84,6 +84,9 @@ FAMILIES: tuple[Family, ...] = (
     Family("select_aggregate", ("query", "subscription"), lambda t: f"{t}_aggregate", lambda a: a.select.aggregate,
            lambda a, tt, it: GraphQLField(GraphQLNonNull(tt.aggregate(a.name)), it.select_arguments(a.name),
                                           description=f'fetch aggregated fields from the table: "{a.name}"')),
+    Family("stream", ("subscription",), lambda t: f"{t}_stream", lambda a: True,
+           lambda a, tt, it: GraphQLField(GraphQLNonNull(GraphQLList(GraphQLNonNull(tt.row(a.name)))), it.stream_arguments(a.name),
+                                          description=f'fetch data from the table in a streaming manner: "{a.name}"')),
     Family("insert", ("mutation",), lambda t: f"insert_{t}", lambda a: a.insert is not None,
            lambda a, tt, it: GraphQLField(tt.mutation_response(a.name), _conflict(
                {"objects": GraphQLArgument(GraphQLNonNull(GraphQLList(GraphQLNonNull(it.insert_input(a.name)))))}, it, a.name),
@@ -100,6 +103,11 @@ FAMILIES: tuple[Family, ...] = (
            lambda a, tt, it: GraphQLField(tt.row(a.name), {
                "pk_columns": GraphQLArgument(GraphQLNonNull(it.pk_columns(a.name))), **_changes(it, a.name)},
                description=f'update single row of the table: "{a.name}"')),
+    Family("update_many", ("mutation",), lambda t: f"update_{t}_many", lambda a: bool(a.update_columns()),
+           lambda a, tt, it: GraphQLField(GraphQLList(tt.mutation_response(a.name)), {
+               "updates": GraphQLArgument(GraphQLNonNull(GraphQLList(GraphQLNonNull(it.updates(a.name)))),
+                                          description="updates to execute, in order, in one transaction")},
+               description=f'update rows of the table "{a.name}" in several steps, each with its own filter and changes')),
     Family("delete", ("mutation",), lambda t: f"delete_{t}", lambda a: a.delete is not None,
            lambda a, tt, it: GraphQLField(tt.mutation_response(a.name), {
                "where": GraphQLArgument(GraphQLNonNull(it.bool_exp(a.name)), description="filter the rows which have to be deleted")},

@@ -181,6 +181,8 @@ class LiveConnection:
                 del self.ops[op_id]
                 self.hub.unsubscribe(op)
                 self._begin(op_id, LiveRequest(session, old.query, old.operation_name, old.variables))
+            else:
+                self.hub.watchers.rekey(op, session)  # a stream keeps its cursor under the new rights
 
     async def _read_loop(self) -> None:
         try:

@@ -53,7 +53,7 @@ class Executor(Protocol):
     def stream(
         self, state: Any, session: Session, prepared: Prepared, variables: dict[str, Any], headers: dict[str, str]
     ) -> AsyncIterator[dict[str, Any]] | None:
-        """Successive results of a subscription served by an extension field, else None."""
+        """Successive results of a subscription served by an extension field or a ``T_stream`` field, else None."""
         ...
 
 
@@ -104,6 +104,9 @@ class GraphQLExecutor:
         self, state: Any, session: Session, prepared: Prepared, variables: dict[str, Any], headers: dict[str, str]
     ) -> AsyncIterator[dict[str, Any]] | None:
         if not getattr(prepared, "extension_subscription", False):
-            return None
+            # imported late: the stream module imports the hub, which imports this module
+            from runtime.subscriptions.stream import table_stream
+
+            return table_stream(self.project, state, session, prepared, variables)
         stream: AsyncIterator[dict[str, Any]] = self._engine().subscribe_extension(self.project, state, session, prepared, variables)
         return stream

@@ -7,7 +7,8 @@ A burst of notifications is collected (``LiveSettings.debounce`` after the last,
 at most ``max_delay`` after the first); then every affected group re-runs once,
 concurrently up to ``max_concurrent_runs``. A group never runs twice at the same
 time: a change that arrives during its run schedules one more run afterwards, so
-results are pushed in order and nothing is missed.
+results are pushed in order and nothing is missed. Streams are not grouped: each
+is a ``Watcher`` (``watchers.py``) woken after the same debounce.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from runtime.subscriptions.groups import (
 from runtime.subscriptions.notifications import Change, Listener
 from runtime.subscriptions.scope import row_scope
 from runtime.subscriptions.settings import LiveSettings
+from runtime.subscriptions.watchers import Watchers
 from runtime.types import RuntimeError_
 
 log = logging.getLogger("minimomen.live")
@@ -60,6 +62,7 @@ class LiveHub:
         self._any_row: dict[str, set[LiveGroup]] = {}  # table -> groups hit by any change of it
         self._by_row: dict[str, dict[int, set[LiveGroup]]] = {}  # table -> id -> T_by_pk groups
         self._dirty: set[LiveGroup] = set()
+        self.watchers = Watchers()  # streams: a cursor per subscriber, woken like groups
         self._wake = asyncio.Event()
         self._runs = asyncio.Semaphore(self.settings.max_concurrent_runs)
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -105,6 +108,7 @@ class LiveHub:
             group.scope = row_scope(group.request.query, group.request.operation_name, group.request.variables, prepared.tables)
             self._index(group)
             self._dirty.add(group)
+        self.watchers.republish()
         self._wake.set()
 
     # subscribers -----------------------------------------------------------
@@ -155,6 +159,11 @@ class LiveHub:
             sink.deliver(op_id, group.payload)
         return subscriber
 
+    @property
+    def run_slots(self) -> asyncio.Semaphore:
+        """Bounds the queries re-run at once (live groups and streams alike)."""
+        return self._runs
+
     def _drop(self, group: LiveGroup) -> None:
         if self.groups.get(group.key) is group:
             del self.groups[group.key]
@@ -188,6 +197,7 @@ class LiveHub:
         """A committed change was announced: mark the groups it may affect."""
         self.notifications += 1
         before = len(self._dirty)
+        due = self.watchers.mark(change.table)
         if change.table is None:
             self._dirty.update(self.groups.values())
         else:
@@ -200,7 +210,7 @@ class LiveHub:
                 else:
                     for row_id in change.ids:
                         self._dirty.update(rows.get(row_id, ()))
-        if len(self._dirty) != before:
+        if len(self._dirty) != before or due:
             self._wake.set()
 
     async def _flush_loop(self) -> None:
@@ -220,6 +230,7 @@ class LiveHub:
             self._wake.clear()
             dirty, self._dirty = self._dirty, set()
             self._spawn(g for g in dirty if self.groups.get(g.key) is g)
+            self.watchers.wake()
 
     async def _keepalive_loop(self) -> None:
         while True:

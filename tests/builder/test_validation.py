@@ -162,6 +162,22 @@ def test_reserved_table_names_are_refused_with_a_reason(name: str, reason: str) 
     assert reason in problem.message
 
 
+@pytest.mark.parametrize("name", ["product_stream", "product_many", "product_updates"])
+def test_a_table_named_after_another_tables_generated_names_is_refused(name: str) -> None:
+    data = sample()
+    data["tables"].append({"id": "tbl_new", "name": name, "fields": []})
+    problem = only_error(validate(data))
+    assert problem.path == "tables[3].name"
+    assert "GraphQL names generated for table `product`" in problem.message
+
+
+@pytest.mark.parametrize("name", ["live_stream", "many", "updates"])
+def test_stream_many_and_updates_names_are_fine_without_their_base_table(name: str) -> None:
+    data = sample()
+    data["tables"].append({"id": "tbl_new", "name": name, "fields": []})
+    assert validate(data).ok, format_report(validate(data))
+
+
 @pytest.mark.parametrize("name", ["order", "user", "select", "table"])
 def test_sql_keywords_are_fine_table_names(name: str) -> None:
     data = sample()
