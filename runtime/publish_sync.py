@@ -109,6 +109,15 @@ def parse_event(payload: str) -> Event | None:
     return event
 
 
+async def announce(server: DatabaseServer, event: Event) -> None:
+    """NOTIFY the processes serving ``server``'s projects; a failure is logged, not raised: the change itself is done."""
+    try:
+        async with await psycopg.AsyncConnection.connect(server.conninfo(MAINTENANCE_DB), autocommit=True, connect_timeout=10) as conn:
+            await conn.execute("SELECT pg_notify(%s, %s)", (channel_name(server.prefix), event.payload()))
+    except psycopg.Error as exc:
+        log.warning("publish sync: could not announce %s of %s (%s); other processes catch up when they reconcile", event.event, event.slug, exc)
+
+
 class PublishSync:
     """LISTENs for other processes' publishes and deletions and applies them to ``runtime``; announces its own."""
 
@@ -150,13 +159,7 @@ class PublishSync:
         await self._announce(Event("deleted", slug, self.origin))
 
     async def _announce(self, event: Event) -> None:
-        """NOTIFY the other processes; a failure is logged, not raised: the change itself is done."""
-        conninfo = self.runtime.server.conninfo(MAINTENANCE_DB)
-        try:
-            async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True, connect_timeout=10) as conn:
-                await conn.execute("SELECT pg_notify(%s, %s)", (self.channel, event.payload()))
-        except psycopg.Error as exc:
-            log.warning("publish sync: could not announce %s of %s (%s); other processes catch up when they reconcile", event.event, event.slug, exc)
+        await announce(self.runtime.server, event)
 
     # listening -------------------------------------------------------------
 

@@ -16,6 +16,7 @@ import os
 import secrets
 import signal
 import sys
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from fastapi import FastAPI
 from builder.storage import Workspace
 from runtime.database import DatabaseServer
 from runtime.http_protocol import GatheringHttpToolsProtocol
+from runtime.publish_sync import Event, announce
 from runtime.startup import choose_startup
 from runtime.subscriptions.settings import UVICORN_WEBSOCKET_OPTIONS
 
@@ -81,6 +83,7 @@ def publish_all(server: DatabaseServer, workspace: Workspace) -> None:
 
 
 async def _publish_all(server: DatabaseServer, workspace: Workspace) -> None:
+    origin = f"serve-{uuid.uuid4().hex}"
     for info in workspace.list_projects():
         progress(f"migrating {info.slug}…")
         choice = await choose_startup(server, workspace, info.slug)
@@ -89,6 +92,8 @@ async def _publish_all(server: DatabaseServer, workspace: Workspace) -> None:
             progress(choice.problem_line() or f"project {info.slug}: not served")
         elif plan.changed:
             progress(f"  {info.slug}: applied version {plan.version} ({len(plan.steps)} step{'s' if len(plan.steps) != 1 else ''})")
+            # Replicas already running serve it at once instead of at their next reconcile.
+            await announce(server, Event("published", info.slug, origin, plan.version))
         else:
             progress(f"  {info.slug}: version {plan.version}, up to date")
 

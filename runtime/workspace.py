@@ -59,12 +59,19 @@ class Runtime:
         return self.projects.get(slug)
 
     async def start(self) -> None:
-        """Publish and start every project of the workspace, then follow the other processes."""
-        for info in self.workspace.list_projects():
-            await self.start_project(info.slug)
-        await self.sync.start()
+        """Publish and start every project of the workspace, then follow the other processes.
 
-    async def start_project(self, slug: str) -> ProjectRuntime | None:
+        A project whose app.json this start published anew is announced, so processes
+        already running (the other replicas) serve it at once, not at their next reconcile.
+        """
+        published: list[tuple[str, int]] = []
+        for info in self.workspace.list_projects():
+            await self.start_project(info.slug, published=published)
+        await self.sync.start()
+        for slug, version in published:
+            await self.sync.announce_published(slug, version)
+
+    async def start_project(self, slug: str, *, published: list[tuple[str, int]] | None = None) -> ProjectRuntime | None:
         """Serve ``slug`` as start-up decides (``runtime.startup``): app.json, else its last published version.
 
         None when neither can be served (an unpublishable draft, never published);
@@ -79,6 +86,8 @@ class Runtime:
             if choice.definition is None or choice.version is None:
                 self._unserved[slug] = choice.public_reason()
                 return None
+            if published is not None and choice.plan is not None and choice.plan.changed:
+                published.append((slug, choice.version))  # ``published``: collects what app.json changed
             return await self._open(slug, choice.version, choice.definition)
 
     def unserved_reason(self, slug: str) -> str | None:

@@ -160,11 +160,14 @@ class PageRenderer:
             next_path=next_path,
         )
 
-    def render_not_found(self, slug: str | None, resolved: ResolvedProject | None, message: str) -> str:
+    def render_not_found(self, slug: str | None, resolved: ResolvedProject | None, message: str, *,
+                         status: int = 404, title: str = "Page not found") -> str:
+        """The page shown instead of an app page: not found (404), or an app that cannot be served (503)."""
         accent = resolved.definition.settings.accent_color if resolved else "#4f46e5"
         return self.env.get_template("pages/not_found.html").render(
             slug=slug,
-            title="Page not found",
+            status=status,
+            title=title,
             project=resolved.definition if resolved else None,
             theme=theme_variables(accent),
             message=message,

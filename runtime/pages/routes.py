@@ -88,19 +88,26 @@ def build_pages_router(runtime: Any) -> APIRouter:
         resolved = project.state.resolved if project else None
         return _html(renderer.render_not_found(slug if project else None, resolved, message), 404)
 
+    def missing_app(slug: str) -> HTMLResponse:
+        """No running app ``slug``: 503 with the reason when start-up could not serve it (``runtime.startup``), else 404."""
+        reason = runtime.unserved_reason(slug)
+        if reason is not None:
+            return _html(renderer.render_not_found(None, None, reason, status=503, title="App unavailable"), 503)
+        return not_found(None, f"There is no app called “{slug}” here.")
+
     router.include_router(build_session_router(runtime, renderer, not_found))
 
     @router.get("/p/{slug}", include_in_schema=False)
     async def app_root(slug: str) -> Response:
         if runtime.get(slug) is None:
-            return not_found(None, f"There is no app called “{slug}” here.")
+            return missing_app(slug)
         return RedirectResponse(f"/p/{slug}/", status_code=308)
 
     @router.get("/p/{slug}/{page_path:path}", include_in_schema=False)
     async def page(slug: str, page_path: str, request: Request) -> Response:
         project = runtime.get(slug)
         if project is None:
-            return not_found(None, f"There is no app called “{slug}” here.")
+            return missing_app(slug)
         state = project.state  # one published version for the whole request
         resolved = state.resolved
         found = resolved.page_by_path(page_path.strip("/"))

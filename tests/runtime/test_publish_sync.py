@@ -212,6 +212,19 @@ def test_what_a_process_missed_while_disconnected_it_catches_up_on_reconnect(pai
         (pair.a.workspace / SLUG / "app.json").write_text(published)
 
 
+def test_a_server_starting_with_a_changed_app_json_announces_what_it_published(pair: Pair, db_server: DatabaseServer) -> None:
+    """A replica (re)started on an edited app.json publishes it; those already running serve it at once, not a minute later."""
+    add_product_field(pair.a.workspace, "ribbon", "red")
+    before = applied_versions(db_server, pair.prefix, SLUG)
+    c = start_server(pair.a.workspace, db_server, prefix=pair.prefix)
+    try:
+        assert applied_versions(db_server, pair.prefix, SLUG) == [*before, before[-1] + 1]
+        assert eventually(lambda: field_values(pair.b, "ribbon"), bool, seconds=FOLLOW_SECONDS) == ["red"] * PRODUCTS
+        assert eventually(lambda: field_values(pair.a, "ribbon"), bool, seconds=FOLLOW_SECONDS) == ["red"] * PRODUCTS
+    finally:
+        c.stop()
+
+
 def test_serve_with_two_workers_serves_a_publish_from_every_worker(tmp_path: Path, db_server: DatabaseServer) -> None:
     workspace = tmp_path / "ws"
     copy_sample(workspace)

@@ -167,6 +167,9 @@ def test_a_never_published_invalid_project_answers_503_until_published_from_the_
                 assert error["extensions"]["code"] == "PROJECT_NOT_SERVED"
                 assert error["message"].startswith("Project 'shop' is not served: app.json is not valid.")
             assert graphql(server, "nowhere", "{ product { id } }").status_code == 404  # unknown stays unknown
+            page = httpx.get(f"{server.url}/p/shop/")  # its pages say so too, in the app's look
+            assert page.status_code == 503 and "App unavailable" in page.text and "app.json is not valid" in page.text
+            assert httpx.get(f"{server.url}/p/nowhere/").status_code == 404
             log = server.log()
             assert "project shop: not served: app.json cannot be published (it is not valid: " in log, log
             assert "[relations[1].to_table]" in log and "fix it in the designer, then publish" in log
