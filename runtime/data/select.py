@@ -25,6 +25,9 @@ from runtime.types import BadUserInput
 BoolExp = dict[str, Any]
 RuleFor = Callable[[ResolvedTable], "BoolExp | None"]
 MAX_PAIRS = 50  # json_build_object takes at most 100 arguments
+# Per-column aggregates (Hasura's names are PostgreSQL's): the only function names ever put in SQL.
+AGGREGATE_SQL: frozenset[str] = frozenset({"sum", "avg", "max", "min", "stddev", "stddev_pop", "stddev_samp",
+                                           "variance", "var_pop", "var_samp"})
 
 DIRECTIONS: dict[str, str] = {
     "asc": "ASC",
@@ -213,9 +216,9 @@ class SelectCompiler:
             if len(out.columns) == 1:
                 return sql.SQL("count({}{})").format(distinct, ident(alias, out.columns[0]))
             return sql.SQL("count({}({}))").format(distinct, sql.SQL(", ").join(ident(alias, c) for c in out.columns))
-        assert out.column is not None and out.function in ("sum", "avg", "max", "min")
+        assert out.column is not None and out.function is not None
         self._check_column(table, out.column)
-        return sql.SQL("{}({})").format(sql.SQL(out.function), ident(alias, out.column))
+        return aggregate_call(out.function, ident(alias, out.column))
 
     def _check_column(self, table: ResolvedTable, column: str) -> None:
         allowed = self.columns_allowed(table) if self.columns_allowed else None
@@ -295,10 +298,17 @@ class SelectCompiler:
             else:
                 assert term.column is not None
                 self._check_column(target, term.column)
-                value = sql.SQL("{}({})").format(sql.SQL(function), ident(inner, term.column))
+                value = aggregate_call(function, ident(inner, term.column))
             return sql.SQL("(SELECT {} FROM {} AS {} WHERE {})").format(value, self.filters.source(target), ident(inner), _join(conditions))
         value = self._order_value(target, inner, path[1:], term)
         return sql.SQL("(SELECT {} FROM {} AS {} WHERE {} LIMIT 1)").format(value, self.filters.source(target), ident(inner), _join(conditions))
+
+
+def aggregate_call(function: str, column: sql.Composable) -> sql.Composable:
+    """``function(column)`` for a known per-column aggregate; any other name is refused."""
+    if function not in AGGREGATE_SQL:
+        raise BadUserInput(f"unknown aggregate function `{function}`; use one of {', '.join(sorted(AGGREGATE_SQL))}")
+    return sql.SQL("{}({})").format(sql.SQL(function), column)
 
 
 def _check_distinct_order(query: RowsQuery) -> None:

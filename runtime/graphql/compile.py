@@ -16,6 +16,7 @@ from psycopg import sql
 from builder.resolved import ResolvedProject, ResolvedTable
 from runtime.data.select import Output, RowsQuery, SelectCompiler, parse_order_by
 from runtime.data.sql import Params
+from runtime.graphql.aggregates import AGGREGATE_FUNCTIONS
 from runtime.graphql.schema import RootField, SchemaBundle
 from runtime.graphql.selection import Selected, arguments, literal
 from runtime.graphql.stream import stream_root
@@ -23,7 +24,6 @@ from runtime.permissions import Grants
 from runtime.types import BadUserInput
 
 BoolExp = dict[str, Any]
-AGGREGATE_GROUPS = ("sum", "avg", "max", "min")
 
 
 class QueryBuilder:
@@ -131,7 +131,7 @@ class QueryBuilder:
                 args = self.args(child)
                 outputs.append(Output(child.key, "fn", function="count", columns=tuple(args.get("columns") or ()),
                                       distinct=bool(args.get("distinct"))))
-            elif child.name in AGGREGATE_GROUPS:
+            elif child.name in AGGREGATE_FUNCTIONS:
                 group = [
                     Output(c.key, "constant", value=c.parent.name) if c.name == "__typename"
                     else Output(c.key, "fn", function=child.name, column=c.name)

@@ -37,6 +37,7 @@ from graphql import (
 )
 from graphql.language.visitor import SKIP
 
+from runtime.graphql.aggregates import AGGREGATE_FUNCTIONS
 from runtime.graphql.errors import DocumentErrors, graphql_error
 from runtime.types import Session
 
@@ -44,8 +45,7 @@ from runtime.types import Session
 TYPE_SUFFIXES: dict[str, str] = {
     "": "SELECT", "_bool_exp": "SELECT", "_order_by": "SELECT", "_select_column": "SELECT",
     "_aggregate": "AGGREGATE", "_aggregate_fields": "AGGREGATE", "_aggregate_order_by": "AGGREGATE",
-    "_sum_fields": "AGGREGATE", "_avg_fields": "AGGREGATE", "_max_fields": "AGGREGATE", "_min_fields": "AGGREGATE",
-    "_sum_order_by": "AGGREGATE", "_avg_order_by": "AGGREGATE", "_max_order_by": "AGGREGATE", "_min_order_by": "AGGREGATE",
+    **{f"_{function}_{kind}": "AGGREGATE" for function in AGGREGATE_FUNCTIONS for kind in ("fields", "order_by")},
     "_insert_input": "INSERT", "_arr_rel_insert_input": "INSERT", "_obj_rel_insert_input": "INSERT", "_mutation_response": "INSERT",
     "_set_input": "UPDATE", "_inc_input": "UPDATE", "_pk_columns_input": "UPDATE", "_on_conflict": "UPDATE",
     "_constraint": "UPDATE", "_update_column": "UPDATE", "_updates": "UPDATE",
@@ -58,7 +58,6 @@ ROOT_VERBS: dict[str, str] = {
     "delete": "DELETE", "delete_by_pk": "DELETE",
 }
 ARGUMENT_VERBS: dict[str, str] = {"on_conflict": "UPDATE", "_set": "UPDATE", "_inc": "UPDATE"}
-AGGREGATE_GROUPS = frozenset({"sum", "avg", "max", "min"})
 
 
 @dataclass(frozen=True)
@@ -170,7 +169,7 @@ class _Finder(Visitor):
         if found is None:
             return None
         table, verb = found
-        if name in AGGREGATE_GROUPS and node.selection_set is not None:  # `sum { price }` without a visible numeric column
+        if name in AGGREGATE_FUNCTIONS and node.selection_set is not None:  # `sum { price }` without a visible numeric column
             for child in node.selection_set.selections:
                 if isinstance(child, FieldNode) and child.name.value in self.tables[table].columns:
                     return self._deny(Denial("SELECT", table, column=child.name.value), child)

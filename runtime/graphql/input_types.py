@@ -22,6 +22,7 @@ from graphql import (
 
 from builder.resolved import Relationship
 from runtime.data.insert_tree import link_column
+from runtime.graphql.aggregates import AGGREGATE_FUNCTIONS
 from runtime.graphql.registry import TableAccess, Types
 from runtime.graphql.scalars import FIELD_SCALARS, NUMERIC_TYPES, ORDERED_TYPES
 
@@ -130,11 +131,12 @@ class InputTypes:
         access = self.access[table]
         direction = self.types.get("order_by")
         fields: dict[str, GraphQLInputField] = {"count": GraphQLInputField(direction)}  # type: ignore[arg-type]
-        for function, allowed in (("sum", NUMERIC_TYPES), ("avg", NUMERIC_TYPES), ("max", ORDERED_TYPES), ("min", ORDERED_TYPES)):
-            columns = [c for c in access.columns if access.table.columns[c].type in allowed]
+        for function, spec in AGGREGATE_FUNCTIONS.items():
+            columns = [c for c in access.columns if access.table.columns[c].type in spec.columns]
             if columns:
                 fields[function] = GraphQLInputField(self.types.add(GraphQLInputObjectType(
-                    f"{table}_{function}_order_by", {c: GraphQLInputField(direction) for c in columns})))  # type: ignore[arg-type]
+                    f"{table}_{function}_order_by", {c: GraphQLInputField(direction) for c in columns},  # type: ignore[arg-type]
+                    description=f"order by {function}() on columns of table {table}")))
         created = self.types.add(GraphQLInputObjectType(name, fields, description=f"Order by aggregate values of table {table}"))
         assert isinstance(created, GraphQLInputObjectType)
         return created

@@ -12,7 +12,6 @@ from graphql import (
     GraphQLArgument,
     GraphQLBoolean,
     GraphQLField,
-    GraphQLFloat,
     GraphQLInt,
     GraphQLList,
     GraphQLNonNull,
@@ -20,11 +19,10 @@ from graphql import (
     GraphQLScalarType,
 )
 
+from runtime.graphql.aggregates import AGGREGATE_FUNCTIONS
 from runtime.graphql.input_types import InputTypes
 from runtime.graphql.registry import TableAccess, Types
-from runtime.graphql.scalars import FIELD_SCALARS, NUMERIC_TYPES, ORDERED_TYPES
-
-AGGREGATE_FUNCTIONS: dict[str, frozenset[str]] = {"sum": NUMERIC_TYPES, "avg": NUMERIC_TYPES, "max": ORDERED_TYPES, "min": ORDERED_TYPES}
+from runtime.graphql.scalars import FIELD_SCALARS
 
 
 class TableTypes:
@@ -93,16 +91,14 @@ class TableTypes:
                 "distinct": GraphQLArgument(GraphQLBoolean),
             }),
         }
-        for function, allowed in AGGREGATE_FUNCTIONS.items():
-            columns = [c for c in access.columns if access.table.columns[c].type in allowed]
+        # only the columns the role may read: a hidden column is in none of the T_<fn>_fields
+        for function, spec in AGGREGATE_FUNCTIONS.items():
+            columns = [c for c in access.columns if access.table.columns[c].type in spec.columns]
             if not columns:
                 continue
-            per_column: dict[str, GraphQLField] = {}
-            for column in columns:
-                field_type = access.table.columns[column].type
-                scalar = GraphQLFloat if function == "avg" else self.types.scalar("numeric" if function == "sum" else FIELD_SCALARS[field_type])
-                per_column[column] = GraphQLField(scalar)  # type: ignore[arg-type]
-            fields[function] = GraphQLField(self.types.add(GraphQLObjectType(f"{table}_{function}_fields", per_column)))  # type: ignore[arg-type]
+            per_column = {c: GraphQLField(self.types.scalar(spec.scalar_for(access.table.columns[c].type))) for c in columns}  # type: ignore[arg-type]
+            fields[function] = GraphQLField(self.types.add(GraphQLObjectType(f"{table}_{function}_fields", per_column,  # type: ignore[arg-type]
+                                                                             description=f'aggregate {function} on columns of "{table}"')))
         created = self.types.add(GraphQLObjectType(name, fields, description=f'aggregate fields of "{table}"'))
         assert isinstance(created, GraphQLObjectType)
         return created
