@@ -2,14 +2,25 @@
 
 Each node type is one pydantic model registered in ``NODE_TYPES``; the designer's
 palette, the validator and the runtime engine all read this registry. A node's
-output is referenced in later nodes as ``node.<node id>.<key>``.
+output is referenced in later nodes as ``node.<node id>.<key>``. A flow may carry a
+``Schedule`` (cron, time zone, start/end) to run on its own (``runtime.actionflows.schedules``).
 """
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field
+from croniter import croniter  # type: ignore[import-untyped]  # no stubs shipped
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 from builder.expressions import BoolExp, Expression
 
@@ -171,6 +182,61 @@ NODE_TYPES: dict[str, type[NodeBase]] = {
 }
 
 
+class Schedule(Model):
+    """Run the flow on a cron schedule, as admin, with no inputs (Momen's "Scheduled" trigger).
+
+    ``cron`` has 5 fields (minute hour day month weekday) or 6 with seconds first
+    (``*/2 * * * * *`` is every two seconds). Times are read in ``time_zone``
+    (None: the project's ``settings.time_zone``); a ``start_at``/``end_at``
+    without an offset is a wall-clock time in that zone.
+    """
+
+    cron: str = Field(min_length=1, max_length=200, description="5-field cron, or 6 with seconds first")
+    time_zone: str | None = Field(default=None, description="IANA time zone; empty: the project's time zone")
+    start_at: datetime.datetime | None = None
+    end_at: datetime.datetime | None = None
+    enabled: bool = True
+
+    @property
+    def has_seconds(self) -> bool:
+        return len(self.cron.split()) == 6
+
+    def cron_problem(self) -> str | None:
+        """Why ``cron`` is not a schedule (a sentence ending with a period), or None."""
+        if len(self.cron.split()) not in (5, 6):
+            return "a cron expression has 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first."
+        if not croniter.is_valid(self.cron, second_at_beginning=self.has_seconds):
+            return "one of its fields is out of range or misspelled."
+        return None
+
+    def bound(self, moment: datetime.datetime | None, zone: ZoneInfo) -> datetime.datetime | None:
+        """``start_at``/``end_at`` as an aware instant (a naive one is read in ``zone``)."""
+        if moment is None or moment.tzinfo is not None:
+            return moment
+        return moment.replace(tzinfo=zone)
+
+    def times_after(self, after: datetime.datetime, zone: ZoneInfo) -> Iterator[datetime.datetime]:
+        """Fire times strictly after ``after`` (aware), within start and end, in order; endless without an end."""
+        start, end = self.bound(self.start_at, zone), self.bound(self.end_at, zone)
+        if start is not None and start > after:
+            after = start - datetime.timedelta(microseconds=1)  # a fire time equal to start counts
+        times = croniter(self.cron, after.astimezone(zone), second_at_beginning=self.has_seconds)
+        while True:
+            moment: datetime.datetime = times.get_next(datetime.datetime)
+            if end is not None and moment > end:
+                return
+            yield moment
+
+    def latest_until(self, until: datetime.datetime, zone: ZoneInfo) -> datetime.datetime | None:
+        """The last fire time at or before ``until`` (aware) within start and end, or None."""
+        start, end = self.bound(self.start_at, zone), self.bound(self.end_at, zone)
+        if end is not None and end < until:
+            until = end
+        times = croniter(self.cron, (until + datetime.timedelta(microseconds=1)).astimezone(zone), second_at_beginning=self.has_seconds)
+        moment: datetime.datetime = times.get_prev(datetime.datetime)
+        return None if start is not None and moment < start else moment
+
+
 class Actionflow(Model):
     id: Ident
     name: str = Field(min_length=1, max_length=120)
@@ -181,6 +247,15 @@ class Actionflow(Model):
     nodes: list[Node] = Field(default_factory=list)
     output: dict[str, Expression] = Field(default_factory=dict, description="output key -> value")
     timeout_ms: int = Field(default=15000, ge=100, le=600000)
+    schedule: Schedule | None = Field(default=None, description="run on a cron schedule (no inputs, as admin)")
+
+    @model_serializer(mode="wrap")
+    def _drop_empty_schedule(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Flows without a schedule save exactly as before the field existed.
+        data: dict[str, Any] = handler(self)
+        if data.get("schedule") is None:
+            data.pop("schedule", None)
+        return data
 
 
 Branch.model_rebuild()

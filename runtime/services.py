@@ -1,4 +1,4 @@
-"""Per-project background services (live-query hub, async task worker), started in order.
+"""Per-project background services (live-query hub, async task worker, scheduler), started in order.
 
 Each service module exposes ``async start(project)``, ``async publish(project)``
 (called after a new state is swapped in) and ``async stop(project)``; this list is
@@ -15,6 +15,7 @@ from runtime.project import ProjectRuntime
 SERVICE_MODULES: tuple[str, ...] = (
     "runtime.subscriptions.hub",
     "runtime.actionflows.tasks",
+    "runtime.actionflows.schedules",  # after the task worker it queues runs for
 )
 
 

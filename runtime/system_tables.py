@@ -119,6 +119,14 @@ ACTIONFLOW_DDL = (
     f"ALTER TABLE {SCHEMA}.task ADD COLUMN IF NOT EXISTS secret_hash bytea",
     # Which path ran: the flow's compiled SQL function (true) or the node-by-node engine.
     f"ALTER TABLE {SCHEMA}.run_log ADD COLUMN IF NOT EXISTS compiled boolean NOT NULL DEFAULT false",
+    # Scheduled runs: one row per occurrence; the process whose INSERT wins queues the task.
+    f"""CREATE TABLE IF NOT EXISTS {SCHEMA}.schedule_run (
+        flow_id text NOT NULL,
+        fire_at timestamptz NOT NULL,
+        task_id bigint,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (flow_id, fire_at)
+    )""",
 )
 
 

@@ -20,6 +20,7 @@ from builder.display_formats import display_options
 from builder.expressions import COMPARISONS, OPERATORS
 from builder.flows import NODE_TYPES
 from builder.pages import ACTION_TYPES, COMPONENT_TYPES
+from builder.validation.schedules import preview_schedule
 
 NODE_LABELS: dict[str, str] = {
     "get_current_account": "Get current account (Get ID)",
@@ -157,6 +158,11 @@ def build_registry_router() -> APIRouter:
         if not cached:
             cached.update(registry())
         return cached
+
+    @router.get("/api/schedule-preview")
+    async def schedule_preview(cron: str = "", time_zone: str = "") -> dict[str, Any]:
+        """The next three fire times of an actionflow schedule, for the designer's hint."""
+        return preview_schedule(cron, time_zone)
 
     @router.get("/api/presets")
     async def presets() -> dict[str, Any]:

@@ -37,6 +37,7 @@ from builder.validation.pages import check_pages
 from builder.validation.permissions import check_permissions, check_seed
 from builder.validation.pydantic_errors import problems_from_validation_error
 from builder.validation.report import Issue, ValidationReport, format_report
+from builder.validation.schedules import check_schedules
 from builder.validation.settings import check_settings
 
 __all__ = [
@@ -62,6 +63,7 @@ CHECKS: tuple[Check, ...] = (
     check_relations,
     check_constraints,
     check_actionflows,
+    check_schedules,
     check_pages,
     check_nested_lists,
     check_permissions,

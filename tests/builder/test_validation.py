@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime
 import json
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from builder.validation import (
     validate,
     validate_definition,
 )
+from builder.validation.schedules import preview_schedule
 
 SAMPLE = Path(__file__).resolve().parents[2] / "projects" / "inventory_deduction" / "app.json"
 UPDATE = "actionflows[0].nodes[1].branches[0].nodes[0]"
@@ -702,3 +704,66 @@ def test_display_settings_must_be_text() -> None:
     data = sample()
     data["settings"]["currency"] = 978
     assert only_error(validate(data)).message == "Field `currency` of settings: must be text."
+
+
+# ---------------------------------------------------------------- actionflow schedules
+
+
+def scheduled(schedule: dict[str, Any], inputs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The sample plus a flow ``nightly`` carrying ``schedule``."""
+    data = sample()
+    data["actionflows"].append({"id": "nightly", "name": "Nightly", "inputs": inputs or [], "schedule": schedule})
+    return data
+
+
+@pytest.mark.parametrize("cron", ["0 3 * * *", "*/15 9-17 * * mon-fri", "*/2 * * * * *"])
+def test_a_valid_schedule_passes(cron: str) -> None:
+    data = scheduled({"cron": cron, "time_zone": "Europe/Berlin", "start_at": "2026-01-01T00:00:00", "end_at": "2027-01-01T00:00:00Z"})
+    assert validate(data).ok, validate(data).problems
+
+
+def test_schedule_problems_are_reported_together_with_paths_and_sentences() -> None:
+    data = scheduled(
+        {"cron": "61 * * * *", "time_zone": "Europe/Berlinn", "start_at": "2026-06-01T00:00:00Z", "end_at": "2026-05-01T00:00:00Z"},
+        inputs=[{"name": "day", "type": "date", "required": True}, {"name": "note", "type": "text"}],
+    )
+    found = {path: [p.message for p in problems] for path, problems in by_path(validate(data)).items()}
+    assert found == {
+        "actionflows[1].schedule.cron": [
+            "Actionflow Nightly: the schedule `61 * * * *` is not a valid cron expression: one of its fields is out of range or misspelled."
+        ],
+        "actionflows[1].schedule.time_zone": [
+            ("Actionflow Nightly: time zone `Europe/Berlinn` is not an IANA time zone name such as "
+             "`Europe/Berlin`, `America/New_York` or `UTC`. Did you mean `Europe/Berlin`?")
+        ],
+        "actionflows[1].schedule.end_at": ["Actionflow Nightly: the schedule ends before it starts; choose an end time after the start time."],
+        "actionflows[1].inputs": [
+            "Actionflow Nightly: a scheduled run passes no inputs, but `day` is required; make it optional or remove the schedule."
+        ],
+    }
+
+
+@pytest.mark.parametrize("cron", ["* * *", "* * * * * * *", "every day"])
+def test_a_cron_with_the_wrong_number_of_fields_is_explained(cron: str) -> None:
+    problem = only_error(validate(scheduled({"cron": cron})))
+    assert problem.path == "actionflows[1].schedule.cron"
+    assert "5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first" in problem.message
+
+
+def test_a_flow_without_a_schedule_saves_without_the_key() -> None:
+    definition = load_definition(scheduled({"cron": "0 3 * * *"}))
+    flows = definition.model_dump(mode="json")["actionflows"]
+    assert "schedule" not in flows[0] and flows[1]["schedule"]["cron"] == "0 3 * * *"
+
+
+def test_the_designer_hint_lists_the_next_fire_times_in_the_zone_or_says_what_is_wrong() -> None:
+    after = datetime.datetime(2026, 3, 27, 12, 0, tzinfo=datetime.UTC)  # Friday; Berlin moves to summer time on Sunday
+    assert preview_schedule("30 8 * * *", "Europe/Berlin", after=after)["next"] == [
+        "2026-03-28T08:30:00+01:00", "2026-03-29T08:30:00+02:00", "2026-03-30T08:30:00+02:00",
+    ]
+    assert preview_schedule("*/2 * * * * *", "UTC", after=after)["next"][0] == "2026-03-27T12:00:02+00:00"
+    assert preview_schedule("0 25 * * *", "UTC") == {
+        "next": [], "problem": "Not a valid cron expression: one of its fields is out of range or misspelled.",
+    }
+    assert preview_schedule("0 9 * * *", "Mars/Olympus")["problem"].startswith("Time zone `Mars/Olympus` is not an IANA time zone")
+    assert preview_schedule("", "UTC")["problem"] == "Enter a cron expression such as `0 9 * * 1-5` (9:00 on weekdays)."

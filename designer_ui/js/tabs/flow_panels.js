@@ -90,12 +90,43 @@ export function flowSettingsPanel(ctx, flow) {
     h('p', { class: 'muted small-text' }, `id: ${flow.id}`),
     typedList(ctx, flow, 'input'),
     typedList(ctx, flow, 'variable'),
+    scheduleSection(ctx, flow),
     h('section', { class: 'card', 'aria-label': 'Output' }, mapEditor({ label: 'Output', value: flow.output, refs: flowRefsForOutput(store.def, store.registry, flow), freeKeys: true, id: idFor('flow', flow.id, 'out'), onChange: (v) => store.change(() => { flow.output = v; }) })),
     button('Delete actionflow', async () => {
       if (!await confirmDialog({ title: `Delete ${flow.name}?`, message: 'Pages and permissions that use it will show problems until you change them.', confirmLabel: 'Delete actionflow', danger: true })) return;
       store.change((d) => { d.actionflows = d.actionflows.filter((f) => f.id !== flow.id); });
       ui.flow = null;
     }, { class: 'danger small' }));
+}
+
+// "Run on a schedule": cron, time zone, start / end, enabled. The server computes the next run times.
+function scheduleSection(ctx, flow) {
+  const { store, def } = ctx;
+  const s = flow.schedule;
+  const title = h('h4', {}, 'Run on a schedule');
+  if (!s) {
+    return h('section', { class: 'card', 'aria-label': 'Run on a schedule' }, title, h('p', { class: 'muted' }, 'Runs as admin, with no inputs.'),
+      button('Add a schedule', () => store.change(() => { flow.schedule = { cron: '0 9 * * *', time_zone: null, start_at: null, end_at: null, enabled: true }; }), { class: 'small', id: `schedule-add-${flow.id}` }));
+  }
+  const set = (key, value) => store.change(() => { s[key] = value; });
+  const projectZone = def.settings.time_zone || 'UTC';
+  const hint = h('p', { class: 'muted small-text', id: `schedule-next-${flow.id}`, 'aria-live': 'polite' }, '…');
+  const preview = () => api('GET', `/api/schedule-preview?cron=${encodeURIComponent(cron.value)}&time_zone=${encodeURIComponent(zone.value.trim() || projectZone)}`)
+    .then((r) => { hint.textContent = r.problem || `Next runs: ${r.next.join(', ')}`; }, () => { hint.textContent = ''; });
+  const cron = input({ 'aria-label': 'Cron', id: `schedule-cron-${flow.id}`, value: s.cron, spellcheck: 'false', onInput: preview, onChange: () => set('cron', cron.value.trim()) });
+  const zoneList = h('datalist', { id: `schedule-zones-${flow.id}` }, store.registry.display.time_zones.map((z) => h('option', { value: z })));
+  const zone = input({ 'aria-label': 'Schedule time zone', id: `schedule-zone-${flow.id}`, list: zoneList.id, value: s.time_zone || '', placeholder: `project's (${projectZone})`, onChange: () => set('time_zone', zone.value.trim() || null) });
+  const when = (key, label) => field(label, h('input', { type: 'datetime-local', 'aria-label': `Schedule ${label.toLowerCase()}`, id: `schedule-${key}-${flow.id}`, value: (s[key] || '').slice(0, 16), onChange: (e) => set(key, e.target.value || null) }));
+  const enabled = h('input', { type: 'checkbox', id: `schedule-enabled-${flow.id}`, checked: s.enabled !== false, onChange: (e) => set('enabled', e.target.checked) });
+  const index = def.actionflows.indexOf(flow);
+  const problems = ((store.report && store.report.problems) || []).filter((p) => p.path.startsWith(`actionflows[${index}].schedule`) || p.path === `actionflows[${index}].inputs`);
+  preview();
+  return h('section', { class: 'card', 'aria-label': 'Run on a schedule' }, title,
+    h('div', { class: 'form-row' }, field('Cron', cron, 'minute hour day month weekday, e.g. 0 9 * * 1-5; a 6th leading field is seconds'), field('Time zone', zone), zoneList),
+    hint,
+    h('div', { class: 'form-row' }, when('start_at', 'Start'), when('end_at', 'End'), h('label', { class: 'check' }, enabled, 'Enabled')),
+    problems.map((p) => h('p', { class: 'problem problem-error' }, p.message)),
+    button('Remove schedule', () => store.change(() => { delete flow.schedule; }), { class: 'small danger' }));
 }
 
 // ------------------------------------------------------------ run & stress
