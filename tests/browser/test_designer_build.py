@@ -240,9 +240,15 @@ def verify_in_preview(page: Page) -> None:
         expect(app.locator(".mm-toast", has_text=toast).last).to_be_visible(timeout=15_000)
 
     order("1", "Please log in first")
+    # Logging in reloads the app frame: mark the old document, and fill nothing until the new one is live.
+    preview.evaluate("document.querySelector('#preview-frame').contentWindow.mmBeforeLogin = true")
     preview.get_by_label("New test account username").fill("buyer_one")
     preview.get_by_role("button", name="Create and log in").click()
     expect(preview.locator("#sim-status")).to_contain_text("Viewing as: buyer_one")
+    preview.wait_for_function("""() => {
+        const w = document.querySelector('#preview-frame').contentWindow;
+        return w && !w.mmBeforeLogin && w.document.querySelector('html[data-mm-live=online]') !== null;
+    }""")
     expect(card).to_contain_text("stock: 2")
     order("0", "Please enter a valid quantity")
     order("3", "Stock shortage")
