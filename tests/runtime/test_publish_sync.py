@@ -13,23 +13,25 @@ import os
 import signal
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 import pytest
-from psycopg import sql
 
 from runtime.database import DatabaseServer
 from runtime.publish_sync import APPLICATION_NAME, channel_name
 from tests.conftest import (
-    DESIGNER_TOKEN,
     LiveServer,
     copy_sample,
     start_server,
     unique_prefix,
+)
+from tests.runtime.shared_servers import (
+    applied_versions,
+    designer,
+    drop_databases,
 )
 
 SLUG = "inventory_deduction"
@@ -45,11 +47,7 @@ class Pair:
     prefix: str
 
 
-def drop_databases(db_server: DatabaseServer, prefix: str) -> None:
-    with db_server.connect(autocommit=True) as conn:
-        names = [r[0] for r in conn.execute("SELECT datname FROM pg_database WHERE starts_with(datname, %s)", (prefix,))]
-        for name in names:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
 
 
 @pytest.fixture(scope="module")
@@ -69,13 +67,7 @@ def pair(tmp_path_factory: pytest.TempPathFactory, db_server: DatabaseServer) ->
         drop_databases(db_server, prefix)
 
 
-@contextmanager
-def designer(server: LiveServer) -> Iterator[httpx.Client]:
-    """A designer API client of ``server``: signed in, with the CSRF header on every request."""
-    with httpx.Client(base_url=server.url, timeout=120) as client:
-        csrf = client.post("/api/session", json={"token": DESIGNER_TOKEN}).json()["csrf"]
-        client.headers["X-Designer-CSRF"] = csrf
-        yield client
+
 
 
 def publish(server: LiveServer, slug: str) -> int:
@@ -133,10 +125,7 @@ def eventually(probe: Callable[[], T], done: Callable[[T], bool], seconds: float
         time.sleep(0.1)
 
 
-def applied_versions(db_server: DatabaseServer, prefix: str, slug: str) -> list[int]:
-    server = DatabaseServer(db_server.url, prefix=prefix)
-    with server.connect(server.database_name(slug)) as conn:
-        return [r[0] for r in conn.execute("SELECT version FROM minimomen.applied_definition ORDER BY version")]
+
 
 
 def test_channel_names_carry_the_prefix_and_fit_an_identifier() -> None:

@@ -10,25 +10,27 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
-from psycopg import sql
 
 from builder.storage import Workspace
 from runtime.database import DatabaseServer
 from runtime.definitions import load_valid
 from runtime.migrations import publish_definition
 from tests.conftest import (
-    DESIGNER_TOKEN,
     LiveServer,
     copy_sample,
     start_server,
     unique_prefix,
+)
+from tests.runtime.shared_servers import (
+    applied_versions,
+    designer,
+    drop_databases,
+    project_db,
 )
 
 SLUG = "inventory_deduction"
@@ -75,30 +77,16 @@ def products(server: LiveServer, slug: str = SLUG, fields: str = "id") -> list[d
     return list(body["data"]["product"])
 
 
-@contextmanager
-def designer(server: LiveServer) -> Iterator[httpx.Client]:
-    """A designer API client of ``server``: signed in, with the CSRF header on every request."""
-    with httpx.Client(base_url=server.url, timeout=120) as client:
-        csrf = client.post("/api/session", json={"token": DESIGNER_TOKEN}).json()["csrf"]
-        client.headers["X-Designer-CSRF"] = csrf
-        yield client
 
 
-def project_db(db_server: DatabaseServer, prefix: str, slug: str) -> psycopg.Connection[Any]:
-    server = DatabaseServer(db_server.url, prefix=prefix)
-    return server.connect(server.database_name(slug), autocommit=True)
 
 
-def applied_versions(db_server: DatabaseServer, prefix: str, slug: str) -> list[int]:
-    with project_db(db_server, prefix, slug) as conn:
-        return [r[0] for r in conn.execute("SELECT version FROM minimomen.applied_definition ORDER BY version")]
 
 
-def drop_databases(db_server: DatabaseServer, prefix: str) -> None:
-    with db_server.connect(autocommit=True) as conn:
-        names = [r[0] for r in conn.execute("SELECT datname FROM pg_database WHERE starts_with(datname, %s)", (prefix,))]
-        for name in names:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+
+
 
 
 # ------------------------------------------------------------------ tests

@@ -7,7 +7,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
 from builder.definition import Definition
@@ -18,17 +17,10 @@ from runtime.lease import Lease
 from runtime.project import PublishedState
 from runtime.types import Session
 from tests.runtime.graphql.conftest import PROJECT, Shop
-
-STATEMENTS: list[str] = []
+from tests.runtime.graphql.counting import STATEMENTS, CountingConnection
 
 BY_PK = "query ($id: bigint!) { product_by_pk(id: $id) { id product_name stock } }"
 LIST = "{ product(order_by: {id: asc}) { id product_name } }"
-
-
-class CountingConnection(AsyncConnection):  # type: ignore[type-arg]
-    async def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:  # type: ignore[override]
-        STATEMENTS.append(query if isinstance(query, str) else repr(query))
-        return await super().execute(query, params, **kwargs)
 
 
 @dataclass

@@ -11,25 +11,17 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
 from builder.definition import Definition
 from builder.resolved import resolve
-from runtime.graphql.execute import execute, prepare
 from runtime.graphql.coalesce import ReadCoalescer
+from runtime.graphql.execute import execute, prepare
 from runtime.lease import Lease
 from runtime.project import PublishedState
 from runtime.types import Session
 from tests.runtime.graphql.conftest import PROJECT, Shop
-
-STATEMENTS: list[str] = []
-
-
-class CountingConnection(AsyncConnection):  # type: ignore[type-arg]
-    async def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:  # type: ignore[override]
-        STATEMENTS.append(query if isinstance(query, str) else repr(query))
-        return await super().execute(query, params, **kwargs)
+from tests.runtime.graphql.counting import STATEMENTS, CountingConnection
 
 
 @dataclass
