@@ -40,6 +40,14 @@ export class ProjectStore {
   emit() { for (const fn of this.listeners) fn(); this.emitStatus(); }
   emitStatus() { for (const fn of this.statusListeners) fn(); }
 
+  // A change being checked before it reaches the draft (a page move): not "saved" until it lands or is refused.
+  holdStatus() { this.status = 'unsaved'; this.emitStatus(); }
+  releaseStatus() {
+    if (this.saving) return; // the change is being saved: the save says how it went
+    this.status = this.saveError ? 'error' : this.dirty ? 'unsaved' : 'saved';
+    this.emitStatus();
+  }
+
   // Apply a mutation to the draft; it is saved shortly after (autosave).
   change(mutate, { render = true } = {}) {
     mutate(this.def);

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import psycopg
-from psycopg.types.json import Jsonb
 
 from builder.flows import Schedule
 from builder.validation.schedules import schedule_zone
@@ -41,7 +40,6 @@ MAX_BURST = 5  # fire times of one flow claimed per tick when the loop fell behi
 Clock = Callable[[], datetime.datetime]
 
 _CLAIM = f"INSERT INTO {SCHEMA}.schedule_run (flow_id, fire_at) VALUES (%s, %s) ON CONFLICT DO NOTHING RETURNING fire_at"
-_QUEUE = f"INSERT INTO {SCHEMA}.task (actionflow, version, args, session) VALUES (%s, %s, %s, %s) RETURNING id"
 _LINK = f"UPDATE {SCHEMA}.schedule_run SET task_id = %s WHERE flow_id = %s AND fire_at = %s"
 _LAST = f"SELECT max(fire_at) FROM {SCHEMA}.schedule_run WHERE flow_id = %s"
 
@@ -128,14 +126,10 @@ class Scheduler:
         async with self.project.pool.connection() as conn, conn.transaction():
             if await (await conn.execute(_CLAIM, (flow_id, fire_at))).fetchone() is None:
                 return None
-            session = Jsonb(tasks.session_json(Session.admin()))
-            row = await (await conn.execute(_QUEUE, (flow_id, self.project.state.version, Jsonb({}), session))).fetchone()
-            assert row is not None
-            await conn.execute(_LINK, (row[0], flow_id, fire_at))
-        worker = self.project.services.get(tasks.SERVICE)
-        if worker is not None:
-            worker.wake()
-        return int(row[0])
+            task_id = await tasks.queue_task(conn, flow_id, self.project.state.version, {}, Session.admin())
+            await conn.execute(_LINK, (task_id, flow_id, fire_at))
+        tasks.wake_worker(self.project)
+        return task_id
 
     async def tick(self) -> datetime.datetime | None:
         """Claim every due occurrence; return the next fire time of any schedule (None: none left)."""

@@ -21,7 +21,7 @@ import hmac
 import logging
 import secrets
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import psycopg
@@ -92,16 +92,28 @@ async def _insert_task(project: ProjectRuntime, state: Any, session: Session, fl
     check_invoke(state, session, flow)
     inputs = coerce_inputs(flow, args)
     async with project.pool.connection() as conn:
-        cur = await conn.execute(
-            f"INSERT INTO {SCHEMA}.task (actionflow, version, args, session, secret_hash) VALUES (%s, %s, %s, %s, %s) RETURNING id",
-            (flow.id, state.version, Jsonb(to_json(inputs)), Jsonb(session_json(session)), secret_hash),
-        )
-        row = await cur.fetchone()
+        task_id = await queue_task(conn, flow.id, state.version, inputs, session, secret_hash)
+    wake_worker(project)
+    return task_id
+
+
+async def queue_task(conn: AsyncConnection[Any], flow_id: str, version: int, inputs: Mapping[str, Any], session: Session,
+                     secret_hash: bytes | None = None) -> int:
+    """Insert a task row on ``conn`` (inside the caller's transaction, if any); its id. Call ``wake_worker`` once committed."""
+    cur = await conn.execute(
+        f"INSERT INTO {SCHEMA}.task (actionflow, version, args, session, secret_hash) VALUES (%s, %s, %s, %s, %s) RETURNING id",
+        (flow_id, version, Jsonb(to_json(dict(inputs))), Jsonb(session_json(session)), secret_hash),
+    )
+    row = await cur.fetchone()
     assert row is not None
+    return int(row[0])
+
+
+def wake_worker(project: ProjectRuntime) -> None:
+    """Tell this process's task worker that a task is waiting (others find it on their next poll)."""
     worker = project.services.get(SERVICE)
     if worker is not None:
         worker.wake()
-    return int(row[0])
 
 
 def _digest(secret: str) -> bytes:

@@ -144,15 +144,6 @@ async function newErrors(slug, current, candidate) {
 
 let checking = false;
 
-// While a move is checked it is a change not yet saved: the header must not say
-// "All changes saved" until it has landed (or was refused, which changes nothing).
-function holdStatus(store) { store.status = 'unsaved'; store.emitStatus(); }
-function releaseStatus(store) {
-  if (store.saving) return; // the move is being saved: the save says how it went
-  store.status = store.saveError ? 'error' : store.dirty ? 'unsaved' : 'saved';
-  store.emitStatus();
-}
-
 // Move component `id` of page `pageId` to `place`: {ok} or {ok: false, message}. Never a partial change.
 export async function moveComponent(ctx, pageId, id, place) {
   const { store, ui } = ctx;
@@ -166,10 +157,10 @@ export async function moveComponent(ctx, pageId, id, place) {
   if (to === found.list && (place.index === found.index || place.index === found.index + 1)) return { ok: true, unchanged: true };
   if (checking) return { ok: false, message: 'Another move is still being checked; try again in a moment.' };
   checking = true;
-  holdStatus(store);
+  store.holdStatus();
   try {
     await store.flush(); // earlier edits become their own version: Undo takes back the move alone
-    holdStatus(store);
+    store.holdStatus();
     const before = JSON.stringify(store.def);
     const candidate = JSON.parse(before);
     applyMove(pageById(candidate, pageId), id, place);
@@ -189,7 +180,7 @@ export async function moveComponent(ctx, pageId, id, place) {
     return { ok: false, message: `The move could not be checked: ${e.message}` };
   } finally {
     checking = false;
-    releaseStatus(store);
+    store.releaseStatus();
   }
 }
 
