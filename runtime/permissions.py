@@ -182,7 +182,7 @@ class Grants:
             columns=frozenset(columns),
             filter=_any_of([f for _, f, _ in bound]),
             aggregate=len(with_aggregates) == len(bound) or (bool(with_aggregates) and _any_of(with_aggregates) is None),
-            limit=None if any(l is None for l in limits) else max(l for l in limits if l is not None),
+            limit=None if any(n is None for n in limits) else max(n for n in limits if n is not None),
             column_filters=column_filters,
         )
 

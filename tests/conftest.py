@@ -104,7 +104,7 @@ def start_server(workspace: Path, db_server, *, prefix: str | None = None, port:
     )
     env.update(extra_env or {})
     log_path = workspace / f"server-{port}.log"
-    log_file = open(log_path, "wb")
+    log_file = open(log_path, "wb")  # noqa: SIM115 - the server process owns it
     process = subprocess.Popen(
         [sys.executable, "-m", "runtime.cli", "serve", "--workspace", str(workspace), "--port", str(port), "--workers", str(workers)],
         env=env, stdout=log_file, stderr=subprocess.STDOUT, cwd=str(REPO),

@@ -66,7 +66,7 @@ def check_relations(definition: Definition, catalog: Catalog) -> Iterator[Issue]
             name = getattr(rel, key)
             names = [name, f"{name}_aggregate"] if is_array else [name]
             for candidate in names:
-                if candidate in table.columns and candidate != rel.foreign_key.name or candidate in fields[table_id]:
+                if (candidate in table.columns and candidate != rel.foreign_key.name) or candidate in fields[table_id]:
                     other = fields[table_id].get(candidate, f"field {candidate}")
                     yield Issue((*here, key), f"relationship field `{name}` clashes with {other} on table {table.name}.")
                     break

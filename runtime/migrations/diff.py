@@ -99,7 +99,7 @@ def _column_changes(old: TableSpec, new: TableSpec) -> Iterator[Step]:
         type_changed = before.type != column.type
         if type_changed:
             yield AlterType(new.name, column.name, before.type, column.type, old.name, before.name, had_default=before.default is not None)
-        if type_changed and column.default is not None or not type_changed and before.default != column.default:
+        if (type_changed and column.default is not None) or (not type_changed and before.default != column.default):
             yield AlterDefault(new.name, column)
         if before.nullable != column.nullable:
             yield AlterNullable(new.name, column, old.name, before.name)

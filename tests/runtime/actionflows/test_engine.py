@@ -91,7 +91,7 @@ def test_timeout_rolls_back(flow_project: FlowProject) -> None:
 
 
 def test_timeout_of_python_only_work(flow_project: FlowProject) -> None:
-    with pytest.raises(FlowError, match="^Actionflow Spin timed out after 100 ms$"):
+    with pytest.raises(FlowError, match=r"^Actionflow Spin timed out after 100 ms$"):
         asyncio.run(flow_project.run("spin", {"items": list(range(100000))}))
 
 

@@ -24,7 +24,7 @@ def test_access_version_and_run_log(flow_project: FlowProject, tmp_path: Path) -
 
     async def scenario() -> None:
         async with running_project(flow_project, tmp_path) as project:
-            with pytest.raises(ActionflowAccessDenied, match="^Anonymous user has no permission on invocation of action flow: place_order$"):
+            with pytest.raises(ActionflowAccessDenied, match=r"^Anonymous user has no permission on invocation of action flow: place_order$"):
                 await invoke(_ctx(project, Session.anonymous()), "place_order", {"product_id": product, "quantity": 1})
             with pytest.raises(ActionflowAccessDenied, match=f"^User {account} has no permission on invocation of action flow: order_then_raise$"):
                 await invoke(_ctx(project, user), "order_then_raise", {"product_id": product})

@@ -100,7 +100,7 @@ def test_the_connection_is_fine_after_a_compiled_timeout(slow_project: FlowProje
             for compiled, name in ((slow, "slow"), (quick, "after"), (slow, "quick"), (quick, "after")):
                 trace = Trace()
                 try:
-                    output = await run_flow(conn, slow_project.state.resolved, flows, compiled, Session.admin(),
+                    await run_flow(conn, slow_project.state.resolved, flows, compiled, Session.admin(),
                                             coerce_inputs(compiled.flow, {"name": name}), trace=trace, in_transaction=False)
                     outcomes.append(("ok", trace.compiled))
                 except FlowError as exc:

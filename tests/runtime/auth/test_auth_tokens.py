@@ -44,7 +44,7 @@ def _refused(project, token: str) -> None:
 def test_forged_signature_is_refused() -> None:
     project = _project()
     token, _ = issue_token(project, 1, 5)
-    head, body, signature = token.split(".")
+    head, _body, signature = token.split(".")
     forged_body = _b64({**jwt.decode(token, options={"verify_signature": False}), "sub": "2"})
     _refused(project, f"{head}.{forged_body}.{signature}")
     _refused(project, jwt.encode({"sub": "1", "aud": "shop", "iss": "minimomen:shop", "exp": 2**40, "iat": 0}, "wrong-secret-" * 4, algorithm="HS256"))

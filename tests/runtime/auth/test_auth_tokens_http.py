@@ -61,7 +61,7 @@ def test_bad_tokens_are_refused(two_projects, db_server) -> None:
     secret = _jwt_secret(db_server, prefix)
     now = dt.datetime.now(dt.UTC)
     claims = {"sub": str(account_id), "aud": SLUG, "iss": f"minimomen:{SLUG}", "iat": now, "exp": now + dt.timedelta(hours=1)}
-    head, body, signature = good.split(".")
+    head, _body, signature = good.split(".")
     flipped = admin[:-1] + ("A" if admin[-1] != "A" else "B")
     bad = {
         "forged signature": f"{head}.{_b64({**claims, 'sub': '1', 'iat': 0, 'exp': 2**40})}.{signature}",
