@@ -27,7 +27,7 @@ class RenameBody(BaseModel):
 
 
 def _state(workspace: Workspace, slug: str, data: dict[str, Any]) -> dict[str, Any]:
-    return {"definition": data, "report": validate(data).to_json(), "history": len(workspace.history(slug))}
+    return {"definition": data, "report": validate(data).to_json(), "history": len(workspace.history(slug)), "revision": workspace.revision(slug)}
 
 
 def build_definition_router(workspace: Workspace) -> APIRouter:
@@ -36,6 +36,11 @@ def build_definition_router(workspace: Workspace) -> APIRouter:
     @router.get("/api/projects/{slug}/definition")
     async def load(slug: str) -> dict[str, Any]:
         return _state(workspace, slug, workspace.load_raw(slug))
+
+    @router.get("/api/projects/{slug}/revision")
+    async def revision(slug: str) -> dict[str, Any]:
+        # Polled by the open designer: a change saved elsewhere (the MCP server, another tab) is loaded at once.
+        return {"revision": workspace.revision(slug), "history": len(workspace.history(slug))}
 
     @router.put("/api/projects/{slug}/definition")
     async def save(slug: str, body: SaveBody) -> dict[str, Any]:

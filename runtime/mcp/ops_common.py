@@ -43,7 +43,9 @@ class Position(BaseModel):
 def make_id(prefix: str, *parts: str) -> str:
     """A readable id such as ``tbl_product`` from names."""
     body = "_".join(_ID_SAFE.sub("_", p.lower()).strip("_") for p in parts if p)
-    return f"{prefix}_{body}"[:63] if prefix else body[:63]
+    if not prefix or body.startswith(prefix + "_"):
+        return body[:63]
+    return f"{prefix}_{body}"[:63]
 
 
 def unique_id(existing: set[str], wanted: str) -> str:

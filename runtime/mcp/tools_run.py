@@ -107,7 +107,7 @@ def register(server: MCPServer, backend: Backend) -> None:
         project: Project,
         ctx: Context,
         actionflow: Annotated[str | None, Field(description="only this actionflow (id)")] = None,
-        status: Annotated[str | None, Field(description="only this status, e.g. ok or error")] = None,
+        status: Annotated[str | None, Field(description="only this status, COMPLETED or FAILED")] = None,
         since: Annotated[datetime | None, Field(description="ISO time: only runs at or after it")] = None,
         until: Annotated[datetime | None, Field(description="ISO time: only runs before it")] = None,
         limit: Annotated[int, Field(ge=1, le=500)] = 50,

@@ -45,7 +45,7 @@ def register(server: MCPServer, backend: Backend) -> None:
         destructive = [str(loss) for loss in found.get("destructive") or []]
         return {"publishable": True, "version": found.get("version"), "changed": found.get("changed"), "steps": found.get("steps", []),
                 "data_loss": destructive, "confirm_data_loss": loss_statement(destructive) if destructive else None,
-                "warnings": [p for p in report.to_json()["problems"] if p["severity"] == "warning"]}
+                "warnings": [p.to_json() for p in report.warnings]}
 
     @server.tool(annotations=WRITE)
     async def create_project(
