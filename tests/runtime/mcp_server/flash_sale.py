@@ -11,7 +11,7 @@ from typing import Any
 
 from mcp import Client
 
-from tests.runtime.mcp_server.clients import ToolFailed, call
+from tests.runtime.mcp_server.clients import call
 
 FLOW = "place_order"
 
