@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
+from graphql import GraphQLError, OperationType, parse
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
@@ -18,6 +19,15 @@ from runtime.types import Session
 RUN = ToolAnnotations(read_only_hint=False, destructive_hint=False, open_world_hint=False)
 Account = Annotated[str | None, Field(description="username (or numeric id) of the account to act as")]
 Create = Annotated[bool, Field(description="create a test account with that username first (password unknown to anyone)")]
+
+
+def _writes(query: str) -> bool:
+    """True when the document holds a mutation (logged as a write); an unreadable one is left to the executor."""
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return False
+    return any(getattr(d, "operation", None) == OperationType.MUTATION for d in document.definitions)
 
 
 def register(server: MCPServer, backend: Backend) -> None:
@@ -63,7 +73,7 @@ def register(server: MCPServer, backend: Backend) -> None:
             session = await user_session(running, chosen)
         else:
             session = Session.admin() if role == "admin" else Session.anonymous()
-        if role != "anonymous" and "mutation" in query.lstrip()[:20].lower():
+        if role != "anonymous" and _writes(query):
             backend.record(grant, project, "graphql mutation", {"role": role})
         answer: dict[str, Any] = _jsonable(await execute(running, session, query, variables))
         return answer

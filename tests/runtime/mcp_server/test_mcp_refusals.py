@@ -98,7 +98,7 @@ def test_a_destructive_publish_needs_the_loss_named(server: LiveServer) -> None:
 
     run(server.url, DESIGNER_TOKEN, steps)
     log = (server.workspace / OTHER / ".history" / "mcp-writes.jsonl").read_text()
-    assert '"tool": "publish"' in log and '"data_loss": ["' in log
+    assert '"tool": "publish"' in log and '"data_loss": ["' in log and '"tool": "graphql mutation"' in log
 
 
 def test_a_user_jwt_or_no_token_is_refused(server: LiveServer) -> None:
