@@ -7,6 +7,7 @@ publishes and runs the four checks through ``graphql`` and ``run_actionflow``.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from mcp import Client
@@ -156,3 +157,26 @@ async def publish_and_check(client: Client, slug: str) -> None:
     assert mine["data"]["order"] == [{"quantity": 1, "product": {"product_name": "Limited Sneakers"}}]
     logs = await call(client, "run_logs", project=slug, actionflow=FLOW, status="COMPLETED")
     assert len(logs["entries"]) >= 3
+
+
+async def stress_and_read(client: Client, slug: str) -> None:
+    """The designer's stress test on a throwaway copy (one item left: exactly one order), then resources and prompts."""
+    product = (await call(client, "graphql", project=slug, query="query { product { id stock } }"))["data"]["product"][0]
+    assert product["stock"] == 1
+    report = await call(client, "stress_test", project=slug, actionflow="Place Order", account="buyer_one",
+                        args={"product_id": product["id"], "quantity": 1}, n=40, concurrency=8)
+    outcomes = {json.dumps(o.get("output")): o["count"] for o in report["outcomes"]}
+    assert outcomes == {'{"status": "Order placed successfully"}': 1, '{"status": "Stock shortage"}': 39}, report
+    after = await call(client, "graphql", project=slug, query="query { product { stock } }")
+    assert after["data"]["product"][0]["stock"] == 1  # the real data is never touched
+
+    templates = {t.uri_template for t in (await client.list_resource_templates()).resource_templates}
+    assert "minimomen://projects/{slug}/app.json" in templates
+    app = await client.read_resource(f"minimomen://projects/{slug}/app.json")
+    assert json.loads(app.contents[0].text)["actionflows"][0]["id"] == FLOW  # type: ignore[union-attr]
+    sdl = await client.read_resource(f"minimomen://projects/{slug}/schema.graphql")
+    assert "place_order" in sdl.contents[0].text  # type: ignore[union-attr]
+    prompts = {p.name for p in (await client.list_prompts()).prompts}
+    assert {"add_list_page", "add_guarded_update"} <= prompts
+    prompt = await client.get_prompt("add_list_page", {"project": slug, "table": "product"})
+    assert "edit_definition" in prompt.messages[0].content.text  # type: ignore[union-attr]

@@ -15,7 +15,7 @@ from builder.definition import Definition
 from tests.browser.test_designer_build import assert_equivalent
 from tests.conftest import DESIGNER_TOKEN, SAMPLES, start_server, unique_prefix
 from tests.runtime.mcp_server.clients import http_client, stdio_client
-from tests.runtime.mcp_server.flash_sale import build, publish_and_check
+from tests.runtime.mcp_server.flash_sale import build, publish_and_check, stress_and_read
 
 SLUG = "flash_sale"
 
@@ -38,6 +38,7 @@ def test_build_the_tutorial_app_over_stdio(tmp_path: Path, db_server) -> None:  
             assert {"describe_project", "edit_definition", "publish", "graphql", "run_actionflow", "stress_test", "run_logs"} <= tools
             await build(client, SLUG)
             await publish_and_check(client, SLUG)
+            await stress_and_read(client, SLUG)
 
     asyncio.run(session())
     _compare(workspace)
