@@ -16,6 +16,8 @@ from builder.validation import validate
 
 class SaveBody(BaseModel):
     definition: dict[str, Any]
+    # The revision the designer's draft was based on; another writer's save since then (MCP, another tab) is not overwritten.
+    base_revision: str | None = None
 
 
 class RenameBody(BaseModel):
@@ -46,6 +48,9 @@ def build_definition_router(workspace: Workspace) -> APIRouter:
     async def save(slug: str, body: SaveBody) -> dict[str, Any]:
         # A draft that does not parse is refused whole (422 with every problem);
         # the designer keeps it and says "not saved" rather than losing it.
+        if body.base_revision is not None and body.base_revision != workspace.revision(slug):
+            raise ApiError(409, "CHANGED_ELSEWHERE", "app.json was changed elsewhere (an AI assistant over MCP, or another tab): "
+                           "the designer shows that version now; make your change again.")
         saved = workspace.save(slug, body.definition)
         return _state(workspace, slug, saved.model_dump(mode="json"))
 

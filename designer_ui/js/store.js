@@ -1,5 +1,6 @@
 // The open project: its draft definition, autosave to app.json, undo, validation report.
 import { api, projectUrl } from './api.js';
+import { toast } from './dom.js';
 
 const SAVE_DELAY_MS = 400;
 const WATCH_MS = 1000; // how often the open project asks whether app.json changed elsewhere (MCP, another tab)
@@ -98,7 +99,7 @@ export class ProjectStore {
     this.status = 'saving';
     this.emitStatus();
     const snapshot = JSON.parse(JSON.stringify(this.def));
-    this.saving = api('PUT', projectUrl(this.slug, '/definition'), { definition: snapshot })
+    this.saving = api('PUT', projectUrl(this.slug, '/definition'), { definition: snapshot, base_revision: this.revision })
       .then((state) => {
         this.reportChanged = JSON.stringify(state.report) !== JSON.stringify(this.report);
         this.report = state.report;
@@ -107,7 +108,14 @@ export class ProjectStore {
         this.saveError = null;
         this.status = this.dirty ? 'unsaved' : 'saved';
       })
-      .catch((error) => {
+      .catch(async (error) => {
+        if (error.code === 'CHANGED_ELSEWHERE') {
+          // Someone else saved first: show their version rather than overwrite it.
+          this.reportChanged = true;
+          this.accept(await api('GET', projectUrl(this.slug, '/definition')));
+          toast(error.message, 'error');
+          return;
+        }
         // Not saved: keep the draft, say why, try again on the next change.
         this.reportChanged = true;
         this.dirty = true;
