@@ -10,7 +10,7 @@ from runtime.pages.components.base import ComponentKind
 
 class ContainerKind(ComponentKind):
     type = "container"
-    tree_fields = frozenset({"children"})
+    tree_fields = frozenset({"children", "not_found"})
 
     def base_style_of(self, component: Any) -> Mapping[str, str]:
         return {"gap": f"{component.gap}px", "padding": f"{component.padding}px"}
