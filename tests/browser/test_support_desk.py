@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
+from tests.browser.conftest import screenshot_path
 from tests.browser.pages_shop import expect_toast, unique_name
 from tests.desk_support import BASE, Desk, running_desk
 
@@ -49,6 +50,8 @@ def test_requester_and_staff(desk: Desk, contexts) -> None:  # type: ignore[no-u
     page.get_by_role("button", name="Create ticket").click()
     expect(page.locator("[data-mm=new_title] [role=alert]")).to_have_text("This field is required.")
     assert desk.sql("SELECT count(*) FROM ticket") == [(0,)]
+    page.get_by_label("Due date").fill("2026-12-24")
+    page.screenshot(path=str(screenshot_path("page-desk-form.png")), full_page=True)
 
     title = unique_name("Printer jam ")
     page.get_by_label("Title").fill(title)
@@ -71,6 +74,7 @@ def test_requester_and_staff(desk: Desk, contexts) -> None:  # type: ignore[no-u
     page.get_by_role("button", name="Add comment").click()
     expect(page.locator("[data-mm=comment_list] .mm-item")).to_have_text([f"{ann}: Any news?"])
     expect(page.get_by_label("Add a comment")).to_have_value("")  # Reset inputs
+    page.screenshot(path=str(screenshot_path("page-desk-detail.png")), full_page=True)
 
     # Staff see every ticket and change its status; the requester sees it live.
     bo = unique_name("bo_")
@@ -100,6 +104,11 @@ def test_requester_and_staff(desk: Desk, contexts) -> None:  # type: ignore[no-u
     page.wait_for_url(f"**{BASE}/ticket?ticket_id={ticket_id}")
     ready(page)
     expect(page.locator("[data-mm=td_title]")).to_have_text(title + " (urgent)")
+    page.get_by_role("button", name="Edit").click()
+    page.wait_for_url(f"**{BASE}/edit-ticket?ticket_id={ticket_id}")
+    ready(page)
+    page.get_by_role("button", name="Back").click()  # Go back: to the page we came from
+    page.wait_for_url(f"**{BASE}/ticket?ticket_id={ticket_id}")
 
     # A ticket that does not exist: the designed not-found state.
     page.goto(f"{BASE}/ticket?ticket_id=999999")
@@ -120,6 +129,7 @@ def test_search_and_pages(desk: Desk, contexts) -> None:  # type: ignore[no-unty
     expect(pager.get_by_role("button")).to_have_text(["Previous", "1", "2", "3", "Next"])
     pager.get_by_role("button", name="3").click()
     expect(titles).to_have_text(["Case 01 phone", "Case 00 laptop"])
+    page.screenshot(path=str(screenshot_path("page-desk-list.png")), full_page=True)
     page.get_by_label("Search").fill("LAPTOP")
     page.get_by_label("Search").press("Tab")
     expect(titles).to_have_text(["Case 09 laptop", "Case 06 laptop", "Case 03 laptop", "Case 00 laptop"])  # back to page 1
