@@ -39,7 +39,7 @@ def with_files(data: dict[str, Any]) -> None:
 def files_workspace(root: Path, slugs: tuple[str, ...] = (SLUG,)) -> Path:
     """A workspace with the sample (with file fields) under each slug."""
     workspace = root / "ws"
-    for slug in slugs:
+    for slug in sorted(slugs, key=lambda s: s == SLUG):  # the sample's folder is copied, then renamed
         target = copy_sample(workspace)
         if slug != SLUG:
             target.rename(workspace / slug)
