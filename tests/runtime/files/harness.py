@@ -20,6 +20,20 @@ SLUG = "inventory_deduction"
 OWN = {"account_id": {"_eq": {"ref": "session.account_id"}}}
 
 
+# Insert / update take an asset id; a query's image field reads as the stored file's object.
+SET_COVER = {
+    "id": "set_cover", "name": "Set Cover", "mode": "sync",
+    "inputs": [{"name": "product_id", "type": "bigint", "required": True}, {"name": "picture", "type": "bigint", "required": True}],
+    "nodes": [
+        {"id": "put_cover", "name": "Put Cover", "type": "update", "table": "tbl_product",
+         "filter": {"id": {"_eq": {"ref": "input.product_id"}}}, "set": {"cover": {"ref": "input.picture"}}},
+        {"id": "read_back", "name": "Read Back", "type": "query", "table": "tbl_product",
+         "filter": {"id": {"_eq": {"ref": "input.product_id"}}}, "one": True},
+    ],
+    "output": {"cover": {"ref": "node.read_back.cover"}, "rows": {"ref": "node.read_back.rows"}, "cover_id": {"ref": "input.picture"}},
+}
+
+
 def with_files(data: dict[str, Any]) -> None:
     tables = {t["id"]: t for t in data["tables"]}
     tables["tbl_product"]["fields"].append({"id": "fld_product_cover", "name": "cover", "type": "image"})
@@ -29,6 +43,7 @@ def with_files(data: dict[str, Any]) -> None:
                                           "insert": {"columns": ["quantity", "product_id", "receipt"],
                                                      "presets": {"account_id": {"ref": "session.account_id"}}},
                                           "update": {"columns": ["receipt"], "filter": OWN}})
+    data["actionflows"].append(SET_COVER)
     merged: dict[tuple[str, str], dict[str, Any]] = {}
     for rule in data["permissions"]["tables"]:
         key = (rule["role"], rule["table"])

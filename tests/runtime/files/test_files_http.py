@@ -119,3 +119,20 @@ def test_files_stay_outside_served_folders(server: LiveServer) -> None:
     files = stored_files(server.workspace)
     assert files, "uploads are stored under projects/.minimomen/files/<slug>"
     assert all(Path(server.workspace, ".minimomen", "files") in f.parents for f in files)
+
+
+def test_actionflow_takes_asset_ids_and_returns_asset_objects(server: LiveServer) -> None:
+    admin = server.admin_token()
+    picture = png(20, 10, (0, 200, 0))
+    stored = upload(server.url, server.graphql_url(), admin, "image", "leaf.png", "image/png", picture)
+    result = gql(server.graphql_url(), "mutation($p: bigint!) { set_cover(product_id: 2, picture: $p) { cover rows cover_id } }",
+                 {"p": stored["id"]}, token=admin).field("set_cover")
+    cover = result["cover"]
+    assert result["cover_id"] == stored["id"]
+    assert (cover["id"], cover["filename"], cover["width"], cover["height"]) == (stored["id"], "leaf.png", 20, 10)
+    assert httpx.get(server.url + cover["url"]).content == picture
+    assert result["rows"][0]["cover"]["id"] == stored["id"] and result["rows"][0]["product_name"]
+    missing = gql(server.graphql_url(), "mutation { set_cover(product_id: 2, picture: 987654) { cover } }", token=admin)
+    assert missing.codes and not missing.ok  # no such file: the foreign key refuses it, nothing changes
+    after = gql(server.graphql_url(), "{ product_by_pk(id: 2) { cover { id } } }").field("product_by_pk")
+    assert after["cover"]["id"] == stored["id"]
