@@ -37,6 +37,7 @@ def _routers(app: FastAPI, runtime: Runtime, config: AppConfig) -> None:
     from builder.api.routes import build_designer_router
     from runtime.auth.routes import build_auth_router
     from runtime.designer_hooks import designer_callbacks
+    from runtime.files.routes import build_files_router
     from runtime.graphql.routes import build_graphql_router
     from runtime.pages.routes import build_pages_router
     from runtime.subscriptions.routes import build_subscription_router
@@ -44,6 +45,7 @@ def _routers(app: FastAPI, runtime: Runtime, config: AppConfig) -> None:
     app.include_router(build_graphql_router(runtime))
     app.include_router(build_subscription_router(runtime))
     app.include_router(build_auth_router(runtime, config))
+    app.include_router(build_files_router(runtime))
     from builder.storage import Workspace
 
     app.include_router(build_designer_router(Workspace(config.workspace), designer_callbacks(runtime, config), config.designer_token))
