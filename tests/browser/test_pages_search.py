@@ -33,9 +33,26 @@ def _list(id_: str, condition: dict[str, Any]) -> dict[str, Any]:
             "item": [{"id": f"{id_}_name", "name": "Name", "type": "text", "value": {"ref": "item.product_name"}}]}
 
 
+def _echo(id_: str, variable: str) -> dict[str, Any]:
+    return {"id": id_, "name": id_, "type": "text", "value": {"to_text": {"ref": f"page.{variable}"}}}
+
+
+def _set(id_: str, variable: str) -> dict[str, Any]:
+    return {"onChange": [{"id": f"{id_}_set", "type": "set_variable", "variable": variable, "value": {"ref": f"component.{id_}.value"}}]}
+
+
 SEARCH_PAGE: dict[str, Any] = {
     "id": "page_search", "name": "Search", "path": "search",
+    "variables": [{"name": "picked", "type": "jsonb"}, {"name": "flag", "type": "jsonb"}, {"name": "when", "type": "jsonb"}],
     "components": [
+        {"id": "product_pick", "name": "Product", "type": "select", "label": "Product", "events": _set("product_pick", "picked"),
+         "options_source": {"table": "tbl_product", "label_field": "product_name", "order_by": [{"field": "id", "direction": "asc"}]}},
+        _echo("picked_echo", "picked"),
+        {"id": "flag", "name": "Flag", "type": "checkbox", "variant": "switch", "label": "Gift wrap", "events": _set("flag", "flag")},
+        _echo("flag_echo", "flag"),
+        {"id": "when_in", "name": "When", "type": "datetime_input", "label": "Deliver at", "events": _set("when_in", "when"),
+         "default": "2024-05-01T23:30:00Z"},
+        _echo("when_echo", "when"),
         {**_input("search", "Search", "ilike_list"), "events": {"onChange": [
             {"id": "refresh_ilike", "type": "refresh", "component": "ilike_list"},
             {"id": "refresh_eq", "type": "refresh", "component": "eq_list"}]}},
@@ -59,6 +76,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory, db_server: Any) -> Iterator[S
     project = copy_sample(workspace)
     definition = json.loads((project / "app.json").read_text())
     definition["pages"].append(SEARCH_PAGE)
+    definition["settings"]["time_zone"] = "Europe/Berlin"
     (project / "app.json").write_text(json.dumps(definition, indent=2))
     with running_shop(workspace, db_server) as shop:
         shop.add_product("Sale 50% off", 9)
@@ -125,3 +143,20 @@ def test_a_list_the_visitor_may_not_read_says_so_kindly(shop: Shop, contexts) ->
     message = page.locator("[data-mm=orders_list] .mm-list__error")
     expect(message).to_have_text("You don't have access to these rows.")
     assert "no permission" not in page.content()
+
+
+def test_inputs_keep_their_type(shop: Shop, contexts) -> None:  # type: ignore[no-untyped-def]
+    """A select fed by a table yields the row's id (a number), a switch true / false, and a
+    date-time is typed in the app's time zone (Europe/Berlin) and yields the UTC instant."""
+    page = open_shop(contexts(base_url=shop.server.url), f"/p/{SLUG}/search")
+    vinyl = shop.sql("SELECT id FROM product WHERE product_name = 'Vinyl Record'")[0][0]
+    page.get_by_label("Product").select_option(label="Vinyl Record")
+    expect(page.locator("[data-mm=picked_echo]")).to_have_text(str(vinyl))
+    assert page.evaluate("window.MiniMomen.page.vars.picked") == vinyl  # a number, not text
+    page.get_by_role("switch", name="Gift wrap").check()
+    expect(page.locator("[data-mm=flag_echo]")).to_have_text("true")
+    when = page.get_by_label("Deliver at")
+    expect(when).to_have_value("2024-05-02T01:30")  # the default, shown in Berlin time
+    when.fill("2026-07-01T12:00")
+    when.press("Tab")
+    expect(page.locator("[data-mm=when_echo]")).to_have_text("2026-07-01T10:00:00.000Z")
