@@ -22,6 +22,7 @@ def test_sample_loads_and_validates() -> None:
     definition = load_definition(data)
     assert {t.name for t in definition.tables} >= {"account", "ticket", "comment"}
     assert [r.name for r in definition.roles] == ["staff"]
+    assert {p.path for p in definition.pages} == {"tickets", "ticket", "new-ticket", "edit-ticket", "staff"}
     assert validate(data).problems == ()
 
 
@@ -44,6 +45,17 @@ def test_migrated_and_served(desk: Desk) -> None:
     client = desk.client("served_ann")
     page = client.get(f"{BASE}/tickets")
     assert page.status_code == 200 and 'data-mm="ticket_list"' in page.text
+
+
+def test_page_access_by_role(desk: Desk) -> None:
+    requester = desk.client("role_gus")
+    refused = requester.get(f"{BASE}/staff")
+    assert refused.status_code == 403 and "This board is for staff only." in refused.text
+    desk.add_ticket("role_gus", "Broken chair")
+    staff = desk.client("role_hal")
+    desk.make_staff("role_hal")
+    board = staff.get(f"{BASE}/staff")
+    assert board.status_code == 200 and "Broken chair (role_gus)" in board.text
 
 
 def test_a_form_creates_a_row_as_the_visitor(desk: Desk) -> None:
