@@ -60,6 +60,12 @@ SEARCH_PAGE: dict[str, Any] = {
         _list("eq_list", {"_eq": {"ref": "component.search.value"}}),
         _input("contains_in", "Contains", "contains_list"),
         _list("contains_list", {"_contains": {"ref": "component.contains_in.value"}}),
+        {"id": "only_sales", "name": "Only sales", "type": "button", "label": "Only sales", "events": {"onClick": [
+            {"id": "put_sale", "type": "set_input_value", "component": "contains_in", "value": "sale"},
+            {"id": "show_sales", "type": "refresh", "component": "contains_list"}]}},
+        {"id": "clear_all", "name": "Clear", "type": "button", "label": "Clear", "events": {"onClick": [
+            {"id": "reset_all", "type": "reset_inputs", "components": []},
+            {"id": "show_all", "type": "refresh"}]}},
         _input("starts_in", "Starts with", "starts_list"),
         _list("starts_list", {"_starts_with": {"ref": "component.starts_in.value"}}),
         _input("min_stock", "Minimum stock", "stock_list"),  # text: a word makes the query fail
@@ -124,6 +130,12 @@ def test_contains_and_starts_with_match_the_text_as_typed(shop: Shop, contexts) 
     expect(_names(page, "contains_list")).to_have_text(_all(shop))
     _type(page, "Starts with", "sale")
     expect(_names(page, "starts_list")).to_have_text(["Sale 50% off", "Sale 500 off"])
+    page.get_by_role("button", name="Only sales").click()  # Set input value, then Refresh
+    expect(page.get_by_label("Contains", exact=True)).to_have_value("sale")
+    expect(_names(page, "contains_list")).to_have_text(["Sale 50% off", "Sale 500 off"])
+    page.get_by_role("button", name="Clear").click()  # Reset inputs: back to their defaults
+    expect(page.get_by_label("Starts with", exact=True)).to_have_value("")
+    expect(_names(page, "contains_list")).to_have_text(_all(shop))
 
 
 def test_list_error_clears_on_the_next_successful_load(shop: Shop, contexts) -> None:  # type: ignore[no-untyped-def]
