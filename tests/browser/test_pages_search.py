@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.pages_shop import SLUG, Shop, open_shop, running_shop
+from tests.browser.pages_shop import SLUG, Shop, open_shop, running_shop, unique_name
 from tests.conftest import copy_sample
 
 
@@ -70,6 +70,8 @@ SEARCH_PAGE: dict[str, Any] = {
         _list("starts_list", {"_starts_with": {"ref": "component.starts_in.value"}}),
         _input("min_stock", "Minimum stock", "stock_list"),  # text: a word makes the query fail
         _list("stock_list", {"_gte": {"ref": "component.min_stock.value"}}),
+        {"id": "more_list", "name": "More", "type": "list", "item": [{"id": "more_list_name", "name": "Name", "type": "text", "value": {"ref": "item.product_name"}}],
+         "source": {"table": "tbl_product", "request": "subscription", "order_by": [{"field": "id", "direction": "desc"}], "page_size": 2, "pager": "load_more"}},
         {"id": "orders_list", "name": "Orders", "type": "list", "source": {"table": "tbl_order"},
          "item": [{"id": "order_qty", "name": "Qty", "type": "text", "value": {"ref": "item.quantity"}}]},
     ],
@@ -172,3 +174,16 @@ def test_inputs_keep_their_type(shop: Shop, contexts) -> None:  # type: ignore[n
     when.fill("2026-07-01T12:00")
     when.press("Tab")
     expect(page.locator("[data-mm=when_echo]")).to_have_text("2026-07-01T10:00:00.000Z")
+
+
+def test_load_more_stays_live(shop: Shop, contexts) -> None:  # type: ignore[no-untyped-def]
+    page = open_shop(contexts(base_url=shop.server.url), f"/p/{SLUG}/search")
+    newest = [r[0] for r in shop.sql("SELECT product_name FROM product ORDER BY id DESC LIMIT 4")]
+    names = _names(page, "more_list")
+    expect(names).to_have_text(newest[:2])
+    expect(page.locator("html[data-mm-live=online]")).to_have_count(1)
+    page.locator("[data-mm=more_list]").get_by_role("button", name="Load more").click()
+    expect(names).to_have_text(newest)
+    added = unique_name("Fresh ")
+    shop.add_product(added, 1)
+    expect(names).to_have_text([added, *newest[:3]])  # still live with two pages shown
