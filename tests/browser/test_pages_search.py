@@ -72,6 +72,11 @@ SEARCH_PAGE: dict[str, Any] = {
         _list("stock_list", {"_gte": {"ref": "component.min_stock.value"}}),
         {"id": "more_list", "name": "More", "type": "list", "item": [{"id": "more_list_name", "name": "Name", "type": "text", "value": {"ref": "item.product_name"}}],
          "source": {"table": "tbl_product", "request": "subscription", "order_by": [{"field": "id", "direction": "desc"}], "page_size": 2, "pager": "load_more"}},
+        {"id": "cheapest", "name": "Cheapest", "type": "container", "record": {
+            "table": "tbl_product", "request": "subscription", "filter": {"stock": {"_gt": 0}}, "order_by": [{"field": "price", "direction": "asc"}]},
+         "children": [{"id": "cheapest_name", "name": "Name", "type": "text", "value": {"concat": [
+             "Cheapest: ", {"ref": "record.cheapest.product_name"}, " (", {"ref": "record.cheapest.stock"}, " left)"]}}],
+         "not_found": [{"id": "cheapest_none", "name": "None", "type": "text", "value": "Nothing in stock."}]},
         {"id": "orders_list", "name": "Orders", "type": "list", "source": {"table": "tbl_order"},
          "item": [{"id": "order_qty", "name": "Qty", "type": "text", "value": {"ref": "item.quantity"}}]},
     ],
@@ -187,3 +192,15 @@ def test_load_more_stays_live(shop: Shop, contexts) -> None:  # type: ignore[no-
     added = unique_name("Fresh ")
     shop.add_product(added, 1)
     expect(names).to_have_text([added, *newest[:3]])  # still live with two pages shown
+
+
+def test_a_container_loads_the_first_row_of_a_filtered_query(shop: Shop, contexts) -> None:  # type: ignore[no-untyped-def]
+    page = open_shop(contexts(base_url=shop.server.url), f"/p/{SLUG}/search")
+    name, stock = shop.sql("SELECT product_name, stock FROM product WHERE stock > 0 ORDER BY price, id LIMIT 1")[0]
+    expect(page.locator("[data-mm=cheapest_name]")).to_have_text(f"Cheapest: {name} ({stock} left)")
+    expect(page.locator("html[data-mm-live=online]")).to_have_count(1)
+    cheap = unique_name("Penny ")
+    shop.admin("mutation ($o: product_insert_input!) { insert_product_one(object: $o) { id } }",
+               {"o": {"product_name": cheap, "stock": 1, "price": "0.01"}})
+    expect(page.locator("[data-mm=cheapest_name]")).to_have_text(f"Cheapest: {cheap} (1 left)")  # live
+    expect(page.get_by_text("Nothing in stock.")).to_be_hidden()

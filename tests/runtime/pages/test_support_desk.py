@@ -73,6 +73,7 @@ def test_a_form_creates_a_row_as_the_visitor(desk: Desk) -> None:
 
 BAD_INPUT = [
     ({"component.new_title.value": "", "component.new_priority.value": "low"}, {"new_title": "This field is required."}),
+    ({"component.new_priority.value": "low"}, {"new_title": "This field is required."}),  # left out of the request
     ({"component.new_title.value": 5, "component.new_priority.value": "low"}, {"new_title": "Enter text."}),
     ({"component.new_title.value": "x" * 121, "component.new_priority.value": "low"}, {"new_title": "Enter at most 120 characters."}),
     ({"component.new_title.value": "Ok", "component.new_priority.value": "low", "component.new_due.value": "2026-02-30"},
