@@ -54,3 +54,18 @@ def test_image_column_in_the_rows_grid(page: Page, server: LiveServer, tmp_path:
     assert (stored["filename"], stored["width"], stored["height"]) == ("boots.png", 120, 90)
     full = httpx.get(server.url + stored["url"], timeout=30)
     assert Image.open(io.BytesIO(full.content)).size == (120, 90)
+
+
+def test_upload_right_and_limit_are_edited_in_the_designer(page: Page) -> None:
+    tab(page, "permissions")
+    page.get_by_role("button", name="Role user", exact=True).click()
+    page.get_by_label("user may upload files and images").check()
+    saved(page)
+    tab(page, "settings")
+    limit = page.get_by_label("Largest upload (MB)")
+    limit.fill("25")
+    limit.press("Tab")
+    saved(page)
+    definition = steps.project_definition(page, SLUG)
+    assert definition["permissions"]["uploads"] == ["user"]
+    assert definition["settings"]["max_upload_mb"] == 25
