@@ -65,7 +65,8 @@ def create_app(config: AppConfig) -> FastAPI:
         state["runtime"] = runtime
         try:
             await runtime.start()
-            yield
+            async with state["mcp_sessions"].run():  # type: ignore[attr-defined]
+                yield
         finally:
             await runtime.stop()
             server.stop()
@@ -87,6 +88,9 @@ def create_app(config: AppConfig) -> FastAPI:
         return JSONResponse({"status": "ok", "projects": sorted(runtime.projects)})
 
     _RouterInstaller(app, config, state).install()
+    from runtime.mcp.http import install as install_mcp
+
+    state["mcp_sessions"] = install_mcp(app, RuntimeProxy(state), config)  # /mcp: the MCP server over Streamable HTTP
     from runtime.graphql.fastpath import GraphQLFastPath
 
     app.add_middleware(GraphQLFastPath, runtime=RuntimeProxy(state))  # GraphQL POSTs skip the framework's routing
