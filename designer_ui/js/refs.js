@@ -1,5 +1,5 @@
 // What a value may refer to at a given place: the options of every reference picker.
-import { columnsOf, flowById, locateNode, walk, walkComponents, tableById } from './model.js';
+import { columnsOf, componentChildLists, flowById, locateNode, walk, tableById } from './model.js';
 
 const ref = (path, label, group, type) => ({ value: path, label: label || path, group, type });
 
@@ -57,6 +57,27 @@ export function flowRefsForOutput(def, registry, flow) {
 
 // ------------------------------------------------------------ pages
 
+// Components that hold a value an end user enters (text, number, date, select, switch …).
+const INPUT_TYPES = new Set(['text_input', 'number_input', 'date_input', 'datetime_input', 'select', 'switch', 'checkbox', 'textarea']);
+export const isInput = (c) => INPUT_TYPES.has(c.type) || /_input$/.test(c.type);
+
+// Inputs whose value exists at a place whose containers are `ancestors`: an input inside a
+// list item exists once per row, so only that row's own components see it (never the list's
+// source filter, nor anything outside the list).
+export function reachableInputs(components, ancestors) {
+  const inside = new Set(ancestors.map((a) => a.id));
+  const out = [];
+  const visit = (list, lists) => {
+    for (const c of list || []) {
+      if (isInput(c) && lists.every((id) => inside.has(id))) out.push(c);
+      const nested = c.type === 'list' ? [...lists, c.id] : lists;
+      for (const child of componentChildLists(c)) visit(child.list, nested);
+    }
+  };
+  visit(components, []);
+  return out;
+}
+
 export function pageRefs(def, page, ancestors, actionScope = {}) {
   const refs = [];
   const list = [...ancestors].reverse().find((c) => c.type === 'list');
@@ -65,9 +86,7 @@ export function pageRefs(def, page, ancestors, actionScope = {}) {
     for (const c of columnsOf(def, list.source.table)) refs.push(ref(`item.${c.name}`, `List item.${c.name}`, `List item (${table ? table.name : '?'})`, c.type));
   }
   for (const v of page.variables || []) refs.push(ref(`page.${v.name}`, `Page variable: ${v.name}`, 'Page variables', v.type));
-  for (const c of walkComponents(page.components)) {
-    if (c.type === 'text_input' || c.type === 'number_input') refs.push(ref(`component.${c.id}.value`, `${c.name}.value`, 'Components', c.value_type));
-  }
+  for (const c of reachableInputs(page.components, ancestors)) refs.push(ref(`component.${c.id}.value`, `${c.name}.value`, 'Components', c.value_type));
   refs.push(ref('global.is_logged_in', 'Global.is_logged_in', 'Global', 'boolean'));
   const account = (def.tables || []).find((t) => t.name === 'account');
   if (account) for (const c of columnsOf(def, account.id)) refs.push(ref(`global.current_account.${c.name}`, `Current account.${c.name}`, 'Global', c.type));

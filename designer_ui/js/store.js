@@ -9,6 +9,7 @@ export class ProjectStore {
     this.def = null;
     this.report = { ok: true, problems: [] };
     this.history = 0;
+    this.redoable = 0;
     this.status = 'saved'; // saved | unsaved | saving | error
     this.saveError = null;
     this.dirty = false;
@@ -29,6 +30,7 @@ export class ProjectStore {
     this.def = state.definition;
     this.report = state.report;
     this.history = state.history;
+    this.redoable = state.redo || 0;
     this.dirty = false;
     this.status = 'saved';
     this.saveError = null;
@@ -78,6 +80,7 @@ export class ProjectStore {
         this.reportChanged = JSON.stringify(state.report) !== JSON.stringify(this.report);
         this.report = state.report;
         this.history = state.history;
+        this.redoable = state.redo || 0;
         this.saveError = null;
         this.status = this.dirty ? 'unsaved' : 'saved';
       })
@@ -112,6 +115,13 @@ export class ProjectStore {
   async undo() {
     await this.flush();
     const state = await api('POST', projectUrl(this.slug, '/undo'));
+    this.accept(state);
+  }
+
+  // Forward again to what the last Undo left (until the next change).
+  async redo() {
+    await this.flush();
+    const state = await api('POST', projectUrl(this.slug, '/redo'));
     this.accept(state);
   }
 
