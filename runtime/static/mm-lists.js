@@ -63,9 +63,16 @@
       this.unsubscribe = this.runtime.live().subscribe(payload, (result) => this.receive(result), (errors) => this.receive({ errors }));
     }
 
+    // Reload with what the filter's bindings say now (an input may have changed since).
     async refresh() {
-      const outcome = await this.runtime.graphql(this.spec.fetch, JSON.parse(this.variablesJson || "{}"));
-      this.receive(outcome.body || {});
+      const json = JSON.stringify(this.variables());
+      if (this.spec.operation === "subscription") {
+        if (json !== this.variablesJson || !this.unsubscribe) { this.variablesJson = json; this.subscribe(); }
+        return;
+      }
+      this.variablesJson = json;
+      const outcome = await this.runtime.graphql(this.spec.fetch, JSON.parse(json));
+      if (json === this.variablesJson) this.receive(outcome.body || {}); // a later load wins
     }
 
     variablesChanged() {
@@ -79,7 +86,7 @@
     receive(result) {
       const errors = Array.isArray(result.errors) ? result.errors : [];
       if (errors.length) {
-        this.errorEl.textContent = "Could not load this list: " + String(errors[0].message || "unknown error");
+        this.errorEl.textContent = MM.friendlyError(errors, "list");
         this.errorEl.hidden = false;
         this.emptyEl.hidden = true;
         return;

@@ -32,12 +32,24 @@ class ListData:
 
 
 @dataclass(frozen=True)
+class RecordData:
+    """The one row a container loads: found, missing (``row`` None), or why it could not load."""
+
+    row: dict[str, Any] | None = None
+    error: str | None = None
+    total: int | None = None
+
+
+@dataclass(frozen=True)
 class PageData:
     """Everything the visitor may see at first paint."""
 
     globals: Mapping[str, Any]
     variables: Mapping[str, Any]
     lists: Mapping[str, ListData]
+    params: Mapping[str, Any] = field(default_factory=dict)  # page parameters from the URL, typed
+    records: Mapping[str, RecordData] = field(default_factory=dict)  # container id -> its record
+    options: Mapping[str, list[dict[str, Any]]] = field(default_factory=dict)  # select id -> option rows
 
 
 @dataclass(frozen=True)
