@@ -54,8 +54,9 @@ def error_message(response: Mapping[str, Any], what: str = "list") -> str | None
 async def load_list(project: Any, state: Any, session: Session, query: ListQuery, scope: Scope, what: str = "list") -> ListData:
     from runtime.graphql.execute import execute
 
+    variables = query.variables(scope.resolve, scope.page)
     try:
-        response = await execute(project, session, query.text("query"), query.variables(scope.resolve), state=state)
+        response = await execute(project, session, query.text("query"), variables, state=state)
     except Exception:
         log.exception("loading %s %s failed", what, query.root)
         return ListData(rows=[], error=f"Could not load this {what}.")
@@ -63,7 +64,11 @@ async def load_list(project: Any, state: Any, session: Session, query: ListQuery
     rows = (response.get("data") or {}).get(query.root)
     if message or not isinstance(rows, list):
         return ListData(rows=[], error=message or f"Could not load this {what}.")
-    return ListData(rows=rows)
+    total = None
+    if query.paging is not None and query.paging.count:
+        counted = await execute(project, session, query.paging.count, {"where": variables["where"]} if "where" in variables else None, state=state)
+        total = ((((counted.get("data") or {}).get(f"{query.root}_aggregate") or {}).get("aggregate")) or {}).get("count")
+    return ListData(rows=rows, total=total)
 
 
 async def load_record(project: Any, state: Any, session: Session, container: Any, query: ListQuery, scope: Scope) -> RecordData:

@@ -31,6 +31,7 @@ from runtime.pages.nesting import (
     prune,
     variable_of,
 )
+from runtime.pages.paging import Paging, paging_of
 from runtime.pages.search import where_value
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -59,15 +60,18 @@ class ListQuery:
     filter: Mapping[str, Any]  # the bool-exp with expressions, evaluated into $where
     nested: tuple[NestedQuery, ...] = ()  # lists inside the item template, at any depth
     unavailable: Mapping[str, str] = field(default_factory=dict)  # nested list id -> why it cannot load
+    paging: Paging | None = None  # pages and end-user sorting (runtime.pages.paging)
 
     def text(self, operation: str) -> str:
         return f"{operation} {self.body}"
 
-    def variables(self, resolve: Callable[[str], Any]) -> dict[str, Any]:
+    def variables(self, resolve: Callable[[str], Any], page_values: Mapping[str, Any] | None = None) -> dict[str, Any]:
         values = {"where": where_value(self.filter, resolve)} if self.filter else {}
         for nested in self.nested:
             if nested.variable is not None:
                 values[nested.variable] = where_value(nested.filter, resolve)
+        if self.paging is not None:
+            values.update(self.paging.variables(page_values or {}))
         return values
 
 
@@ -220,9 +224,18 @@ def list_query(component: ListComponent, resolved: ResolvedProject, readable: Re
         headers.append(f"$where: {root}_bool_exp!")
         arguments.append("where: $where")
     headers += fields.headers
-    arguments.append(f"order_by: {_order_by(component, table)}")
-    if component.source.limit:
+    paging = paging_of(component.source, root, table.columns, _name) if prefix == "item." else None
+    if paging is not None and paging.sort_variable:
+        headers.append(f"$order_by: [{root}_order_by!]")
+        arguments.append("order_by: $order_by")
+    else:
+        arguments.append(f"order_by: {_order_by(component, table)}")
+    if paging is not None and paging.page_size:
+        headers += ["$limit: Int!", "$offset: Int!"]
+        arguments += ["limit: $limit", "offset: $offset"]
+    elif component.source.limit:
         arguments.append(f"limit: {int(component.source.limit)}")
     header = f"({', '.join(headers)}) " if headers else ""
     body = f"{header}{{ {root}({', '.join(arguments)}) {{ {fields.text} }} }}"
-    return ListQuery(root=root, body=body, filter=component.source.filter, nested=tuple(fields.nested), unavailable=fields.unavailable)
+    return ListQuery(root=root, body=body, filter=component.source.filter, nested=tuple(fields.nested),
+                     unavailable=fields.unavailable, paging=paging)

@@ -137,6 +137,8 @@ class PageRenderer:
                 "nested_filters": {n.variable: n.filter for n in query.nested if n.variable is not None},
                 "children": _children(by_id[list_id], loaded),
                 "rows": listed.rows if listed else [],
+                "paging": query.paging.to_json() if query.paging else None,
+                "total": listed.total if listed else None,
             }
             for inner in walk_nested(by_id[list_id].item):
                 if inner.id in loaded:

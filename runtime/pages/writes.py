@@ -69,6 +69,17 @@ def _returned_columns(resolved: ResolvedProject, table: ResolvedTable, session: 
     return sorted(name for name in table.columns if name in grant.columns)
 
 
+def _allowed(resolved: ResolvedProject, table: ResolvedTable, session: Session, kind: str, values: Mapping[str, Any]) -> bool:
+    """Whether the role may write these columns at all (rows are checked by the write itself)."""
+    grants = grants_for(resolved, session)
+    if grants.is_admin:
+        return True
+    grant = grants.insert(table) if kind == "insert_row" else grants.update(table) if kind == "update_row" else grants.delete(table)
+    if grant is None:
+        return False
+    return kind == "delete_row" or set(values) <= set(getattr(grant, "columns", ()))
+
+
 def _mutation(action: Any, table: ResolvedTable, columns: list[str]) -> tuple[str, str]:
     """(GraphQL text, root field) of the write; names come from the resolved table, never from the request."""
     name = table.name
@@ -134,6 +145,8 @@ async def run_write(project: Any, session: Session, page: Page, action: Any, ref
         return _error(f"Could not compute the values to save: {exc}", 400)
     if action.type != "insert_row" and (row_id is None or isinstance(row_id, bool) or not str(row_id).lstrip("-").isdigit()):
         return _error("There is no row to change here.", 400)
+    if not _allowed(state.resolved, table, session, action.type, row_values):
+        return _error(FORBIDDEN, 403)
     columns = _returned_columns(state.resolved, table, session)
     text, root = _mutation(action, table, columns)
     if action.type == "insert_row":

@@ -29,6 +29,7 @@ class ListData:
 
     rows: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
+    total: int | None = None  # all matching rows, for numbered pages
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,6 @@ class RecordData:
 
     row: dict[str, Any] | None = None
     error: str | None = None
-    total: int | None = None
 
 
 @dataclass(frozen=True)
