@@ -104,6 +104,14 @@ class CheckboxComponent(InputBase):
     variant: Literal["checkbox", "switch"] = "checkbox"
 
 
+class FileInputComponent(InputBase):
+    """A file / image picker: uploads the chosen file at once (with progress and a preview)
+    and yields the stored file's id (bigint), for an image or file field."""
+
+    type: Literal["file_input"] = "file_input"
+    kind: Literal["image", "file"] = "image"
+
+
 INPUT_MODELS: tuple[type[InputBase], ...] = (
     TextInputComponent,
     TextAreaComponent,
@@ -112,6 +120,7 @@ INPUT_MODELS: tuple[type[InputBase], ...] = (
     DateTimeInputComponent,
     SelectComponent,
     CheckboxComponent,
+    FileInputComponent,
 )
 INPUT_TYPES: frozenset[str] = frozenset(m.model_fields["type"].default for m in INPUT_MODELS)
 
@@ -120,5 +129,5 @@ def value_type_of(component: Any) -> str:
     """The value type an input yields (``bigint`` for a select fed by table rows)."""
     if component.type == "select" and component.options_source is not None:
         return "bigint"
-    fixed = {"textarea": "text", "date_input": "date", "datetime_input": "timestamptz", "checkbox": "boolean"}
+    fixed = {"textarea": "text", "date_input": "date", "datetime_input": "timestamptz", "checkbox": "boolean", "file_input": "bigint"}
     return str(fixed.get(component.type) or getattr(component, "value_type", "text"))

@@ -36,6 +36,7 @@ from builder.page_inputs import (
     CheckboxComponent,
     DateInputComponent,
     DateTimeInputComponent,
+    FileInputComponent,
     NumberInputComponent,
     SelectComponent,
     TextAreaComponent,
@@ -103,9 +104,18 @@ class TextComponent(ComponentBase):
 
 
 class ImageComponent(ComponentBase):
+    """An image: a web address, or an image field (``item.cover``, ``record.<c>.cover``).
+
+    Bound to an image field, ``width`` / ``height`` (pixels; one may be left out to keep
+    the proportions) load a resized copy made by the server, cropped (``cover``), fitted
+    inside (``contain``) or stretched (``fill``); without them, the full image."""
+
     type: Literal["image"] = "image"
     src: Expression = ""
     alt: Expression = ""
+    width: int | None = Field(default=None, ge=1, le=4096)
+    height: int | None = Field(default=None, ge=1, le=4096)
+    fit: Literal["cover", "contain", "fill"] = "cover"
 
 
 class ButtonComponent(ComponentBase):
@@ -131,7 +141,7 @@ class ConditionalViewComponent(ComponentBase):
 Component = Annotated[
     ContainerComponent | ListComponent | TextComponent | ImageComponent | ButtonComponent | ConditionalViewComponent
     | TextInputComponent | TextAreaComponent | NumberInputComponent | DateInputComponent | DateTimeInputComponent
-    | SelectComponent | CheckboxComponent,
+    | SelectComponent | CheckboxComponent | FileInputComponent,
     Field(discriminator="type"),
 ]
 

@@ -58,6 +58,7 @@ COMPONENT_LABELS: dict[str, str] = {
     "datetime_input": "Date-time input",
     "select": "Select (dropdown)",
     "checkbox": "Checkbox / switch",
+    "file_input": "File / image picker",
     "button": "Button",
     "conditional_view": "Conditional view",
 }

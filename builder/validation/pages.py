@@ -161,6 +161,7 @@ COMPONENT_CHECKS: dict[str, ComponentCheck] = {
     "datetime_input": _no_check,
     "select": _check_select,
     "checkbox": _no_check,
+    "file_input": _no_check,
 }
 assert set(COMPONENT_CHECKS) == set(COMPONENT_TYPES) == set(BOUND_ATTRIBUTES), "every component type needs a check"
 

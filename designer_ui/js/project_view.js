@@ -50,6 +50,7 @@ export class ProjectView {
     onPublish(this.slug, accountsChanged);
     this.renderTab();
     this.renderStatus();
+    this.store.watch();
   }
 
   shell() {

@@ -20,6 +20,7 @@ from typing import Any
 from builder.expressions import is_ref
 from builder.pages import ListComponent
 from builder.resolved import ResolvedProject, ResolvedTable
+from runtime.pages.image_variants import VARIANT, variant_alias
 from runtime.pages.nesting import (
     Link,
     NotNestable,
@@ -93,6 +94,10 @@ def iter_item_paths(tree: Any, prefix: str = "item.") -> Iterator[str]:
             if tree["ref"].startswith(prefix):
                 yield tree["ref"][len(prefix):]
             return
+        if tree.get("type") == "image" and is_ref(tree.get("src")) and tree["src"]["ref"].startswith(prefix):
+            alias = variant_alias(tree.get("width"), tree.get("height"), tree.get("fit") or "cover")
+            if alias:  # an image field shown resized: select that variant's URL too
+                yield f"{tree['src']['ref'][len(prefix):]}.{alias}"
         for key, value in tree.items():
             if key.startswith(prefix):
                 yield key[len(prefix):]
@@ -120,7 +125,11 @@ def selection_for(table: ResolvedTable, paths: list[str], resolved: ResolvedProj
         segments = path.split(".")
         for index, segment in enumerate(segments):
             if segment in current.columns:
-                node.setdefault(_name(segment), {})
+                asset = current.columns[segment].asset
+                if asset:
+                    _merge(node.setdefault(_name(segment), {}), _asset_selection(asset, segments[index + 1:]))
+                else:
+                    node.setdefault(_name(segment), {})
                 break
             base = segment.removesuffix("_aggregate")
             if segment != base and base in current.relationships and current.relationships[base].kind == "array":
@@ -135,6 +144,19 @@ def selection_for(table: ResolvedTable, paths: list[str], resolved: ResolvedProj
             if relationship.kind == "array":
                 break
             node, current = child, resolved.table(relationship.target)
+    return selection
+
+
+def _asset_selection(kind: str, rest: list[str]) -> Selection:
+    """An image / file field: the stored file's object, with a resized URL when ``rest`` names one."""
+    selection: Selection = {name: {} for name in ("id", "url", "filename", "content_type", "size")}
+    if kind == "image":
+        selection.update({"width": {}, "height": {}})
+        match = VARIANT.match(rest[0]) if rest else None
+        if match:
+            width, height, fit = match.groups()
+            sizes = ", ".join(f"{axis}: {int(value)}" for axis, value in (("width", width), ("height", height)) if int(value))
+            selection[f'{rest[0]}: url({sizes}, fit: "{fit}")'] = {}
     return selection
 
 

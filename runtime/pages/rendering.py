@@ -35,7 +35,7 @@ RUNTIME_DIR = Path(__file__).resolve().parent.parent
 TEMPLATES = RUNTIME_DIR / "templates"
 STATIC = RUNTIME_DIR / "static"
 STATIC_PREFIX = "/p/_static"
-SCRIPTS = ("mm-expressions.js", "mm-format.js", "mm-inputs.js", "mm-live.js", "mm-components.js", "mm-actions.js", "mm-lists.js", "mm-records.js", "minimomen.js")
+SCRIPTS = ("mm-expressions.js", "mm-format.js", "mm-inputs.js", "mm-files.js", "mm-live.js", "mm-components.js", "mm-actions.js", "mm-lists.js", "mm-records.js", "minimomen.js")
 
 
 def _json_default(value: Any) -> Any:

@@ -66,7 +66,9 @@ def _returned_columns(resolved: ResolvedProject, table: ResolvedTable, session: 
     grant = grants_for(resolved, session).select(table)
     if grant is None:
         return []
-    return sorted(name for name in table.columns if name in grant.columns)
+    # an image / file field is an object: its id and signed URL (``result.cover.url``)
+    return sorted(f"{name} {{ id url filename content_type size }}" if table.columns[name].asset else name
+                  for name in table.columns if name in grant.columns)
 
 
 def _allowed(resolved: ResolvedProject, table: ResolvedTable, session: Session, kind: str, values: Mapping[str, Any]) -> bool:

@@ -27,10 +27,16 @@
       if (el.textContent !== shown) el.textContent = shown;
     },
     image: (el, spec, scope) => {
-      const src = plainText(safeValue(scope, spec.src)).trim();
+      let value = safeValue(scope, spec.src);
+      if (value && typeof value === "object") {  // an image field: its (resized) URL, as runtime/pages/components/image.py
+        const alias = spec.width || spec.height ? `url_w${spec.width || 0}_h${spec.height || 0}_${spec.fit || "cover"}` : null;
+        if (!spec.alt && value.filename) el.setAttribute("alt", plainText(value.filename));
+        value = (alias && value[alias]) || value.url;
+      }
+      const src = plainText(value).trim();
       const safe = SAFE_SRC.test(src) ? src : "";
       if (el.getAttribute("src") !== safe) el.setAttribute("src", safe);
-      el.setAttribute("alt", plainText(safeValue(scope, spec.alt)));
+      if (spec.alt) el.setAttribute("alt", plainText(safeValue(scope, spec.alt)));
       el.hidden = !safe;
     },
     text_input: bindInput,
@@ -40,6 +46,7 @@
     datetime_input: bindInput,
     select: bindInput,
     checkbox: bindInput,
+    file_input: bindInput,
     button: (el, spec, scope) => {
       const label = el.querySelector(".mm-button__label");
       const shown = plainText(safeValue(scope, spec.label));

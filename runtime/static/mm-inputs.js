@@ -11,7 +11,7 @@
   const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)$/;
   const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
   const LOCAL = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
-  const FIXED_TYPES = { textarea: "text", date_input: "date", datetime_input: "timestamptz", checkbox: "boolean" };
+  const FIXED_TYPES = { textarea: "text", date_input: "date", datetime_input: "timestamptz", checkbox: "boolean", file_input: "bigint" };
 
   function validDate(raw) {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(raw)) return false;
@@ -101,6 +101,7 @@
     const el = control(field);
     if (!el) return { value: null };
     if (spec.type === "checkbox") return { value: Boolean(el.checked) };
+    if (spec.type === "file_input" && field.dataset.mmUploading) return { value: null, error: "Wait for the upload to finish." };
     const raw = spec.type === "textarea" ? el.value : el.value.trim();
     if (raw.trim() === "") return spec.required ? { value: null, error: "This field is required." } : { value: null };
     const type = valueType(spec);
@@ -125,6 +126,7 @@
     const el = control(field);
     if (!el) return;
     if (spec.type === "checkbox") el.checked = value === true || value === "true";
+    else if (spec.type === "file_input") MM.files.show(field, value);
     else if (spec.type === "datetime_input") el.value = isoToZoned(value);
     else if (spec.type === "date_input") el.value = plainText(value).slice(0, 10);
     else el.value = plainText(value);

@@ -14,6 +14,7 @@ from runtime.pages.components.inputs import (
     CheckboxKind,
     DateInputKind,
     DateTimeInputKind,
+    FileInputKind,
     NumberInputKind,
     SelectKind,
     TextAreaKind,
@@ -28,5 +29,6 @@ def component_kinds() -> Mapping[str, ComponentKind]:
     kinds = (
         ContainerKind(), ListKind(), TextKind(), ImageKind(), ButtonKind(), ConditionalViewKind(),
         TextInputKind(), TextAreaKind(), NumberInputKind(), DateInputKind(), DateTimeInputKind(), SelectKind(), CheckboxKind(),
+        FileInputKind(),
     )
     return MappingProxyType({kind.type: kind for kind in kinds})

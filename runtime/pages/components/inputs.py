@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Mapping
 from typing import Any
 
 from runtime.pages.components.base import ComponentKind, RenderContext
+from runtime.pages.components.image import image_src
 from runtime.pages.formatting import plain_text
 from runtime.pages.scope import Scope
 
@@ -88,6 +90,31 @@ class SelectKind(_InputKind):
             field = component.options_source.label_field
             options = [(plain_text(row.get("id")), plain_text(row.get(field))) for row in rows]
         return {**found, "options": options}
+
+
+class FileInputKind(_InputKind):
+    """A picker that uploads at once (``mm-files.js``); the hidden control holds the file's id.
+
+    An edit form binds ``default`` to the record's image / file field (the file's object):
+    the current file is shown and its id kept until another is chosen."""
+
+    type = "file_input"
+
+    def variables(self, component: Any, ctx: RenderContext, scope: Scope) -> dict[str, Any]:
+        found = super().variables(component, ctx, scope)
+        current = scope.value(component.default)
+        if isinstance(current, Mapping):
+            preview = image_src(current, _FULL) if component.kind == "image" else ""
+            return {**found, "value": plain_text(current.get("id")), "preview": preview, "filename": plain_text(current.get("filename"))}
+        return {**found, "preview": "", "filename": ""}
+
+
+class _Full:
+    width = height = None
+    fit = "cover"
+
+
+_FULL = _Full()
 
 
 class CheckboxKind(_InputKind):
