@@ -84,13 +84,15 @@ export const RELATED_DEPTH = 3;
 // Field paths of a table for a picker: its columns, the fields of object relationships to
 // any depth (`item.product.product_name`, up to RELATED_DEPTH hops) and aggregates of array
 // relationships (`item.orders_aggregate.aggregate.count`, `….sum.quantity`), as the page
-// runtime reads them. A hop straight back over the relationship just followed is left out.
+// runtime reads them.
 export function fieldRefs(def, tableId, path, label, group, depth = RELATED_DEPTH, back = null) {
   const out = [];
   for (const c of columnsOf(def, tableId)) out.push(ref(`${path}.${c.name}`, `${label}.${c.name}`, group, c.type));
   if (depth <= 0) return out;
   for (const rel of relationshipsOf(def, tableId)) {
-    if (rel.name === back) continue;
+    // Straight back over the relationship just followed is the row itself: left out. Totals
+    // back over it are not (booking → event → bookings → count: the event's bookings).
+    if (rel.name === back && rel.kind === 'object') continue;
     const target = tableById(def, rel.target);
     if (!target) continue;
     const inverse = relationshipsOf(def, rel.target).find((r) => r.target === tableId && r.inverse === rel.inverse)?.name;

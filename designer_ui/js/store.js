@@ -146,17 +146,24 @@ export class ProjectStore {
     return !this.dirty;
   }
 
-  async undo() {
-    await this.flush();
-    const state = await api('POST', projectUrl(this.slug, '/undo'));
-    this.accept(state);
-  }
+  async undo() { await this.step('/undo'); }
 
   // Forward again to what the last Undo left (until the next change).
-  async redo() {
+  async redo() { await this.step('/redo'); }
+
+  // Undo / Redo: "Saving…" until the server has moved app.json, so "All changes saved" always
+  // describes the version on disk; a refusal (nothing to undo) puts the status back.
+  async step(route) {
     await this.flush();
-    const state = await api('POST', projectUrl(this.slug, '/redo'));
-    this.accept(state);
+    this.status = 'saving';
+    this.emitStatus();
+    try {
+      this.accept(await api('POST', projectUrl(this.slug, route)));
+    } catch (error) {
+      this.status = this.saveError ? 'error' : this.dirty ? 'unsaved' : 'saved';
+      this.emitStatus();
+      throw error;
+    }
   }
 
   problemsFor(predicate) {

@@ -106,6 +106,10 @@ def test_detail_page_with_a_parameter_and_a_record(page: Page) -> None:
     text = add_component(page, "Text", "Detail Title")  # into the container
     props_tab(text, "Data")
     set_value(text, "Value", "ref", "record.ticket_box.title")
+    page.get_by_role("button", name="Select Ticket Box", exact=True).click()
+    props_tab(props(page), "Data")
+    shot(page, "designer-record.png")
+    page.get_by_role("button", name="Select Detail Title", exact=True).click()
     # The related data of the record: its comments' count, a total of an array relationship.
     offered = text.get_by_label("Value", exact=True).locator("option").all_inner_texts()
     assert "Ticket Box record → comments → count" in offered, offered
@@ -139,6 +143,7 @@ def test_list_with_search_pages_and_go_to_detail(page: Page) -> None:
     expect(lst.get_by_label("Source filter 1 ignore when empty")).to_be_checked()
     commit(lst.get_by_label("Page size"), "2")
     lst.get_by_label("Pager").select_option("numbered")
+    shot(page, "designer-list-search.png")
     item = add_component(page, "Text", "Row Title")
     props_tab(item, "Data")
     set_value(item, "Value", "ref", "item.title")

@@ -133,6 +133,41 @@ def test_a_list_filter_is_not_offered_its_own_item_input(page: Page) -> None:
     saved(page)
 
 
+# ------------------------------------------------------------ related data in the pickers
+
+def test_pickers_offer_related_fields_and_totals(page: Page) -> None:
+    tab(page, "pages")
+    # In the product list: the orders' totals (an array relationship).
+    page.get_by_role("button", name="Select Product Name", exact=True).click()
+    props = page.get_by_role("complementary", name="Component properties")
+    props_tab(props, "Data")
+    value = props.get_by_label("Value", exact=True)
+    offered = value.locator("option").all_inner_texts()
+    for label in ("List item → orders → count", "List item → orders → sum of quantity", "List item → orders → max of quantity"):
+        assert label in offered, (label, offered)
+    assert not any("price" in o and "orders" in o for o in offered)  # sums of the *orders'* number fields only
+    # A list of orders: the fields of object relationships, followed further (order → account → its orders' count).
+    page.get_by_role("button", name="Deselect (add at page level)").click()
+    add_component(page, "List", "Order List")
+    props_tab(props, "Data")
+    props.get_by_label("Data source table").select_option(label="order")
+    add_component(page, "Text", "Buyer")
+    props_tab(props, "Data")
+    set_value(props, "Value", "ref", "List item → account.username")
+    offered = props.get_by_label("Value", exact=True).locator("option").all_inner_texts()
+    # … to any depth, and totals back over the relationship followed (the buyer's orders).
+    for label in ("List item → product.product_name", "List item → product.stock", "List item → account → orders → count", "List item → product → orders → sum of quantity"):
+        assert label in offered, (label, offered)
+    saved(page)
+    order_list = next(c for c in definition(page)["pages"][0]["components"] if c["name"] == "Order List")
+    assert order_list["item"][0]["value"] == {"ref": "item.account.username"}
+    shot(page, "designer-related-data.png")
+    # Leave the sample page as it was for the tests below.
+    page.get_by_role("button", name="Delete Order List", exact=True).click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    saved(page)
+
+
 # ------------------------------------------------------------ rows grid: dates
 
 def test_rows_grid_has_a_date_picker_and_says_what_a_date_looks_like(page: Page) -> None:
@@ -169,14 +204,17 @@ def test_rows_grid_has_a_date_picker_and_says_what_a_date_looks_like(page: Page)
 
 # ------------------------------------------------------------ Run as and the Preview bar follow the app
 
-def test_run_as_and_preview_bar_follow_the_app(page: Page) -> None:
+OPEN: dict[str, Page] = {}  # the preview tab, shared by the tests below
+
+
+def test_run_as_lists_accounts_created_meanwhile(page: Page) -> None:
     open_flow(page, "Place Order")
     page.locator("#flow-panel-run").click()
     run_as = flow_panel(page).get_by_label("Run as")
     expect(run_as.locator("option")).to_have_count(1)  # only "Anonymous visitor": no accounts yet
     with page.expect_popup() as popup_info:
         page.locator("#preview-button").click()
-    preview = popup_info.value
+    preview = OPEN["preview"] = popup_info.value
     preview.set_default_timeout(15_000)
     expect(preview.locator("#sim-status")).to_have_text("Viewing as: anonymous visitor")
     # A test account made in the preview shows in "Run as" at once, no designer reload.
@@ -185,7 +223,9 @@ def test_run_as_and_preview_bar_follow_the_app(page: Page) -> None:
     expect(preview.locator("#sim-status")).to_contain_text("Viewing as: walker")
     expect(run_as.locator("option", has_text="walker")).to_have_count(1)
 
-    # A page added after the preview opened is listed once published (the preview reloads itself).
+
+def test_preview_lists_pages_published_after_it_opened(page: Page) -> None:
+    preview = OPEN["preview"]
     tab(page, "pages")
     page.get_by_label("New page name").fill("Help")
     page.get_by_role("button", name="Add page").click()
@@ -194,22 +234,24 @@ def test_run_as_and_preview_bar_follow_the_app(page: Page) -> None:
     steps.add_action(page, "onClick", "navigate")
     steps.action_group(page, 1, "onClick").get_by_label("Page", exact=True).select_option(label="Page Order Inventory Deduction")
     saved(page)
-    help_page = next(p for p in definition(page)["pages"] if p["name"] == "Help")
     steps.publish(page, 2)
     expect(preview.locator("#sim-published")).to_contain_text("Version 2 published")
     expect(preview.locator("#sim-page option", has_text="Help")).to_have_count(1)
 
-    # Reloading the preview tab: it still names the simulated user the app is logged in as.
+
+def test_preview_reload_names_the_simulated_user(page: Page) -> None:
+    preview = OPEN["preview"]
     preview.reload()
     expect(preview.locator("#sim-status")).to_have_text(f"Viewing as: walker (#{account_id(page, 'walker')})")
 
-    # Going to another page inside the app: the bar names the page shown.
+
+def test_preview_names_the_page_the_app_shows(page: Page) -> None:
+    preview = OPEN.pop("preview")
     preview.get_by_label("Page").select_option(label="Help")
     app = preview.frame_locator("#preview-frame")
-    app.get_by_role("button", name="Back Home").click()
+    app.get_by_role("button", name="Back Home").click()  # a Go to page inside the app
     expect(preview.get_by_label("Page")).to_have_value("page_order_inventory_deduction")
     expect(app.get_by_text("Festival Ticket")).to_be_visible()
-    assert help_page["id"] != "page_order_inventory_deduction"
     shot(preview, "designer-preview-follows.png")
     preview.close()
 
