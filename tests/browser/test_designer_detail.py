@@ -81,7 +81,7 @@ def test_build_tables_and_permissions(page: Page) -> None:
     page.get_by_role("button", name="Add relation").click()
     tab(page, "permissions")
     page.get_by_role("button", name="Role anonymous").click()
-    for op in ("Select", "Insert"):
+    for op in ("Select", "Insert", "Update"):
         page.get_by_label(f"{op} on ticket for anonymous").check()
     page.get_by_label("Select on comment for anonymous").check()
     saved(page)
@@ -106,6 +106,22 @@ def test_detail_page_with_a_parameter_and_a_record(page: Page) -> None:
     text = add_component(page, "Text", "Detail Title")  # into the container
     props_tab(text, "Data")
     set_value(text, "Value", "ref", "record.ticket_box.title")
+    # An edit form inside the record: its input's default is bound to the record, Save updates the row.
+    edit = add_component(page, "Text input", "Edit Title")
+    props_tab(edit, "Data")
+    set_value(edit, "Default", "ref", "record.ticket_box.title")
+    save = add_component(page, "Button", "Save")
+    set_value(save, "Label", "text", "Save")
+    props_tab(save, "Action")
+    add_action(page, "onClick", "update_row")
+    write = action_group(page, 1, "onClick")
+    write.get_by_label("Table", exact=True).select_option(label="ticket")
+    set_value(write, "Row id", "ref", "param.ticket_id")
+    write.get_by_label("Values: field to add").select_option("title")
+    write.get_by_role("button", name="Add to values").click()
+    set_value(write, "Values: title", "ref", "Edit Title.value")
+    add_action(page, "onClick › on success", "show_toast")
+    set_value(action_group(page, 1, "onClick › on success"), "Message", "text", "Saved")
     page.get_by_role("button", name="Select Ticket Box", exact=True).click()
     props_tab(props(page), "Data")
     shot(page, "designer-record.png")
@@ -209,6 +225,12 @@ def test_use_it_in_preview(page: Page) -> None:
     expect(preview.get_by_label("Page")).to_have_value(next(p["id"] for p in definition(page)["pages"] if p["name"] == "Ticket"))
     new_id = gql(page, "{ ticket { id title } }")["ticket"][0]["id"]
     assert preview.evaluate("document.querySelector('#preview-frame').contentWindow.location.search") == f"?ticket_id={new_id}"
+    # The edit form is pre-filled from the record; Save writes and the live record shows it.
+    expect(app.get_by_label("Edit Title")).to_have_value("Printer jam")
+    app.get_by_label("Edit Title").fill("Printer fixed")
+    app.get_by_role("button", name="Save").click()
+    expect(app.get_by_text("Printer fixed", exact=True)).to_be_visible()
+    assert gql(page, "{ ticket { title } }")["ticket"] == [{"title": "Printer fixed"}]
     # More tickets: the search narrows the list (its pages are the page runtime's tests).
     for name in ("Screen flicker", "Mouse stuck", "Keyboard dead", "Printer low toner"):
         gql(page, "mutation ($t: String!) { insert_ticket_one(object: {title: $t}) { id } }", {"t": name})
@@ -217,7 +239,7 @@ def test_use_it_in_preview(page: Page) -> None:
     app.get_by_label("Search").fill("printer")
     app.get_by_label("Search").press("Tab")
     expect(app.get_by_text("Printer low toner")).to_be_visible()
-    expect(app.get_by_text("Printer jam")).to_be_visible()
+    expect(app.get_by_text("Printer fixed")).to_be_visible()
     expect(app.get_by_text("Screen flicker")).to_have_count(0)
     app.get_by_role("button", name="Open").first.click()
     expect(preview.get_by_label("Page")).to_have_value(next(p["id"] for p in definition(page)["pages"] if p["name"] == "Ticket"))
