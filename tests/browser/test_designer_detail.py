@@ -74,6 +74,7 @@ def test_build_tables_and_permissions(page: Page) -> None:
     add_table(page, "ticket")
     add_field(page, "title", "text", required=True)
     add_field(page, "status", "text")
+    add_field(page, "due", "date")
     add_table(page, "comment")
     add_field(page, "body", "text")
     page.get_by_label("Relation: one side (has many)").select_option(label="ticket")
@@ -182,6 +183,14 @@ def test_form_inserts_and_goes_to_the_new_row(page: Page) -> None:
     title = add_component(page, "Text input", "Title")
     title.get_by_label("Required").check()
     commit(title.get_by_label("Max Length"), "20")
+    status = add_component(page, "Select (dropdown)", "Status")
+    props_tab(status, "Data")
+    for label, value in (("Open", "open"), ("Closed", "closed")):
+        status.get_by_label("New option label").fill(label)
+        status.get_by_label("New option value").fill(value)
+        status.get_by_role("button", name="Add option").click()
+        expect(status.get_by_label(f"Option {1 if value == 'open' else 2} value")).to_have_value(value)
+    add_component(page, "Date input", "Due")
     deselect(page)
     create = add_component(page, "Button", "Create")
     set_value(create, "Label", "text", "Create")
@@ -192,6 +201,10 @@ def test_form_inserts_and_goes_to_the_new_row(page: Page) -> None:
     write.get_by_label("Values: field to add").select_option("title")
     write.get_by_role("button", name="Add to values").click()
     set_value(write, "Values: title", "ref", "Title.value")
+    for field_name, source in (("status", "Status.value"), ("due", "Due.value")):
+        write.get_by_label("Values: field to add").select_option(field_name)
+        write.get_by_role("button", name="Add to values").click()
+        set_value(write, f"Values: {field_name}", "ref", source)
     add_action(page, "onClick › on success", "navigate")
     go = action_group(page, 1, "onClick › on success")
     go.get_by_label("Page", exact=True).select_option(label="Ticket")
@@ -219,11 +232,15 @@ def test_use_it_in_preview(page: Page) -> None:
     expect(app.locator(".mm-field__error, [role=alert]").first).to_be_visible()
     assert gql(page, "{ ticket_aggregate { aggregate { count } } }")["ticket_aggregate"]["aggregate"]["count"] == 0
     app.get_by_label("Title").fill("Printer jam")
+    app.get_by_label("Status").select_option("Closed")
+    app.get_by_label("Due").fill("2026-12-24")
     app.get_by_role("button", name="Create").click()
     # Lands on the new ticket's detail page; the bar names it.
     expect(app.get_by_text("Printer jam")).to_be_visible()
     expect(preview.get_by_label("Page")).to_have_value(next(p["id"] for p in definition(page)["pages"] if p["name"] == "Ticket"))
-    new_id = gql(page, "{ ticket { id title } }")["ticket"][0]["id"]
+    created = gql(page, "{ ticket { id title status due } }")["ticket"][0]
+    assert (created["title"], created["status"], created["due"]) == ("Printer jam", "closed", "2026-12-24")  # typed end to end
+    new_id = created["id"]
     assert preview.evaluate("document.querySelector('#preview-frame').contentWindow.location.search") == f"?ticket_id={new_id}"
     # The edit form is pre-filled from the record; Save writes and the live record shows it.
     expect(app.get_by_label("Edit Title")).to_have_value("Printer jam")
