@@ -82,7 +82,7 @@ def test_build_tables_and_permissions(page: Page) -> None:
     page.get_by_role("button", name="Add relation").click()
     tab(page, "permissions")
     page.get_by_role("button", name="Role anonymous").click()
-    for op in ("Select", "Insert", "Update"):
+    for op in ("Select", "Insert", "Update", "Delete"):
         page.get_by_label(f"{op} on ticket for anonymous").check()
     page.get_by_label("Select on comment for anonymous").check()
     saved(page)
@@ -123,6 +123,32 @@ def test_detail_page_with_a_parameter_and_a_record(page: Page) -> None:
     set_value(write, "Values: title", "ref", "Edit Title.value")
     add_action(page, "onClick › on success", "show_toast")
     set_value(action_group(page, 1, "onClick › on success"), "Message", "text", "Saved")
+    # Clear puts the input back to its default after setting it; Remove deletes the row, then goes back.
+    clear = add_component(page, "Button", "Clear")
+    set_value(clear, "Label", "text", "Clear")
+    props_tab(clear, "Action")
+    add_action(page, "onClick", "set_input_value")
+    setter = action_group(page, 1, "onClick")
+    setter.get_by_label("Input to set").select_option(label="Edit Title")
+    set_value(setter, "Value", "text", "typed by the action")
+    add_action(page, "onClick", "reset_inputs")
+    action_group(page, 2, "onClick").get_by_label("Reset Edit Title").check()
+    remove = add_component(page, "Button", "Remove")
+    set_value(remove, "Label", "text", "Remove")
+    props_tab(remove, "Action")
+    add_action(page, "onClick", "delete_row")
+    deleting = action_group(page, 1, "onClick")
+    deleting.get_by_label("Table", exact=True).select_option(label="ticket")
+    set_value(deleting, "Row id", "ref", "param.ticket_id")
+    add_action(page, "onClick › on success", "go_back")
+    expect(action_group(page, 1, "onClick › on success")).to_contain_text("Back to the previous page")
+    saved(page)
+    box_children = next(p for p in definition(page)["pages"] if p["name"] == "Ticket")["components"][0]["children"]
+    by_name = {c["name"]: c for c in box_children}
+    assert [a["type"] for a in by_name["Clear"]["events"]["onClick"]] == ["set_input_value", "reset_inputs"]
+    assert by_name["Clear"]["events"]["onClick"][1]["components"] == [by_name["Edit Title"]["id"]]
+    deletion = by_name["Remove"]["events"]["onClick"][0]
+    assert (deletion["row_id"], [a["type"] for a in deletion["on_success"]]) == ({"ref": "param.ticket_id"}, ["go_back"])
     page.get_by_role("button", name="Select Ticket Box", exact=True).click()
     props_tab(props(page), "Data")
     shot(page, "designer-record.png")
@@ -260,6 +286,11 @@ def test_use_it_in_preview(page: Page) -> None:
     expect(app.get_by_text("Screen flicker")).to_have_count(0)
     app.get_by_role("button", name="Open").first.click()
     expect(preview.get_by_label("Page")).to_have_value(next(p["id"] for p in definition(page)["pages"] if p["name"] == "Ticket"))
+    # Remove deletes the shown ticket and goes back to the list.
+    shown = int(preview.evaluate("new URLSearchParams(document.querySelector('#preview-frame').contentWindow.location.search).get('ticket_id')"))
+    app.get_by_role("button", name="Remove").click()
+    expect(app.get_by_label("Search")).to_be_visible()
+    assert gql(page, "query ($id: bigint!) { ticket_by_pk(id: $id) { id } }", {"id": shown})["ticket_by_pk"] is None
     # A ticket that does not exist shows the designed not-found state.
     preview.evaluate("document.querySelector('#preview-frame').src = location.origin + '/p/helpdesk/ticket?ticket_id=999999'")
     expect(app.get_by_text("No such ticket.")).to_be_visible()
