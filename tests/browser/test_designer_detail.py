@@ -172,6 +172,9 @@ def test_detail_page_with_a_parameter_and_a_record(page: Page) -> None:
 
 def test_list_with_search_pages_and_go_to_detail(page: Page) -> None:
     page.get_by_role("button", name="Tickets (home)").click()
+    page.get_by_label("New page variable name").fill("sort")
+    page.get_by_label("New page variable type").select_option("text")
+    page.get_by_role("button", name="Add variable").click()
     search = add_component(page, "Text input", "Search")
     props_tab(search, "Action")
     add_action(page, "onChange", "refresh")
@@ -186,6 +189,7 @@ def test_list_with_search_pages_and_go_to_detail(page: Page) -> None:
     expect(lst.get_by_label("Source filter 1 ignore when empty")).to_be_checked()
     commit(lst.get_by_label("Page size"), "2")
     lst.get_by_label("Pager").select_option("numbered")
+    lst.get_by_label("Sort by page variable").select_option("sort")
     shot(page, "designer-list-search.png")
     item = add_component(page, "Text", "Row Title")
     props_tab(item, "Data")
@@ -200,7 +204,7 @@ def test_list_with_search_pages_and_go_to_detail(page: Page) -> None:
     saved(page)
     source = next(p for p in definition(page)["pages"] if p["name"] == "Tickets")["components"][1]["source"]
     assert source["filter"] == {"title": {"_contains": {"ref": "component.search.value"}}}
-    assert (source["page_size"], source["pager"]) == (2, "numbered")
+    assert (source["page_size"], source["pager"], source["sort_variable"]) == (2, "numbered", "sort")
 
 
 def test_form_inserts_and_goes_to_the_new_row(page: Page) -> None:
@@ -274,11 +278,17 @@ def test_use_it_in_preview(page: Page) -> None:
     app.get_by_role("button", name="Save").click()
     expect(app.get_by_text("Printer fixed", exact=True)).to_be_visible()
     assert gql(page, "{ ticket { title } }")["ticket"] == [{"title": "Printer fixed"}]
-    # More tickets: the search narrows the list (its pages are the page runtime's tests).
+    # More tickets: the list shows them two by two in numbered pages, the search narrows it.
     for name in ("Screen flicker", "Mouse stuck", "Keyboard dead", "Printer low toner"):
         gql(page, "mutation ($t: String!) { insert_ticket_one(object: {title: $t}) { id } }", {"t": name})
     preview.get_by_label("Page").select_option(label="Tickets")
     expect(app.get_by_text("Screen flicker")).to_be_visible()
+    expect(app.get_by_role("button", name="Open")).to_have_count(2)
+    pages = app.get_by_role("navigation", name="Pages of Ticket List")
+    expect(pages.get_by_role("button", name="3", exact=True)).to_be_visible()
+    pages.get_by_role("button", name="3", exact=True).click()
+    expect(app.get_by_text("Printer low toner")).to_be_visible()
+    expect(app.get_by_role("button", name="Open")).to_have_count(1)
     app.get_by_label("Search").fill("printer")
     app.get_by_label("Search").press("Tab")
     expect(app.get_by_text("Printer low toner")).to_be_visible()
