@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
 from builder.display_formats import DEFAULT_CURRENCY, DEFAULT_LOCALE, DEFAULT_TIME_ZONE
 from builder.expressions import BoolExp, Expression
@@ -132,6 +132,18 @@ class Settings(Model):
     currency: str = Field(default=DEFAULT_CURRENCY, description="ISO 4217 code of the app's money, e.g. EUR")
     locale: str = Field(default=DEFAULT_LOCALE, description="BCP 47 tag for numbers and dates, e.g. de-DE")
     time_zone: str = Field(default=DEFAULT_TIME_ZONE, description="IANA time zone dates are shown in, e.g. Europe/Berlin")
+    outbound_hosts: list[str] = Field(
+        default_factory=list,
+        description="hosts Call API nodes may reach (`api.example.com`, `*.example.com`); loopback and private addresses only when listed",
+    )
+
+    @model_serializer(mode="wrap")
+    def _drop_empty_hosts(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Projects without outbound calls save exactly as before the field existed.
+        data: dict[str, Any] = handler(self)
+        if not data.get("outbound_hosts"):
+            data.pop("outbound_hosts", None)
+        return data
 
 
 class Definition(Model):
