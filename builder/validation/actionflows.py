@@ -161,7 +161,7 @@ NODE_OUTPUTS: dict[str, Callable[[Any, FlowContext], Outputs]] = {
     "loop": lambda node, ctx: frozenset(),
     "raise_error": lambda node, ctx: frozenset(),
     "call_api": lambda node, ctx: call_api_outputs(node),
-    "run_code": lambda node, ctx: frozenset(node.outputs),
+    "run_code": lambda node, ctx: frozenset(node.outputs) | {"result", "logs"},
 }
 
 # ------------------------------------------------------------------ nodes

@@ -77,7 +77,7 @@ def _js_message(exc: Exception) -> str:
 
 async def run_code(code: str, args: dict[str, Any], gql: GqlRunner, *, timeout_ms: int, memory_mb: int) -> CodeResult:
     """Run ``code`` with ``args``; the result and log lines, or ``CodeFailed``."""
-    racer = await asyncio.to_thread(MiniRacer)  # isolate start-up is CPU work; keep it off the loop
+    racer = MiniRacer()  # on the loop: mini-racer binds an isolate to the event loop that creates it
     racer.set_hard_memory_limit(memory_mb * 1024 * 1024)
 
     async def call_gql(query: Any, variables: Any, role: Any) -> str:
