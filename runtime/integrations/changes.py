@@ -20,8 +20,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from builder.definition import Definition
-from runtime.expressions import holds, lookup
+from runtime.expressions import ExpressionError, holds, lookup
 from runtime.system_tables import SCHEMA
+from runtime.types import BadUserInput
 
 MAX_DEPTH = 5
 DEPTH_SETTING = "minimomen.change_depth"
@@ -35,9 +36,9 @@ BEGIN
     IF depth >= {MAX_DEPTH} THEN
         INSERT INTO {SCHEMA}.run_log (actionflow, version, caller, status, error, node, duration_ms)
         VALUES (TG_ARGV[0], 0, 'change trigger', 'SKIPPED',
-            format('change trigger on %s: cycle limit reached - a change made by a run %s levels deep (runs started by changes '
-                   'of runs started by changes ...) starts no further run, so a flow that changes its own table cannot loop forever',
-                   TG_TABLE_NAME, depth), NULL, 0);
+            'change trigger on ' || TG_TABLE_NAME || ': cycle limit reached - a change made by a run ' || depth
+            || ' levels deep (runs started by changes of runs started by changes ...) starts no further run, '
+            || 'so a flow that changes its own table cannot loop forever', NULL, 0);
         RETURN NULL;
     END IF;
     INSERT INTO {SCHEMA}.task (actionflow, version, args, session)
@@ -87,7 +88,10 @@ def change_arguments(flow: Any, args: Mapping[str, Any]) -> dict[str, Any] | Non
     trigger = flow.on_change
     if trigger is not None and trigger.condition:
         scope = {"new": args.get("new") or {}, "old": args.get("old") or {}}
-        if not holds(trigger.condition, lambda path: lookup(scope, path)):
-            return None
+        try:
+            if not holds(trigger.condition, lambda path: lookup(scope, path)):
+                return None
+        except ExpressionError as exc:
+            raise BadUserInput(f"the condition of the change trigger cannot be checked: {exc}") from None
     declared = {item.name for item in flow.inputs}
     return {k: v for k, v in args.items() if k in declared}
