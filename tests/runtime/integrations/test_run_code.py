@@ -37,7 +37,7 @@ GQL_THEN_FAIL = {
     "nodes": [
         {"id": "first", "name": "First", "type": "insert", "table": "tbl_product",
          "values": {"product_name": {"concat": [{"ref": "input.name"}, "-node"]}, "price": 1, "stock": 1}},
-        {"id": "write", "name": "Write", "type": "run_code", "gql_role": "admin",
+        {"id": "write", "name": "Write", "type": "run_code", "gql_role": "admin", "timeout_ms": 10000,
          "args": {"name": {"ref": "input.name"}, "first": {"ref": "node.first.id"}},
          "code": "const seen = await context.runGql('query($id: bigint!) { product_by_pk(id: $id) { product_name } }', {id: context.getArg('first')});\n"
                  "const made = await context.runGql('mutation($n: String!) { insert_product_one(object: {product_name: $n, price: 2, stock: 5}) { id } }',"
