@@ -319,25 +319,7 @@ def _permissions(d: Definition) -> Any:
     return tables, {role: sorted(flows) for role, flows in d.permissions.actionflows.items()}
 
 
-# The sample also shows what the tutorial does not build (issue 16): an after-commit fulfilment
-# notification, the payment webhook, the order's `paid` field and the outbound host. A build is
-# compared with the sample without them.
-INTEGRATION_FLOWS = ("place_order_and_notify", "payment_confirmed")
-INTEGRATION_FIELDS = ("fld_order_paid",)
-
-
-def tutorial_part(sample: Definition) -> Definition:
-    data = sample.model_dump(mode="json")
-    data["actionflows"] = [f for f in data["actionflows"] if f["id"] not in INTEGRATION_FLOWS]
-    for table in data["tables"]:
-        table["fields"] = [f for f in table["fields"] if f["id"] not in INTEGRATION_FIELDS]
-    data["permissions"]["actionflows"] = {role: [f for f in flows if f not in INTEGRATION_FLOWS] for role, flows in data["permissions"]["actionflows"].items()}
-    data["settings"].pop("outbound_hosts", None)
-    return Definition.model_validate(data)
-
-
 def assert_equivalent(built: Definition, sample: Definition) -> None:
-    sample = tutorial_part(sample)
     assert _tables(built) == _tables(sample)
     assert _relations(built) == _relations(sample)
     assert _flows(built) == _flows(sample)
