@@ -31,17 +31,17 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from psycopg_pool import AsyncConnectionPool  # noqa: E402
+from psycopg_pool import AsyncConnectionPool
 
-from builder.loader import load_definition  # noqa: E402
-from builder.resolved import resolve  # noqa: E402
-from runtime.actionflows import tasks  # noqa: E402
-from runtime.actionflows.invoke import invoke  # noqa: E402
-from runtime.database import DatabaseServer  # noqa: E402
-from runtime.integrations import outbox  # noqa: E402
-from runtime.migrations import publish_definition  # noqa: E402
-from runtime.project import ProjectRuntime, ProjectSecrets, PublishedState  # noqa: E402
-from runtime.types import RequestContext, Session  # noqa: E402
+from builder.loader import load_definition
+from builder.resolved import resolve
+from runtime.actionflows import tasks
+from runtime.actionflows.invoke import invoke
+from runtime.database import DatabaseServer
+from runtime.integrations import outbox
+from runtime.migrations import publish_definition
+from runtime.project import ProjectRuntime, ProjectSecrets, PublishedState
+from runtime.types import RequestContext, Session
 
 FLOWS = [
     {"id": "baseline", "name": "Baseline", "inputs": [{"name": "a", "type": "bigint"}], "variables": [{"name": "x", "type": "bigint"}],
