@@ -5,9 +5,10 @@
 import { api, projectUrl } from '../api.js';
 import { confirmDialog } from '../dialog.js';
 import { button, field, h, input, select, toast } from '../dom.js';
+import { integrations } from './settings_secrets.js';
 
 export function render(ctx) {
-  return h('div', { class: 'settings-page', 'data-scroll': 'settings' }, general(ctx), regional(ctx), connect(ctx));
+  return h('div', { class: 'settings-page', 'data-scroll': 'settings' }, general(ctx), regional(ctx), integrations(ctx), connect(ctx));
 }
 
 function general(ctx) {
