@@ -47,7 +47,7 @@ class GraphQLFastPath:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "POST":
-            match = PATH.match(scope["path"])
+            match = PATH.fullmatch(scope["path"])
             if match is not None:
                 headers = {key.decode("latin-1"): value.decode("latin-1") for key, value in scope["headers"]}
                 status, body = await answer_post(self.runtime, match.group("slug") or match.group("zero"), headers, _chunks(receive))
