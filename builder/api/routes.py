@@ -20,7 +20,7 @@ from builder.api.projects import build_projects_router
 from builder.api.registry import build_registry_router
 from builder.api.session import CSRF_HEADER, SAFE_METHODS, DesignerAuth
 from builder.api.static import build_static_router
-from builder.storage import Workspace
+from builder.storage import SLUG_PATTERN, Workspace
 
 
 class TokenBody(BaseModel):
@@ -34,12 +34,15 @@ def _guard(auth: DesignerAuth) -> Any:
             raise HTTPException(401, {"code": "UNAUTHENTICATED", "message": "Open the link printed by `minimomen serve` to use the designer."})
         if request.method not in SAFE_METHODS and not auth.csrf_valid(session, request.headers.get(CSRF_HEADER)):
             raise HTTPException(403, {"code": "CSRF", "message": "Missing or wrong CSRF header: reload the designer and try again."})
+        slug = request.path_params.get("slug")
+        if slug is not None and not SLUG_PATTERN.fullmatch(slug):
+            raise HTTPException(404, {"code": "NOT_FOUND", "message": "There is no project by that name (a project name is lowercase letters, digits and '_')."})
 
     return require_session
 
 
 def _session_router(auth: DesignerAuth) -> APIRouter:
-    router = APIRouter()
+    router = APIRouter(route_class=DesignerRoute)
 
     @router.post("/api/session")
     async def exchange(body: TokenBody, request: Request) -> JSONResponse:
