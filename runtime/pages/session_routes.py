@@ -56,10 +56,10 @@ def _friendly(exc: RuntimeError_, register: bool) -> str:
     return message[0].upper() + message[1:] + ("" if message.endswith((".", "!", "?")) else ".")
 
 
-async def _authenticate(project: Any, body: LoginRequest) -> tuple[Any, str]:
+async def _authenticate(project: Any, body: LoginRequest, address: str | None) -> tuple[Any, str]:
     from runtime.auth.accounts import authenticate
 
-    return await authenticate(project, body.username.strip(), body.password, body.sign_up)
+    return await authenticate(project, body.username.strip(), body.password, body.sign_up, address=address)
 
 
 def build_session_router(runtime: Any, renderer: PageRenderer, not_found: Callable[[str | None, str], HTMLResponse]) -> APIRouter:
@@ -90,7 +90,7 @@ def build_session_router(runtime: Any, renderer: PageRenderer, not_found: Callab
         if not body.username.strip() or not body.password:
             return _error("BAD_USER_INPUT", "Enter a username and a password.", 400)
         try:
-            account, token = await _authenticate(project, body)
+            account, token = await _authenticate(project, body, request.client.host if request.client else None)
         except RuntimeError_ as exc:
             status = exc.http_status if exc.http_status >= 400 else ERROR_STATUS.get(exc.code, 400)
             return _error(exc.code, _friendly(exc, body.sign_up), status)
