@@ -74,6 +74,8 @@ AUTH_DDL = (
         failed_attempts integer NOT NULL DEFAULT 0,
         last_failed_at timestamptz
     )""",
+    # A token carries its account's version; logging out bumps it (runtime.auth.roles.revoke_tokens).
+    f"ALTER TABLE {SCHEMA}.credential ADD COLUMN IF NOT EXISTS token_version integer NOT NULL DEFAULT 0",
     # Login failures by (username, address) and by address: runtime.auth.throttle.
     f"""CREATE TABLE IF NOT EXISTS {SCHEMA}.login_failure (
         key text PRIMARY KEY,

@@ -25,7 +25,7 @@ from runtime.auth.passwords import (
     needs_rehash,
     verify_password,
 )
-from runtime.auth.roles import effective_roles, fetch_account
+from runtime.auth.roles import effective_roles, fetch_account_version
 from runtime.auth.state import auth_state
 from runtime.auth.tokens import issue_token
 from runtime.system_tables import SCHEMA
@@ -56,13 +56,13 @@ async def authenticate(project: Any, username: str, password: str, register: boo
 async def issue_session(project: Any, account_id: int, ttl_minutes: int | None = None) -> tuple[Account, str, dt.datetime]:
     """The account (with roles), a fresh token for it and when that expires."""
     async with project.pool.connection() as conn:
-        found = await fetch_account(conn, account_id)
+        found = await fetch_account_version(conn, account_id)
     if found is None:
         raise LoginFailed(WRONG_CREDENTIALS)
-    username, custom = found
-    auth_state(project).remember(account_id, username, custom)
+    username, custom, version = found
+    auth_state(project).remember(account_id, username, custom, version)
     ttl = ttl_minutes if ttl_minutes is not None else project.state.resolved.definition.settings.token_ttl_minutes
-    token, expires = issue_token(project, account_id, ttl)
+    token, expires = issue_token(project, account_id, ttl, version)
     return {"id": account_id, "username": username, "roles": list(effective_roles(project, custom))}, token, expires
 
 

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from runtime.auth.sessions import SESSION_COOKIE
 from runtime.pages.cookies import (
     add_security_headers,
     clear_session_cookie,
@@ -60,6 +61,19 @@ async def _authenticate(project: Any, body: LoginRequest, address: str | None) -
     from runtime.auth.accounts import authenticate
 
     return await authenticate(project, body.username.strip(), body.password, body.sign_up, address=address)
+
+
+async def _revoke(project: Any, token: str | None) -> None:
+    """Logging out revokes the account's tokens (all of them: this one may have been copied)."""
+    from runtime.auth.roles import revoke_tokens
+    from runtime.auth.sessions import session_from_token
+
+    try:
+        session = await session_from_token(project, token)
+    except RuntimeError_:
+        return  # an invalid or expired token: nothing to revoke
+    if session.account_id is not None and session.role == "user":
+        await revoke_tokens(project, session.account_id)
 
 
 def build_session_router(runtime: Any, renderer: PageRenderer, not_found: Callable[[str | None, str], HTMLResponse]) -> APIRouter:
@@ -110,6 +124,7 @@ def build_session_router(runtime: Any, renderer: PageRenderer, not_found: Callab
             return _error("NOT_FOUND", f"There is no app called “{slug}” here.", 404)
         if not csrf_ok(request):
             return _error("CSRF", CSRF_MESSAGE, 403)
+        await _revoke(runtime.get(slug), request.cookies.get(SESSION_COOKIE))
         response = JSONResponse({"ok": True, "next": f"/p/{slug}/"})
         add_security_headers(response)
         clear_session_cookie(request, response, slug)
