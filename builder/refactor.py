@@ -343,7 +343,7 @@ def _relationships(definition: Definition) -> dict[str, dict[str, tuple[str, str
 
 
 def _check_name(name: str, what: str) -> None:
-    if not NAME_PATTERN.match(name):
+    if not NAME_PATTERN.fullmatch(name):
         raise RefactorError(f"`{name}` is not a valid {what} name: use a lowercase letter, then lowercase letters, digits or underscores.")
 
 
