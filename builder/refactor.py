@@ -171,6 +171,11 @@ def _values_of(key: str) -> NodeRewrite:
     return rewrite
 
 
+def _call_api(node: dict[str, Json], r: _Rename, refs: RefMap) -> None:
+    for key in ("url", "headers", "query", "body"):
+        node[key] = _expr(node[key], refs)
+
+
 NODE_REWRITES: dict[str, NodeRewrite] = {
     "get_current_account": lambda node, r, refs: None,
     "query": _query,
@@ -182,6 +187,8 @@ NODE_REWRITES: dict[str, NodeRewrite] = {
     "loop": _loop,
     "run_actionflow": _values_of("args"),
     "raise_error": _values_of("message"),
+    "call_api": _call_api,
+    "run_code": _values_of("args"),
 }
 
 
@@ -336,7 +343,7 @@ def _relationships(definition: Definition) -> dict[str, dict[str, tuple[str, str
 
 
 def _check_name(name: str, what: str) -> None:
-    if not NAME_PATTERN.match(name):
+    if not NAME_PATTERN.fullmatch(name):
         raise RefactorError(f"`{name}` is not a valid {what} name: use a lowercase letter, then lowercase letters, digits or underscores.")
 
 

@@ -55,7 +55,7 @@ class HistoryEntry:
 
 def check_slug(slug: str) -> str:
     """Return ``slug`` when it is a valid project slug, else raise ``StorageError``."""
-    if not isinstance(slug, str) or not SLUG_PATTERN.match(slug):
+    if not isinstance(slug, str) or not SLUG_PATTERN.fullmatch(slug):
         raise StorageError(
             f"`{slug}` is not a valid project name for a folder: use a lowercase letter, then up to 40 "
             "lowercase letters, digits or underscores (e.g. inventory_deduction)."
@@ -139,7 +139,7 @@ class Workspace:
             return []
         projects = []
         for folder in sorted(self.root.iterdir()):
-            if folder.is_dir() and SLUG_PATTERN.match(folder.name) and (folder / APP_FILE).is_file():
+            if folder.is_dir() and SLUG_PATTERN.fullmatch(folder.name) and (folder / APP_FILE).is_file():
                 try:
                     name = str(self.load_raw(folder.name).get("name") or folder.name)
                 except StorageError:
@@ -230,7 +230,7 @@ class Workspace:
             return []
         entries = []
         for path in folder.iterdir():
-            match = _HISTORY_NAME.match(path.name)
+            match = _HISTORY_NAME.fullmatch(path.name)
             if match:
                 saved_at = datetime.strptime(match.group(1), "%Y%m%dT%H%M%S%fZ").replace(tzinfo=UTC)
                 entries.append(HistoryEntry(number=int(match.group(2)), saved_at=saved_at, path=path))

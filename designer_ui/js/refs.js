@@ -9,6 +9,8 @@ export function nodeOutputs(def, registry, node) {
   for (const key of (entry && entry.outputs) || []) {
     if (key === '*fields') {
       for (const c of columnsOf(def, node.table)) if (!keys.includes(c.name)) keys.push(c.name);
+    } else if (key === '*schema') {
+      for (const k of Object.keys(node.response_schema || node.outputs || {})) if (!keys.includes(k)) keys.push(k);
     } else if (key === '*output') {
       const flow = flowById(def, node.actionflow);
       for (const k of Object.keys((flow && flow.output) || {})) keys.push(k);

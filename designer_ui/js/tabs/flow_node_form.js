@@ -26,6 +26,8 @@ function newNode(def, flow, type, name) {
     case 'loop': return { ...base, over: null, max_iterations: 1000, nodes: [] };
     case 'run_actionflow': return { ...base, actionflow: (def.actionflows.find((f) => f.id !== flow.id) || {}).id || '', args: {} };
     case 'raise_error': return { ...base, message: 'Something went wrong' };
+    case 'call_api': return { ...base, method: 'POST', url: 'https://', headers: {}, query: {}, body_type: 'json', body: {}, mode: 'after_commit', timeout_ms: 10000, retries: 3, response_schema: {} };
+    case 'run_code': return { ...base, code: "const quantity = context.getArg('quantity');\ncontext.setResult({ total: quantity * 2 });", args: {}, outputs: { total: 'decimal' }, timeout_ms: 1000, memory_mb: 64, gql_role: 'caller' };
     default: return base;
   }
 }
@@ -66,6 +68,8 @@ export function nodeSummary(ctx, node) {
     case 'run_actionflow': return `run ${(flowById(def, node.actionflow) || { name: '?' }).name}`;
     case 'raise_error': return 'abort and roll back';
     case 'get_current_account': return 'account_id, username';
+    case 'call_api': return `${node.method} ${typeof node.url === 'string' ? node.url : '(computed URL)'} — ${node.mode === 'inline' ? 'inline, inside the transaction' : 'after commit'}`;
+    case 'run_code': return `JavaScript → ${keys(node.outputs) || 'result'}`;
     default: return '';
   }
 }
@@ -108,6 +112,13 @@ function branchesEditor(ctx, flow, node, refs) {
       const fresh = { id: newId(d, `${node.id}_branch_${n}`, '', 'branch'), name: `Branch ${n}`, condition: {}, nodes: [] };
       if (last && (last.condition === null || last.condition === undefined)) branches.splice(branches.length - 1, 0, fresh); else branches.push(fresh);
     }), { class: 'small', id: 'add-branch' }));
+}
+
+// Why the mode matters, next to the choice (the validator adds a warning for inline calls).
+function callModeHint(node) {
+  return node.mode === 'inline'
+    ? h('p', { class: 'hint warning', id: 'call-mode-hint' }, 'Inline: the call happens inside the flow\'s transaction, which stays open (and keeps its rows locked) until the answer arrives. Later nodes can use the answer. Avoid it on busy tables.')
+    : h('p', { class: 'hint', id: 'call-mode-hint' }, 'After commit: the request is queued in the flow\'s transaction and sent once the flow has committed, retried with backoff; never sent when the flow rolls back. Use it to charge a card or send an email. Secrets: write {{secret:name}} in a value.');
 }
 
 export function nodePanel(ctx, flow, nodeId) {
@@ -158,5 +169,6 @@ export function nodePanel(ctx, flow, nodeId) {
     field('Name', nameInput),
     h('p', { class: 'muted small-text' }, `id: ${node.id} — later nodes use its outputs as ${node.name} → …`),
     node.type === 'condition' ? branchesEditor(ctx, flow, node, refs) : null,
+    node.type === 'call_api' ? callModeHint(node) : null,
     entry ? schemaForm({ schema: entry.schema, value: node, skip: ['id', 'type', 'name', 'branches', 'nodes'], overrides, refs, idBase, onChange: set }) : null);
 }
