@@ -25,7 +25,8 @@ log = logging.getLogger("minimomen")
 class AppConfig:
     workspace: Path
     database_url: str | None = None  # None: embedded PostgreSQL under the workspace
-    designer_token: str | None = None  # one-time token printed by `minimomen serve`
+    designer_token: str | None = None  # the designer's token (printed by `minimomen serve` in a link)
+    designer_token_once: bool = False  # True when serve generated it: exchanged once, then refused
     public_url: str = "http://127.0.0.1:8000"
     pool_size: int = 20
     progress: Progress | None = None
@@ -50,7 +51,8 @@ def _routers(app: FastAPI, runtime: Runtime, config: AppConfig) -> None:
     app.include_router(build_files_router(runtime))
     from builder.storage import Workspace
 
-    app.include_router(build_designer_router(Workspace(config.workspace), designer_callbacks(runtime, config), config.designer_token))
+    app.include_router(build_designer_router(Workspace(config.workspace), designer_callbacks(runtime, config), config.designer_token,
+                                             token_once=config.designer_token_once))
     app.include_router(build_pages_router(runtime))  # last: it owns /p/<slug>/<page path>
 
 

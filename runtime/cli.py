@@ -17,6 +17,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 DEFAULT_WORKSPACE = "projects"
@@ -141,6 +142,16 @@ def _configure_migrate(parser: argparse.ArgumentParser) -> None:
     _workspace_arg(parser)
 
 
+def _announce(server: Any, slug: str, version: int | None) -> None:
+    """Tell running servers of this database (``runtime.publish_sync``) to serve the version at once."""
+    import asyncio
+    import uuid
+
+    from runtime.publish_sync import Event, announce
+
+    asyncio.run(announce(server, Event("published", slug, f"cli-{uuid.uuid4().hex}", version)))
+
+
 def _migrate(args: argparse.Namespace) -> int:
     from runtime.definitions import load_valid
     from runtime.migrations import publish_definition
@@ -159,6 +170,8 @@ def _migrate(args: argparse.Namespace) -> int:
             print(f"{slug}{' (dry run)' if args.dry_run else ''}: {plan.describe()}")
             if plan.revision:
                 print(f"  revision: {plan.revision}")
+            if not args.dry_run:
+                _announce(server, slug, plan.version)
     finally:
         server.stop()
     return EXIT_OK

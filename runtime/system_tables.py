@@ -75,6 +75,21 @@ AUTH_DDL = (
         failed_attempts integer NOT NULL DEFAULT 0,
         last_failed_at timestamptz
     )""",
+    # A token carries its account's version; logging out bumps it (runtime.auth.roles.revoke_tokens).
+    f"ALTER TABLE {SCHEMA}.credential ADD COLUMN IF NOT EXISTS token_version integer NOT NULL DEFAULT 0",
+    # Login failures by (username, address) and by address: runtime.auth.throttle.
+    f"""CREATE TABLE IF NOT EXISTS {SCHEMA}.login_failure (
+        key text PRIMARY KEY,
+        failed_attempts integer NOT NULL DEFAULT 0,
+        last_failed_at timestamptz
+    )""",
+    # Usernames are unique regardless of case (`BOB` cannot sit next to `bob`); a workspace
+    # that already holds such a pair keeps working and is told in the server log.
+    """DO $$ BEGIN
+        CREATE UNIQUE INDEX IF NOT EXISTS account_username_lower_key ON public."account" (lower(username));
+    EXCEPTION WHEN unique_violation THEN
+        RAISE WARNING 'usernames that differ only in case exist; case-insensitive uniqueness waits until they are renamed';
+    END $$""",
     f"""CREATE TABLE IF NOT EXISTS {SCHEMA}.account_role (
         account_id bigint NOT NULL REFERENCES public."account"(id) ON DELETE CASCADE,
         role text NOT NULL,

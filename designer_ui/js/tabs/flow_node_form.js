@@ -8,15 +8,13 @@ import { conditionEditor } from '../widgets/condition.js';
 import { mapEditor } from '../widgets/map_editor.js';
 import { schemaForm } from '../widgets/schema_form.js';
 
-function firstTable(def) {
-  return (def.tables.find((t) => t.name !== 'account') || def.tables[0] || {}).id || '';
-}
+const NUMERIC = ['bigint', 'decimal'];
 
 // A new node of each type, with the fields its model requires.
 function newNode(def, flow, type, name) {
   const id = newId(def, name, '', 'node');
   const base = { id, name, description: '', type };
-  const table = firstTable(def);
+  const table = ''; // asked for: a guess (the first table) is a wrong write waiting to happen
   const branchId = (n) => newId(def, `${name}_${n}`, '', 'branch');
   switch (type) {
     case 'condition': return { ...base, branches: [{ id: branchId('branch_1'), name: 'Branch 1', condition: {}, nodes: [] }, { id: branchId('otherwise'), name: 'Otherwise', condition: null, nodes: [] }] };
@@ -132,18 +130,28 @@ export function nodePanel(ctx, flow, nodeId) {
   const refs = flowRefsForNode(def, store.registry, flow, node.id);
   const columns = columnsOf(def, node.table);
   const writable = writableColumns(def, node.table).map((c) => ({ value: c.name, label: c.name }));
+  // Increase / Decrease by: numbers only, and never a foreign key.
+  const numeric = writableColumns(def, node.table).filter((c) => NUMERIC.includes(c.type) && !c.foreignKey).map((c) => ({ value: c.name, label: c.name }));
   const set = (prop, value) => store.change(() => { node[prop] = value; });
   const idBase = idFor('node', node.id);
   const overrides = {
-    table: ({ value, label, id }) => field(label, h('select', { id, 'aria-label': label, value, onChange: (e) => store.change(() => { node.table = e.target.value; }) }, tableOptions(def).map((o) => h('option', { value: o.value }, o.label)))),
+    table: ({ value, label, id }) => field(label, h('select', {
+      id, 'aria-label': label, value, 'aria-invalid': value ? null : 'true',
+      onChange: (e) => store.change(() => {
+        node.table = e.target.value;
+        // The old table's columns mean nothing on the new one.
+        for (const key of ['filter', 'values', 'set', 'increment', 'decrement']) if (key in node) node[key] = {};
+        if ('order_by' in node) node.order_by = [];
+      }),
+    }, value ? null : h('option', { value: '' }, '(choose a table)'), tableOptions(def).map((o) => h('option', { value: o.value }, o.label)))),
     filter: ({ value }) => h('div', { class: 'field' }, h('span', { class: 'field-label' }, 'Filter'), conditionEditor({
       label: 'Filter', value, ...filterScope(def, node.table), refs, id: `${idBase}-filter`, onChange: (v) => set('filter', v),
     })),
     order_by: ({ value }) => orderByEditor({ value, columns, onChange: (v) => set('order_by', v), id: `${idBase}-order` }),
     values: ({ value }) => mapEditor({ label: 'Values', value, keys: writable, refs, id: `${idBase}-values`, onChange: (v) => set('values', v) }),
     set: ({ value }) => mapEditor({ label: 'Set to', value, keys: writable, refs, id: `${idBase}-set`, onChange: (v) => set('set', v) }),
-    increment: ({ value }) => mapEditor({ label: 'Increase by', value, keys: writable, refs, id: `${idBase}-inc`, onChange: (v) => set('increment', v) }),
-    decrement: ({ value }) => mapEditor({ label: 'Decrease by', value, keys: writable, refs, id: `${idBase}-dec`, onChange: (v) => set('decrement', v) }),
+    increment: ({ value }) => mapEditor({ label: 'Increase by', value, keys: numeric, refs, id: `${idBase}-inc`, onChange: (v) => set('increment', v) }),
+    decrement: ({ value }) => mapEditor({ label: 'Decrease by', value, keys: numeric, refs, id: `${idBase}-dec`, onChange: (v) => set('decrement', v) }),
     assignments: ({ value }) => mapEditor({ label: 'Assignments', value, keys: (flow.variables || []).map((v) => ({ value: v.name, label: v.name })), refs, id: `${idBase}-assign`, onChange: (v) => set('assignments', v) }),
     actionflow: ({ value, label, id }) => field(label, h('select', { id, 'aria-label': label, value, onChange: (e) => set('actionflow', e.target.value) }, flowOptions(def).filter((o) => o.value !== flow.id).map((o) => h('option', { value: o.value }, o.label)))),
     headers: ({ value }) => mapEditor({ label: 'Headers', value, keys: null, refs, id: `${idBase}-headers`, freeKeys: true, defaultValue: '', onChange: (v) => set('headers', v) }),

@@ -149,13 +149,22 @@ function collectArgs(flow, state) {
 
 function accountPicker(ctx, state, id, noneLabel) {
   const { store } = ctx;
-  if (!state.accounts && !state.loadingAccounts) {
+  const load = () => {
+    if (state.loadingAccounts) return;
     state.loadingAccounts = true;
-    loadAccounts(store.slug).then((a) => { state.accounts = a; }).catch((e) => { state.accounts = []; state.accountError = e.message; }).finally(() => { state.loadingAccounts = false; ctx.refresh(); });
-  }
+    loadAccounts(store.slug).then((a) => { state.accounts = a; state.accountError = null; }).catch((e) => { state.accounts = []; state.accountError = e.message; }).finally(() => { state.loadingAccounts = false; ctx.refresh(); });
+  };
+  if (!state.accounts) load();
   const options = [{ value: '', label: noneLabel }, ...((state.accounts || []).map((a) => ({ value: String(a.id), label: `${a.username} (#${a.id})` })))];
+  // Accounts appear while the designer is open (sign-ups in the app, test accounts of a
+  // preview, a publish): forgetAccounts makes the next draw ask again.
   return h('div', {}, field('Run as', select(options, { id, 'aria-label': 'Run as', value: state.account ?? '', onChange: (e) => { state.account = e.target.value; } })),
     state.accountError ? h('small', { class: 'hint' }, 'Publish the app to list its accounts.') : null);
+}
+
+// Forget the loaded "Run as" accounts so the next draw asks again (accounts changed elsewhere).
+export function forgetAccounts(ui) {
+  for (const states of [ui.run, ui.stress]) for (const state of Object.values(states || {})) delete state.accounts;
 }
 
 const pretty = (v) => JSON.stringify(v, null, 2);
