@@ -135,11 +135,16 @@ def serve(options: ServeOptions) -> int:
     server = DatabaseServer.start(workspace_root, database_url=os.environ.get(DATABASE_ENV) or None, progress=progress)
     try:
         publish_all(server, Workspace(workspace_root))
-        # Workers (and the single-process app) use the server started here, embedded or not.
+        # Workers (and the single-process app) use the server started here: an external one by its
+        # URL; the embedded one by joining it (the workspace's data folder), so that each worker's
+        # supervisor (runtime.db_supervisor) can start it again should it die.
+        if server.embedded:
+            os.environ.pop(DATABASE_ENV, None)
+        else:
+            os.environ[DATABASE_ENV] = server.url
         os.environ.update(
             {
                 WORKSPACE_ENV: str(workspace_root),
-                DATABASE_ENV: server.url,
                 DESIGNER_TOKEN_ENV: token,
                 DESIGNER_TOKEN_ONCE_ENV: "" if configured else "1",
                 PUBLIC_URL_ENV: public_url,
