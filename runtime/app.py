@@ -40,12 +40,14 @@ def _routers(app: FastAPI, runtime: Runtime, config: AppConfig) -> None:
     from runtime.designer_hooks import designer_callbacks
     from runtime.files.routes import build_files_router
     from runtime.graphql.routes import build_graphql_router
+    from runtime.integrations.webhooks import build_webhook_router
     from runtime.pages.routes import build_pages_router
     from runtime.subscriptions.routes import build_subscription_router
 
     app.include_router(build_graphql_router(runtime))
     app.include_router(build_subscription_router(runtime))
     app.include_router(build_auth_router(runtime, config))
+    app.include_router(build_webhook_router(runtime))
     app.include_router(build_files_router(runtime))
     from builder.storage import Workspace
 
