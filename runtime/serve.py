@@ -88,7 +88,11 @@ async def _publish_all(server: DatabaseServer, workspace: Workspace) -> None:
     origin = f"serve-{uuid.uuid4().hex}"
     for info in workspace.list_projects():
         progress(f"migrating {info.slug}…")
-        choice = await choose_startup(server, workspace, info.slug)
+        try:
+            choice = await choose_startup(server, workspace, info.slug)
+        except Exception as exc:  # noqa: BLE001 - one project's database trouble never stops the others (workers report it too)
+            progress(f"project {info.slug}: not served, its database cannot be reached ({type(exc).__name__})")
+            continue
         plan = choice.plan
         if plan is None:
             progress(choice.problem_line() or f"project {info.slug}: not served")

@@ -78,7 +78,12 @@ class Runtime:
         """
         published: list[tuple[str, int]] = []
         for info in self.workspace.list_projects():
-            await self.start_project(info.slug, published=published)
+            try:
+                await self.start_project(info.slug, published=published)
+            except Exception:  # one project's database trouble never stops the others
+                log.exception("project %s could not start", info.slug)
+                self.progress(f"project {info.slug}: not served, its database cannot be reached (see the log)")
+                self._unserved[info.slug] = "the project's database cannot be reached right now; the server log has the details"
         await self.sync.start()
         for slug, version in published:
             await self.sync.announce_published(slug, version)
@@ -113,8 +118,10 @@ class Runtime:
     async def _open(self, slug: str, version: int, definition: Definition) -> ProjectRuntime:
         """Serve ``definition`` (already applied as ``version``): pool, secrets, services."""
         conninfo = self.server.conninfo(self.server.database_name(slug))
-        pool = AsyncConnectionPool(conninfo, min_size=2, max_size=self.pool_size, open=False, kwargs=POOL_CONNECTION_OPTIONS,
-                                   timeout=pool_timeout())
+        # Connections open on demand and close after a minute idle: a workspace of many
+        # small projects holds connections only for the projects in use.
+        pool = AsyncConnectionPool(conninfo, min_size=0, max_size=self.pool_size, open=False, kwargs=POOL_CONNECTION_OPTIONS,
+                                   timeout=pool_timeout(), max_idle=60)
         await pool.open(wait=True)
         project: ProjectRuntime | None = None
         try:
