@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from builder import refactor
-from builder.definition import FieldType
+from builder.definition import FieldType  # one list of field types (image and file included)
 from builder.errors import DefinitionError, RefactorError
 from builder.loader import load_definition
 from runtime.mcp.ops_common import Json, Op, OperationError, find_by, make_id, table, table_id, unique_id
