@@ -49,6 +49,7 @@ from runtime.lease import Lease
 from runtime.system_tables import SCHEMA
 
 log = logging.getLogger("minimomen.actionflows")
+server_log = logging.getLogger("uvicorn.error")  # the server's own log (INFO and up are printed)
 
 SERVICE = "groupcommit"
 ENABLED_ENV = "MINIMOMEN_GROUP_COMMIT"
@@ -159,8 +160,8 @@ class GroupCommit:
                         outcomes = _outcomes(calls, rows)
         except (psycopg.Error, TimeoutError) as exc:
             confirmed = isinstance(exc, psycopg.Error) and exc.sqlstate is not None  # the server said it failed
-            log.info("a batch of %d calls of %s failed as a whole (%s); running them one by one", len(calls), compiled.flow.id,
-                     type(exc).__name__)
+            log.warning("a batch of %d calls of %s failed as a whole (%s); running them one by one", len(calls), compiled.flow.id,
+                        type(exc).__name__)
             for call in calls:
                 if confirmed or call.key is not None:
                     await _settle_alone(call)
@@ -187,7 +188,7 @@ class GroupCommit:
             task.cancel()
         await asyncio.gather(*self._drains, return_exceptions=True)
         if self.sizes:
-            log.info("group commit: %s", self.summary())
+            server_log.info("group commit: %s", self.summary())
 
 
 def _outcomes(calls: list[Call], rows: list[tuple[Any, ...]]) -> list[tuple[bool, Any]]:
@@ -196,6 +197,7 @@ def _outcomes(calls: list[Call], rows: list[tuple[Any, ...]]) -> list[tuple[bool
     by_key: dict[tuple[str | None, str], tuple[bool, Any]] = {}
     for call, row in zip(calls, rows):
         kind, value = runner.batch_outcome(row)
+        call.trace.compiled = True
         outcome: tuple[bool, Any]
         try:
             if kind is None:

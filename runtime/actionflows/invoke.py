@@ -73,7 +73,9 @@ async def _run(ctx: RequestContext, flows: FlowSet, compiled: CompiledFlow, inpu
     """The flow's JSON output: in a group commit when it can join one (``groupcommit``), else alone."""
     batch, function = compiled.batch, compiled.sql
     group = None
-    if ctx.connection is None and batch is not None and function is not None and flows.functions.known(batch.function):
+    # Before the first call asked which functions exist (known() is None), a call joins too: it runs
+    # alone (which asks), and no batch forms before it returns.
+    if ctx.connection is None and batch is not None and function is not None and flows.functions.known(batch.function) is not False:
         group = groupcommit.of(ctx.project)
     if group is None:
         return await _alone(ctx, flows, compiled, inputs, trace)

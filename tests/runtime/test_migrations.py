@@ -104,7 +104,7 @@ def test_sample_creates_tables_keys_and_seed(project: Project) -> None:
     assert project.sql('SELECT product_name, price::text, stock FROM product ORDER BY id')[0] == ("Limited Sneakers", "129.00", 2)
     assert project.sql("SELECT count(*) FROM product") == [(3,)]
     triggers = {r[0] for r in project.sql("SELECT tgname FROM pg_trigger WHERE tgrelid = 'public.\"order\"'::regclass AND NOT tgisinternal")}
-    assert "minimomen_touch" in triggers and any(t.startswith("minimomen_notify") for t in triggers)
+    assert "minimomen_touch_unset" in triggers and "minimomen_touch" not in triggers and any(t.startswith("minimomen_notify") for t in triggers)
     system = {r[0] for r in project.sql("SELECT table_name FROM information_schema.tables WHERE table_schema = 'minimomen'")}
     assert {"applied_definition", "secret", "credential", "idempotency_key", "task", "run_log"} <= system
 

@@ -32,7 +32,7 @@ from tests.runtime.actionflows.conftest import FlowProject, publish_flow_project
 # Every flow of the test definition made only of nodes with a SQL form.
 COMPILED = {
     "place_order", "order_then_raise", "deduct_then_bad_insert", "order_then_wait", "order_then_wait_long",
-    "product_info", "tag_hit", "drop_tag", "diff_lookup", "diff_restock", "diff_cleanup",
+    "product_info", "tag_hit", "drop_tag", "diff_lookup", "diff_restock", "diff_cleanup", "buy",
 }
 STAMP = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?[+-]\d\d")  # in "Failing row contains (...)"
 TABLES = {"product": "id, product_name, price, stock", "order": "id, account_id, product_id, quantity",
@@ -130,6 +130,10 @@ def test_compiled_and_interpreted_runs_agree(twins: tuple[FlowProject, FlowProje
         ("diff_cleanup", {}, "anon"),
         ("sum_items", {"items": [1, 2, 3]}, "admin"),
         ("wrap_place_order", {"product_id": ticket, "quantity": 2}, "admin"),
+        ("buy", {"product_id": ticket, "quantity": 0}, "admin"),
+        ("buy", {"product_id": ticket, "quantity": 1, "explode": True}, "admin"),
+        ("buy", {"product_id": ticket, "quantity": 1000}, "admin"),
+        ("buy", {"product_id": ticket, "quantity": 1}, "admin"),
     ]
 
     async def run_all() -> None:
