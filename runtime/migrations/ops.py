@@ -313,14 +313,17 @@ def trigger_statements(table: str) -> list[str]:
 
     The runtime's own UPDATEs set ``updated_at = now()`` themselves; the row trigger is
     the safety net for other writers and runs only when a statement left ``updated_at``
-    unchanged (its WHEN clause is checked without calling the function).
+    unchanged and not already ``now()`` (a row updated again in the same transaction, as
+    a group commit batch does to a hot row); its WHEN clause is checked without calling
+    the function.
     """
     return [
         f"DROP TRIGGER IF EXISTS {OLD_TOUCH_TRIGGER} ON public.{quote(table)}",
         f"DROP TRIGGER IF EXISTS {TOUCH_TRIGGER} ON public.{quote(table)}",
         (
             f"CREATE TRIGGER {TOUCH_TRIGGER} BEFORE UPDATE ON public.{quote(table)} FOR EACH ROW "
-            f"WHEN (NEW.updated_at IS NOT DISTINCT FROM OLD.updated_at) EXECUTE FUNCTION {SCHEMA}.touch_updated_at()"
+            f"WHEN (NEW.updated_at IS NOT DISTINCT FROM OLD.updated_at AND NEW.updated_at IS DISTINCT FROM now()) "
+            f"EXECUTE FUNCTION {SCHEMA}.touch_updated_at()"
         ),
         *table_triggers(table),
     ]
