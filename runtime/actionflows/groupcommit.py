@@ -44,7 +44,6 @@ from runtime.actionflows.engine import GRACE_MS, Trace, finish_sql, raise_flow_e
 from runtime.actionflows.idempotency import Replayed
 from runtime.actionflows.run import FlowError
 from runtime.actionflows.sqlflow import runner
-from runtime.actionflows.values import to_json
 from runtime.lease import Lease
 from runtime.system_tables import SCHEMA
 
@@ -72,6 +71,7 @@ class Call:
     inputs: dict[str, Any]
     trace: Trace
     alone: Callable[[], Awaitable[Any]]
+    answer: Callable[[dict[str, Any]], Awaitable[Any]]  # the caller's JSON answer from the flow's output
     key: str | None = None
     caller: str | None = None
     respond: Callable[[Any], dict[str, Any]] | None = None  # the response stored for the key
@@ -145,6 +145,7 @@ class GroupCommit:
         keyed = any(call.key is not None for call in calls)
         timeout_ms = compiled.flow.timeout_ms
         outcomes: list[tuple[bool, Any]] = []
+        rows: list[tuple[Any, ...]] = []
         try:
             async with self.lease.connection() as conn:
                 deadline = runner.Deadline(conn, timeout_ms)
@@ -153,11 +154,10 @@ class GroupCommit:
                     if keyed:
                         async with conn.transaction():
                             rows = await runner.call_batch(conn, compiled.sql, compiled.batch, params)
-                            outcomes = _outcomes(calls, rows)
+                            outcomes = await _outcomes(calls, rows)
                             await _record(conn, calls, outcomes)
                     else:  # autocommit: the statement is its own transaction
                         rows = await runner.call_batch(conn, compiled.sql, compiled.batch, params)
-                        outcomes = _outcomes(calls, rows)
         except (psycopg.Error, TimeoutError) as exc:
             confirmed = isinstance(exc, psycopg.Error) and exc.sqlstate is not None  # the server said it failed
             log.warning("a batch of %d calls of %s failed as a whole (%s); running them one by one", len(calls), compiled.flow.id,
@@ -171,6 +171,8 @@ class GroupCommit:
                 else:
                     _fail(call, exc)
             return
+        if not keyed:  # committed: the answers are built after the statement, outside its error handling
+            outcomes = await _outcomes(calls, rows)
         for call, (ok, value) in zip(calls, outcomes):
             if call.future is not None and not call.future.done():
                 if ok:
@@ -191,7 +193,7 @@ class GroupCommit:
             server_log.info("group commit: %s", self.summary())
 
 
-def _outcomes(calls: list[Call], rows: list[tuple[Any, ...]]) -> list[tuple[bool, Any]]:
+async def _outcomes(calls: list[Call], rows: list[tuple[Any, ...]]) -> list[tuple[bool, Any]]:
     """(True, JSON output) or (False, exception) per call, as the call would have ended alone."""
     outcomes: list[tuple[bool, Any]] = []
     by_key: dict[tuple[str | None, str], tuple[bool, Any]] = {}
@@ -201,7 +203,7 @@ def _outcomes(calls: list[Call], rows: list[tuple[Any, ...]]) -> list[tuple[bool
         outcome: tuple[bool, Any]
         try:
             if kind is None:
-                output = to_json(finish_sql(call.compiled, call.project, call.session_values, call.inputs, value, call.trace))
+                output = await call.answer(finish_sql(call.compiled, call.project, call.session_values, call.inputs, value, call.trace))
                 outcome = (True, output)
             elif kind == "replay":
                 earlier = by_key.get((call.caller, call.key or ""))

@@ -18,6 +18,7 @@ from runtime.actionflows.idempotency import caller_of
 from runtime.actionflows.run import FlowError
 from runtime.actionflows.runlog import RunRecord, record
 from runtime.actionflows.values import coerce_inputs, to_json
+from runtime.files.flow_assets import with_asset_objects
 from runtime.permissions import grants_for
 from runtime.types import (
     ActionflowAccessDenied,
@@ -49,22 +50,30 @@ def check_invoke(state: Any, session: Session, flow: Actionflow) -> None:
         raise ActionflowAccessDenied(f"{describe_caller(session)} has no permission on invocation of action flow: {flow.id}")
 
 
+async def _answer(ctx: RequestContext, flow: Actionflow, output: dict[str, Any]) -> Any:
+    """The caller's JSON answer from the flow's output (asset ids become asset objects)."""
+    return to_json(await with_asset_objects(ctx.project, flow, output))
+
+
 async def _alone(ctx: RequestContext, flows: FlowSet, compiled: CompiledFlow, inputs: dict[str, Any], trace: Trace) -> Any:
     """Run the flow by itself: in the request's transaction when there is one, else on a leased connection,
     where the SQL function runs as a statement of its own (``run_flow`` opens a transaction for node by node),
     or, with an Idempotency-Key, in a transaction that claims the key and stores the response."""
     project, session, key = ctx.state.resolved, ctx.session, ctx.idempotency_key
     if ctx.connection is not None:
-        return to_json(await run_flow(ctx.connection, project, flows, compiled, session, inputs, trace=trace, in_transaction=True))
+        return await _answer(ctx, compiled.flow, await run_flow(ctx.connection, project, flows, compiled, session, inputs, trace=trace,
+                                                                in_transaction=True))
     async with ctx.project.lease.connection() as conn:
         if key is None:
-            return to_json(await run_flow(conn, project, flows, compiled, session, inputs, trace=trace, in_transaction=False))
+            return await _answer(ctx, compiled.flow, await run_flow(conn, project, flows, compiled, session, inputs, trace=trace,
+                                                                    in_transaction=False))
         async with conn.transaction():
             caller = caller_of(session)
             stored = await idempotency.claim(conn, key, caller)
             if stored is not None:
                 raise idempotency.Replayed(stored)
-            value = to_json(await run_flow(conn, project, flows, compiled, session, inputs, trace=trace, in_transaction=True))
+            value = await _answer(ctx, compiled.flow, await run_flow(conn, project, flows, compiled, session, inputs, trace=trace,
+                                                                     in_transaction=True))
             await idempotency.record(conn, key, caller, ctx.respond(value))
             return value
 
@@ -81,7 +90,8 @@ async def _run(ctx: RequestContext, flows: FlowSet, compiled: CompiledFlow, inpu
         return await _alone(ctx, flows, compiled, inputs, trace)
     assert function is not None
     call = groupcommit.Call(compiled, ctx.state.resolved, ctx.session.variables(), inputs, trace,
-                            lambda: _alone(ctx, flows, compiled, inputs, trace), ctx.idempotency_key, caller_of(ctx.session), ctx.respond)
+                            lambda: _alone(ctx, flows, compiled, inputs, trace), lambda output: _answer(ctx, compiled.flow, output),
+                            ctx.idempotency_key, caller_of(ctx.session), ctx.respond)
     return await group.run(call)
 
 
