@@ -213,7 +213,7 @@ def test_group_commit_off(tmp_path: Path, db_server) -> None:  # type: ignore[no
         leader, bodies = asyncio.run(_batch_behind_lock_any(flows, product, calls))
         assert [_outcome(b) for b in [leader, *bodies]] == [OK, OK, "error: exploded after ordering", OK]
         orders = _orders(flows, product)
-        assert [q for q, _ in orders] == [1, 2, 4]
+        assert sorted(q for q, _ in orders) == [1, 2, 4]  # the row's lock queue decides their order here
         assert len({at for _, at in orders}) == 3  # each call its own transaction
     finally:
         flows.server.stop()
