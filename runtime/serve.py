@@ -37,6 +37,7 @@ from runtime.subscriptions.settings import UVICORN_WEBSOCKET_OPTIONS
 WORKSPACE_ENV = "MINIMOMEN_WORKSPACE"
 DATABASE_ENV = "DATABASE_URL"
 DESIGNER_TOKEN_ENV = "MINIMOMEN_DESIGNER_TOKEN"
+DESIGNER_TOKEN_ONCE_ENV = "MINIMOMEN_DESIGNER_TOKEN_ONCE"  # set by serve for a token it generated
 PUBLIC_URL_ENV = "MINIMOMEN_PUBLIC_URL"
 POOL_SIZE_ENV = "MINIMOMEN_POOL_SIZE"
 
@@ -63,6 +64,7 @@ def app_from_env() -> FastAPI:
             workspace=Path(os.environ.get(WORKSPACE_ENV, "projects")),
             database_url=os.environ.get(DATABASE_ENV) or None,
             designer_token=os.environ.get(DESIGNER_TOKEN_ENV) or None,
+            designer_token_once=os.environ.get(DESIGNER_TOKEN_ONCE_ENV) == "1",
             public_url=os.environ.get(PUBLIC_URL_ENV, "http://127.0.0.1:8000"),
             pool_size=int(os.environ.get(POOL_SIZE_ENV, "20")),
             progress=progress,
@@ -127,7 +129,8 @@ def serve(options: ServeOptions) -> int:
 
     workspace_root = options.workspace.resolve()
     workspace_root.mkdir(parents=True, exist_ok=True)
-    token = os.environ.get(DESIGNER_TOKEN_ENV) or secrets.token_urlsafe(24)
+    configured = os.environ.get(DESIGNER_TOKEN_ENV)
+    token = configured or secrets.token_urlsafe(24)
     public_url = f"http://{options.host}:{options.port}"
     server = DatabaseServer.start(workspace_root, database_url=os.environ.get(DATABASE_ENV) or None, progress=progress)
     try:
@@ -138,6 +141,7 @@ def serve(options: ServeOptions) -> int:
                 WORKSPACE_ENV: str(workspace_root),
                 DATABASE_ENV: server.url,
                 DESIGNER_TOKEN_ENV: token,
+                DESIGNER_TOKEN_ONCE_ENV: "" if configured else "1",
                 PUBLIC_URL_ENV: public_url,
                 POOL_SIZE_ENV: str(options.pool_size),
             }

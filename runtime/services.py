@@ -17,6 +17,7 @@ SERVICE_MODULES: tuple[str, ...] = (
     "runtime.actionflows.groupcommit",
     "runtime.actionflows.tasks",
     "runtime.actionflows.schedules",  # after the task worker it queues runs for
+    "runtime.integrations.outbox",  # after the task worker, whose run log it writes to
     "runtime.files.sweep",
 )
 

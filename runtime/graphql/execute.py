@@ -56,8 +56,9 @@ from runtime.graphql.projection import project as project_value
 from runtime.graphql.response import RawJSON, Response
 from runtime.graphql.schema import SchemaBundle, schema_for
 from runtime.graphql.selection import collect
+from runtime.graphql.text_input import text_problem, variables_problem
 from runtime.permissions import grants_for
-from runtime.types import RequestContext, RuntimeError_, Session, TableAccessDenied
+from runtime.types import BadUserInput, RequestContext, RuntimeError_, Session, TableAccessDenied
 
 log = logging.getLogger("minimomen.graphql")
 MAX_ATTEMPTS = 3
@@ -129,6 +130,9 @@ class Variables:
             raise DocumentErrors([graphql_error("`variables` must be a JSON object", "BAD_USER_INPUT")])
         self.prepared = prepared
         self.raw = dict(raw or {})
+        problem = variables_problem(self.raw)
+        if problem:  # before any statement: it could be shared with other requests
+            raise DocumentErrors([graphql_error(problem, "BAD_USER_INPUT")])
         self._full: Any = None
         fast = coerce_simple(prepared.analysis, self.raw)
         self.coerced: dict[str, Any] = fast if fast is not None else self.full.coerced
@@ -320,6 +324,9 @@ async def execute_response(project: Any, session: Session, query: str, variables
     """``execute`` as a ``Response``; ``read_only`` (HTTP GET) refuses mutations with 405."""
     state = state if state is not None else project.state  # once per request: a publish never changes it midway
     try:
+        problem = text_problem(query) if isinstance(query, str) else None
+        if problem:
+            raise BadUserInput(f"the query {problem}")
         prepared = prepare(project, state, session, query, operation_name)
         if read_only and prepared.operation == "mutation":
             raise MethodNotAllowed("Mutations must be sent with POST")

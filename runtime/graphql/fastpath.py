@@ -20,6 +20,7 @@ from typing import Any
 
 from runtime.graphql.errors import RequestError
 from runtime.graphql.http import JSON, answer_post
+from runtime.types import with_client
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -47,9 +48,9 @@ class GraphQLFastPath:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "POST":
-            match = PATH.match(scope["path"])
+            match = PATH.fullmatch(scope["path"])
             if match is not None:
-                headers = {key.decode("latin-1"): value.decode("latin-1") for key, value in scope["headers"]}
+                headers = with_client({key.decode("latin-1"): value.decode("latin-1") for key, value in scope["headers"]}, scope.get("client"))
                 status, body = await answer_post(self.runtime, match.group("slug") or match.group("zero"), headers, _chunks(receive))
                 await send({"type": "http.response.start", "status": status,
                             "headers": [_CONTENT_TYPE, (b"content-length", b"%d" % len(body))]})

@@ -23,7 +23,7 @@ from runtime.graphql.http import (
     parse_parts,
     refusal,
 )
-from runtime.types import RuntimeError_
+from runtime.types import RuntimeError_, with_client
 
 __all__ = ["MAX_BODY_BYTES", "build_graphql_router"]
 
@@ -48,7 +48,7 @@ def build_graphql_router(runtime: Any) -> APIRouter:
             query, variables, operation_name = parse_parts(params.get("query"), params.get("variables"), params.get("operationName"))
         except RuntimeError_ as exc:
             return _response(refusal(exc))
-        return _response(await answer(project, dict(request.headers), "GET", query, variables, operation_name))
+        return _response(await answer(project, with_client(dict(request.headers), request.scope.get("client")), "GET", query, variables, operation_name))
 
     router.add_route("/p/{slug}/graphql", get, methods=["GET"])
     router.add_route("/zero/{slug}/api/graphql-v2", get, methods=["GET"])
