@@ -240,7 +240,8 @@ def _row_write(action: dict[str, Json], refs: RefMap, r: _Rename) -> None:
 
 def _field(key: str) -> ActionRewrite:
     def rewrite(action: dict[str, Json], refs: RefMap, r: _Rename) -> None:
-        action[key] = _expr(action[key], refs)
+        if key in action:  # fields saved quietly may be absent
+            action[key] = _expr(action[key], refs)
 
     return rewrite
 

@@ -116,6 +116,11 @@ def test_requester_and_staff(desk: Desk, contexts) -> None:  # type: ignore[no-u
     expect(page.locator("[data-mm=comment_list] .mm-list__empty")).to_be_visible()
     assert desk.sql("SELECT count(*) FROM comment WHERE ticket_id = %s", (ticket_id,)) == [(0,)]
 
+    # A shared link: a visitor without a session logs in and comes back to it; not theirs, so not found.
+    stranger = sign_up(contexts(base_url=desk.server.url), unique_name("dee_"), f"/ticket?ticket_id={ticket_id}")
+    expect(stranger.get_by_text("This ticket does not exist, or you may not see it.")).to_be_visible()
+    assert title not in stranger.content()
+
     # A ticket that does not exist: the designed not-found state.
     page.goto(f"{BASE}/ticket?ticket_id=999999")
     ready(page)
