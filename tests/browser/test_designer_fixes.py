@@ -252,7 +252,6 @@ def test_preview_names_the_page_the_app_shows(page: Page) -> None:
     app.get_by_role("button", name="Back Home").click()  # a Go to page inside the app
     expect(preview.get_by_label("Page")).to_have_value("page_order_inventory_deduction")
     expect(app.get_by_text("Festival Ticket")).to_be_visible()
-    shot(preview, "designer-preview-follows.png")
     preview.close()
 
 
