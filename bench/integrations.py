@@ -10,7 +10,7 @@ In one process on the embedded PostgreSQL, with the sample app plus three flows:
    Run Code node's overhead (a fresh V8 isolate per call, the context, the result).
 2. ``notify`` queues one after-commit Call API request per run; ``--deliveries`` runs are
    committed with the outbox worker stopped, then it is started and timed until every
-   row is SENT to a receiver on loopback (a threaded ``http.server``) -> deliveries/s.
+   row is SENT to a receiver on loopback (a threaded ``http.server`` in its own process) -> deliveries/s.
 """
 
 from __future__ import annotations
@@ -20,17 +20,17 @@ import asyncio
 import copy
 import json
 import statistics
+import subprocess
 import sys
 import tempfile
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+import httpx
 from psycopg_pool import AsyncConnectionPool
 
 from builder.loader import load_definition
@@ -58,30 +58,40 @@ FLOWS = [
 ]
 
 
-def receiver() -> tuple[ThreadingHTTPServer, list[int]]:
-    count = [0]
-    lock = threading.Lock()
+RECEIVER = """
+import sys, threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+count = [0]
+lock = threading.Lock()
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        with lock:
+            count[0] += 1
+        self._answer(b"{}")
+    def do_GET(self):
+        self._answer(str(count[0]).encode())
+    def _answer(self, body):
+        self.send_response(200)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+server.daemon_threads = True
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"""
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # keep-alive, as real receivers
-        disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms delayed-ACK stall between them
 
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers.get("content-length") or 0))
-            with lock:
-                count[0] += 1
-            self.send_response(200)
-            self.send_header("content-length", "2")
-            self.end_headers()
-            self.wfile.write(b"{}")
-
-        def log_message(self, format: str, *args: Any) -> None:
-            return None
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, count
+def receiver() -> tuple[subprocess.Popen[str], str]:
+    """A receiver in a process of its own (a threaded ``http.server``, keep-alive), and its URL."""
+    process = subprocess.Popen([sys.executable, "-c", RECEIVER], stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    return process, f"http://127.0.0.1:{process.stdout.readline().strip()}"
 
 
 async def measure(conninfo: str, state: PublishedState, directory: Path, calls: int, deliveries: int) -> dict[str, Any]:
@@ -99,8 +109,8 @@ async def measure(conninfo: str, state: PublishedState, directory: Path, calls: 
             started = time.perf_counter()
             await invoke(ctx, flow, {"a": i})
             times[flow].append((time.perf_counter() - started) * 1000)
-    server, count = receiver()
-    url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    process, base = receiver()
+    url = f"{base}/hook"
     for n in range(deliveries):
         await invoke(ctx, "notify", {"url": url, "n": n})
     worker = outbox.OutboxWorker(project)
@@ -116,15 +126,17 @@ async def measure(conninfo: str, state: PublishedState, directory: Path, calls: 
     await worker.stop()
     await tasks.stop(project)
     await project.close()
-    server.shutdown()
-    server.server_close()
+    async with httpx.AsyncClient() as client:
+        received = int((await client.get(base, timeout=10)).text)
+    process.terminate()
+    process.wait(timeout=10)
     stats = {flow: {"mean_ms": statistics.fmean(v), "median_ms": statistics.median(v)} for flow, v in times.items()}
     return {
         "calls": calls,
         **stats,
         "run_code_overhead_ms": stats["with_code"]["median_ms"] - stats["baseline"]["median_ms"],
         "deliveries": deliveries,
-        "received": count[0],
+        "received": received,
         "delivery_seconds": elapsed,
         "deliveries_per_second": deliveries / elapsed,
     }

@@ -88,7 +88,11 @@ async def _publish_all(server: DatabaseServer, workspace: Workspace) -> None:
     origin = f"serve-{uuid.uuid4().hex}"
     for info in workspace.list_projects():
         progress(f"migrating {info.slug}…")
-        choice = await choose_startup(server, workspace, info.slug)
+        try:
+            choice = await choose_startup(server, workspace, info.slug)
+        except Exception as exc:  # noqa: BLE001 - one project's database trouble never stops the others (workers report it too)
+            progress(f"project {info.slug}: not served, its database cannot be reached ({type(exc).__name__})")
+            continue
         plan = choice.plan
         if plan is None:
             progress(choice.problem_line() or f"project {info.slug}: not served")
@@ -135,11 +139,16 @@ def serve(options: ServeOptions) -> int:
     server = DatabaseServer.start(workspace_root, database_url=os.environ.get(DATABASE_ENV) or None, progress=progress)
     try:
         publish_all(server, Workspace(workspace_root))
-        # Workers (and the single-process app) use the server started here, embedded or not.
+        # Workers (and the single-process app) use the server started here: an external one by its
+        # URL; the embedded one by joining it (the workspace's data folder), so that each worker's
+        # supervisor (runtime.db_supervisor) can start it again should it die.
+        if server.embedded:
+            os.environ.pop(DATABASE_ENV, None)
+        else:
+            os.environ[DATABASE_ENV] = server.url
         os.environ.update(
             {
                 WORKSPACE_ENV: str(workspace_root),
-                DATABASE_ENV: server.url,
                 DESIGNER_TOKEN_ENV: token,
                 DESIGNER_TOKEN_ONCE_ENV: "" if configured else "1",
                 PUBLIC_URL_ENV: public_url,

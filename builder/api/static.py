@@ -16,8 +16,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from builder.api.session import DesignerAuth
 from builder.api.token_guard import TokenGuard
+from builder.assets import asset_dir
 
-UI_DIR = Path(__file__).resolve().parents[2] / "designer_ui"
+UI_DIR = asset_dir("designer_ui", "designer_ui")
 
 GATE_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>minimomen designer</title>

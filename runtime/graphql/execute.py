@@ -286,6 +286,8 @@ async def _run_mutation(project: Any, state: Any, session: Session, prepared: Pr
             return await _mutation_transaction(project, state, session, plan, variable_values, headers, key)
         except _Replayed as replay:
             return Response(replay.response.get("data"), list(replay.response.get("errors") or []))
+        except SCHEMA_GONE:
+            raise  # execute_response retries on the version now served
         except psycopg.Error as exc:
             if is_retryable(exc) and attempt < MAX_ATTEMPTS - 1:
                 # a short random pause: two retried losers of the same conflict should not meet again
@@ -307,8 +309,17 @@ async def _respond(project: Any, state: Any, session: Session, prepared: Prepare
         return Response(errors=exc.to_graphql_list(), status=400, has_data=False)
     except RuntimeError_ as exc:
         return Response(None, errors_of(exc), status=exc.http_status if exc.http_status >= 400 else 200)
+    except SCHEMA_GONE:
+        raise  # execute_response retries on the version now served
     except psycopg.Error as exc:
         return Response(None, errors_of(from_database(exc)))
+
+
+# A statement compiled for the definition a request started with met tables a publish has
+# changed: retryable (extensions.code SCHEMA_CHANGED, HTTP 503), never INTERNAL.
+SCHEMA_GONE = (psycopg.errors.UndefinedColumn, psycopg.errors.UndefinedTable, psycopg.errors.UndefinedFunction,
+               psycopg.errors.UndefinedObject, psycopg.errors.DatatypeMismatch)
+SCHEMA_CHANGED = "SCHEMA_CHANGED"
 
 
 def _failure(exc: RuntimeError_) -> Response:
@@ -318,7 +329,7 @@ def _failure(exc: RuntimeError_) -> Response:
 
 async def execute_response(project: Any, session: Session, query: str, variables: Mapping[str, Any] | None = None,
                            operation_name: str | None = None, *, headers: Mapping[str, str] | None = None, state: Any = None,
-                           read_only: bool = False) -> Response:
+                           read_only: bool = False, _retried: bool = False) -> Response:
     """``execute`` as a ``Response``; ``read_only`` (HTTP GET) refuses mutations with 405."""
     state = state if state is not None else project.state  # once per request: a publish never changes it midway
     try:
@@ -331,6 +342,16 @@ async def execute_response(project: Any, session: Session, query: str, variables
         return await _respond(project, state, session, prepared, variables, headers or {})
     except RuntimeError_ as exc:
         return _failure(exc)
+    except SCHEMA_GONE:
+        # A publish changed the tables under this request (its statement was compiled for the
+        # version it started with, and the failed statement changed nothing). Run it once more on
+        # the version now served; if that one is not in place yet, say so with a retryable code.
+        if project.state is not state and not _retried:
+            return await execute_response(project, session, query, variables, operation_name, headers=headers,
+                                          read_only=read_only, _retried=True)
+        log.warning("GraphQL request met a changed schema (a publish in progress?)", exc_info=True)
+        return Response(None, [graphql_error("The app was published while this request ran; send it again", SCHEMA_CHANGED)],
+                        status=503, has_data=False)
     except Exception:
         log.exception("GraphQL request failed")
         return Response(None, [graphql_error("Internal error: the request could not be completed", "INTERNAL")])

@@ -14,10 +14,12 @@ otherwise costs several percent of a one-row query's CPU on every request.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from typing import Any
 
+from runtime.db_supervisor import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS
 from runtime.graphql.errors import RequestError
 from runtime.graphql.http import JSON, answer_post
 from runtime.types import with_client
@@ -41,12 +43,35 @@ async def _chunks(receive: Receive) -> AsyncIterator[bytes]:
             return
 
 
+# Paths that need the database: answered 503 at once while it is down (runtime.db_supervisor).
+_GATED = ("/p/", "/zero/", "/healthz", "/mcp")
+_UNAVAILABLE = json.dumps({"errors": [{"message": "The database is not available right now (it is being restarted); try again in a moment",
+                                       "extensions": {"code": DATABASE_UNAVAILABLE}}]}).encode()
+
+
+def _database_down(runtime: Any) -> bool:
+    try:
+        supervisor = runtime.database
+    except (RuntimeError, AttributeError):  # not started yet
+        return False
+    return not supervisor.available
+
+
+async def _unavailable(send: Send) -> None:
+    await send({"type": "http.response.start", "status": 503,
+                "headers": [_CONTENT_TYPE, (b"content-length", b"%d" % len(_UNAVAILABLE)), (b"retry-after", b"%d" % RETRY_AFTER_SECONDS)]})
+    await send({"type": "http.response.body", "body": _UNAVAILABLE})
+
+
 class GraphQLFastPath:
     def __init__(self, app: ASGIApp, runtime: Any):
         self.app = app
         self.runtime = runtime
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(_GATED) and _database_down(self.runtime):
+            await _unavailable(send)
+            return
         if scope["type"] == "http" and scope["method"] == "POST":
             match = PATH.fullmatch(scope["path"])
             if match is not None:

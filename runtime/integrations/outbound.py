@@ -71,7 +71,12 @@ class Request:
 
     @property
     def host(self) -> str:
-        return urlsplit(self.url).hostname or "?"
+        """The host as written (a URL that is itself a secret shows as ``(secret)``, never its value)."""
+        try:
+            found = urlsplit(self.url).hostname
+        except ValueError:
+            found = None
+        return found or ("(secret)" if secret_names(self.url) else "?")
 
 
 @dataclass

@@ -29,7 +29,7 @@ from psycopg.types.json import Jsonb
 
 from runtime.actionflows.runlog import RunRecord, record
 from runtime.integrations.outbound import Outcome, Request, send_once
-from runtime.integrations.secrets import MissingSecret, load
+from runtime.integrations.secrets import MissingSecret, load_found
 from runtime.project import ProjectRuntime
 from runtime.system_tables import SCHEMA
 
@@ -116,38 +116,43 @@ class OutboxWorker:
                 await asyncio.wait_for(self._wakeup.wait(), POLL_SECONDS)
 
     async def deliver_due(self) -> int:
-        """Claim up to ``BATCH`` due rows and send them (several at a time); how many were claimed."""
+        """Claim up to ``BATCH`` due rows, send them (several at a time), record the outcomes; how many were claimed."""
         async with self.project.pool.connection() as conn:
             rows = await (await conn.execute(_CLAIM, (BATCH,))).fetchall()
-        await asyncio.gather(*(self._deliver(*row) for row in rows))
+            if not rows:
+                return 0
+            requests = {row[0]: Request.from_json(row[3]) for row in rows}
+            secrets = await load_found(conn, set().union(*(r.secrets() for r in requests.values())))
+        done = await asyncio.gather(*(self._deliver(row, requests[row[0]], secrets) for row in rows))
+        async with self.project.pool.connection() as conn, conn.cursor() as cur:
+            await cur.executemany(_DONE, done)
         return len(rows)
 
-    async def _deliver(self, outbox_id: int, flow_id: str, node_id: str, data: dict[str, Any], attempts: int, max_attempts: int) -> None:
+    async def _deliver(self, row: tuple[Any, ...], request: Request, secrets: dict[str, str]) -> tuple[Any, ...]:
+        """Send one claimed row; the parameters of its ``_DONE`` update (its run log row is queued)."""
+        outbox_id, flow_id, node_id, _, attempts, max_attempts = row
+        request = Request(**{**request.to_json(), "headers": {"Idempotency-Key": f"outbox-{outbox_id}", **request.headers}})
         async with self._slots:
-            request = Request.from_json(data)
-            request = Request(**{**request.to_json(), "headers": {"Idempotency-Key": f"outbox-{outbox_id}", **request.headers}})
-            try:
-                async with self.project.pool.connection() as conn:
-                    secrets = await load(conn, request.secrets())
-                outcome = await send_once(request, secrets, self.project.state.resolved.definition.settings.outbound_hosts)
-            except MissingSecret as exc:
-                outcome = Outcome(error=exc.message, attempts=1, refused=True)
-            outcome.attempts = attempts
-            if outcome.ok:
-                status, delay = "SENT", 0.0
-            elif outcome.retryable and attempts < max_attempts:
-                status, delay = "PENDING", min(self.backoff * 2 ** (attempts - 1), MAX_BACKOFF_SECONDS)
+            missing = sorted(request.secrets() - set(secrets))
+            if missing:
+                outcome = Outcome(error=MissingSecret(missing[0]).message, attempts=1, refused=True)
             else:
-                status, delay = "FAILED", 0.0
-            error = outcome.error or (None if outcome.ok else f"answered {outcome.status}")
-            async with self.project.pool.connection() as conn:
-                await conn.execute(_DONE, (status, outcome.status, error, delay, outbox_id))
-            logged = {"SENT": "COMPLETED", "PENDING": "RETRYING", "FAILED": "FAILED"}[status]
-            message = None if outcome.ok else f"{request.method} {request.host} (attempt {attempts} of {max_attempts}): {error}"
-            if status == "FAILED" and not outcome.ok:
-                message = f"gave up: {message}"
-            record(self.project, RunRecord(flow_id, self.project.state.version, "outbox", logged, message, node_id, outcome.duration_ms,
-                                           calls=(outcome.log_entry(request, node_id, "after_commit"),)))
+                outcome = await send_once(request, secrets, self.project.state.resolved.definition.settings.outbound_hosts)
+        outcome.attempts = attempts
+        if outcome.ok:
+            status, delay = "SENT", 0.0
+        elif outcome.retryable and attempts < max_attempts:
+            status, delay = "PENDING", min(self.backoff * 2 ** (attempts - 1), MAX_BACKOFF_SECONDS)
+        else:
+            status, delay = "FAILED", 0.0
+        error = outcome.error or (None if outcome.ok else f"answered {outcome.status}")
+        logged = {"SENT": "COMPLETED", "PENDING": "RETRYING", "FAILED": "FAILED"}[status]
+        message = None if outcome.ok else f"{request.method} {request.host} (attempt {attempts} of {max_attempts}): {error}"
+        if status == "FAILED" and not outcome.ok:
+            message = f"gave up: {message}"
+        record(self.project, RunRecord(flow_id, self.project.state.version, "outbox", logged, message, node_id, outcome.duration_ms,
+                                       calls=(outcome.log_entry(request, node_id, "after_commit"),)))
+        return (status, outcome.status, error, delay, outbox_id)
 
 
 # ---------------------------------------------------------------- service hooks

@@ -74,16 +74,21 @@ def list_secrets(conninfo: str) -> list[dict[str, Any]]:
     return [{"name": name, "hint": masked(value), "updated_at": updated.isoformat()} for name, value, updated in rows]
 
 
-async def load(conn: AsyncConnection[Any], names: Iterable[str]) -> dict[str, str]:
-    """The values of ``names`` (on the caller's connection); a missing one raises ``MissingSecret``."""
+async def load_found(conn: AsyncConnection[Any], names: Iterable[str]) -> dict[str, str]:
+    """The values of those of ``names`` that are set (on the caller's connection)."""
     wanted = sorted(set(names))
     if not wanted:
         return {}
     cur = await conn.execute(f"SELECT name, value FROM {SCHEMA}.project_secret WHERE name = ANY(%s)", (wanted,))
-    found = {str(name): str(value) for name, value in await cur.fetchall()}
-    for name in wanted:
-        if name not in found:
-            raise MissingSecret(name)
+    return {str(name): str(value) for name, value in await cur.fetchall()}
+
+
+async def load(conn: AsyncConnection[Any], names: Iterable[str]) -> dict[str, str]:
+    """The values of ``names``; a missing one raises ``MissingSecret``."""
+    wanted = set(names)
+    found = await load_found(conn, wanted)
+    for name in sorted(wanted - set(found)):
+        raise MissingSecret(name)
     return found
 
 

@@ -89,10 +89,9 @@ async def handle(project: Any, flow_id: str, request: Request) -> JSONResponse:
         body = await read_body(request.stream(), request.headers.get("content-length"))
         async with project.pool.connection() as conn:
             secret = (await load(conn, [trigger.secret]))[trigger.secret]
+        seen: str | None = None  # a bearer request has no signature to remember
         if trigger.auth == "hmac":
             seen = _verify_hmac(trigger, secret, request.headers, body)
-            if not await _first_delivery(project, flow.id, seen, trigger.tolerance_seconds):
-                raise Refused(409, "this delivery was received before (a replay)", "REPLAY_REFUSED")
         else:
             _verify_bearer(secret, request.headers)
         try:
@@ -101,7 +100,9 @@ async def handle(project: Any, flow_id: str, request: Request) -> JSONResponse:
             raise Refused(400, "the body is not JSON", "BAD_USER_INPUT") from None
         if not isinstance(args, dict):
             raise Refused(400, "the body must be a JSON object of the flow's inputs", "BAD_USER_INPUT")
-        coerce_inputs(flow, args)  # refuse a bad body before anything runs or is queued
+        coerce_inputs(flow, args)  # refuse a bad body before anything runs, is queued or counts as delivered
+        if seen is not None and not await _first_delivery(project, flow.id, seen, trigger.tolerance_seconds):
+            raise Refused(409, "this delivery was received before (a replay)", "REPLAY_REFUSED")
         if trigger.respond == "async":
             task_id = await tasks.create_task(project, state, Session.admin(), flow.id, None, args)
             return _answer(202, {"taskId": task_id})

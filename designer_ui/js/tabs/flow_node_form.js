@@ -154,7 +154,17 @@ export function nodePanel(ctx, flow, nodeId) {
     decrement: ({ value }) => mapEditor({ label: 'Decrease by', value, keys: numeric, refs, id: `${idBase}-dec`, onChange: (v) => set('decrement', v) }),
     assignments: ({ value }) => mapEditor({ label: 'Assignments', value, keys: (flow.variables || []).map((v) => ({ value: v.name, label: v.name })), refs, id: `${idBase}-assign`, onChange: (v) => set('assignments', v) }),
     actionflow: ({ value, label, id }) => field(label, h('select', { id, 'aria-label': label, value, onChange: (e) => set('actionflow', e.target.value) }, flowOptions(def).filter((o) => o.value !== flow.id).map((o) => h('option', { value: o.value }, o.label)))),
+    headers: ({ value }) => mapEditor({ label: 'Headers', value, keys: null, refs, id: `${idBase}-headers`, freeKeys: true, defaultValue: '', onChange: (v) => set('headers', v) }),
+    query: ({ value }) => mapEditor({ label: 'Query', value, keys: null, refs, id: `${idBase}-query`, freeKeys: true, defaultValue: '', onChange: (v) => set('query', v) }),
+    body: ({ value }) => mapEditor({ label: 'Body', value, keys: null, refs, id: `${idBase}-body`, freeKeys: true, onChange: (v) => set('body', v) }),
+    code: ({ value, label, id }) => {
+      const area = h('textarea', { id, 'aria-label': label, rows: 8, spellcheck: 'false', class: 'code' });
+      area.value = value || '';
+      area.addEventListener('change', () => set('code', area.value));
+      return field(label, area, 'The body of an async function: context.getArg(name), context.setResult(value), context.log(...), await context.runGql(query, variables).');
+    },
     args: ({ value }) => {
+      if (node.type === 'run_code') return mapEditor({ label: 'Arguments', value, keys: null, refs, id: `${idBase}-args`, freeKeys: true, onChange: (v) => set('args', v) });
       const target = flowById(def, node.actionflow);
       return mapEditor({ label: 'Arguments', value, keys: ((target && target.inputs) || []).map((i) => ({ value: i.name, label: i.name })), refs, id: `${idBase}-args`, onChange: (v) => set('args', v) });
     },

@@ -15,6 +15,7 @@ import pytest
 from runtime.integrations.webhooks import signature
 from tests.conftest import LiveServer, copy_sample, start_server, unique_prefix
 from tests.runtime.integrations.project import LOG_TABLE, with_flows
+from tests.runtime.integrations.receiver import receiver
 from tests.runtime.shared_servers import designer, drop_databases, project_db
 
 SLUG = "inventory_deduction"
@@ -33,7 +34,17 @@ def hook_flow(flow_id: str, webhook: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+CALL_OUT = {
+    "id": "call_out",
+    "name": "Call Out",
+    "inputs": [{"name": "url", "type": "text", "required": True}],
+    "nodes": [{"id": "call_out_api", "name": "Call Out Api", "type": "call_api", "mode": "inline", "method": "POST", "url": {"ref": "input.url"},
+               "headers": {"Authorization": "Bearer {{secret:hook_key}}"}, "body_type": "json", "body": {"hello": "world"}, "retries": 0}],
+    "output": {"status": {"ref": "node.call_out_api.status"}},
+}
+
 FLOWS = [
+    CALL_OUT,
     hook_flow("paid", {"secret": "hook_key"}),
     hook_flow("paid_later", {"secret": "hook_key", "respond": "async"}),
     hook_flow("paid_bearer", {"secret": "hook_key", "auth": "bearer"}),
@@ -44,7 +55,9 @@ FLOWS = [
 def server(tmp_path_factory: pytest.TempPathFactory, db_server: Any) -> Iterator[tuple[LiveServer, str]]:
     workspace = tmp_path_factory.mktemp("hooks")
     copy_sample(workspace)
-    (workspace / SLUG / "app.json").write_text(json.dumps(with_flows(FLOWS, tables=[LOG_TABLE]), indent=2))
+    data = with_flows(FLOWS, tables=[LOG_TABLE])
+    data["permissions"]["actionflows"]["anonymous"] = ["call_out"]  # the designer's Run is anonymous unless an account is picked
+    (workspace / SLUG / "app.json").write_text(json.dumps(data, indent=2))
     prefix = unique_prefix()
     live = start_server(workspace, db_server, prefix=prefix)
     try:
@@ -150,3 +163,22 @@ def test_secrets_are_never_answered_by_the_designer_api(server: tuple[LiveServer
     with project_db(db_server, prefix, SLUG) as conn:
         stored = "\n".join(str(r) for t in ("run_log", "task", "webhook_seen", "outbox") for r in conn.execute(f"SELECT * FROM minimomen.{t}"))
     assert HOOK_KEY not in stored
+
+
+def test_run_in_the_designer_asks_before_a_real_call_and_logs_it_without_secrets(server: tuple[LiveServer, str]) -> None:
+    live, _ = server
+    with receiver() as api, designer(live) as client:
+        url = f"/api/projects/{SLUG}/actionflows/call_out/run"
+        asked = client.post(url, json={"args": {"url": f"{api.url}/hook"}})
+        nothing_yet = list(api.received)
+        done = client.post(url, json={"args": {"url": f"{api.url}/hook"}, "confirm_calls": True})
+        logs = client.get(f"/api/projects/{SLUG}/logs")
+    assert asked.status_code == 409 and asked.json()["detail"]["code"] == "CONFIRM_CALLS"
+    assert asked.json()["detail"]["calls"] == [{"node": "Call Out Api", "method": "POST", "url": "(computed)", "mode": "inline"}]
+    assert nothing_yet == []
+    assert done.status_code == 200 and done.json()["ok"] is True and done.json()["output"] == {"status": 200}, done.text
+    assert len(api.received) == 1 and api.received[0].headers["authorization"] == f"Bearer {HOOK_KEY}"
+    call = done.json()["log"][0]["calls"][0]
+    assert (call["method"], call["host"], call["status"], call["mode"]) == ("POST", "127.0.0.1", 200, "inline")
+    for answer in (asked, done, logs):
+        assert HOOK_KEY not in answer.text
