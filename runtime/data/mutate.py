@@ -19,7 +19,7 @@ from psycopg import sql
 from builder.asset_types import ASSET_SCHEMA
 from builder.resolved import ResolvedTable
 from runtime.data.select import Output, SelectCompiler, json_object
-from runtime.data.sql import PG_TYPES, coerce_value, ident
+from runtime.data.sql import PG_TYPES, TOUCH, coerce_value, ident
 from runtime.types import BadUserInput
 
 BoolExp = dict[str, Any]
@@ -101,6 +101,7 @@ class MutationCompiler:
             assignments.append(sql.SQL("{} = {} + {}").format(ident(column), ident("t", column), self._value(table, column, delta, what)))
         if not assignments:
             raise BadUserInput(f"{what}: nothing to change; give `_set` or `_inc`")
+        assignments.append(TOUCH)
         conditions = [self.select.filters.compile(table, "t", where), self.select.filters.compile_rule(table, "t", row_filter)]
         dml = sql.SQL("UPDATE {} AS t SET {} WHERE {}").format(ident(table.name), sql.SQL(", ").join(assignments), sql.SQL(" AND ").join(conditions))
         return self._statement(table, dml, check, written)
