@@ -94,9 +94,11 @@ class MutationCompiler:
             if column in table.columns and table.columns[column].type not in ("bigint", "decimal"):
                 raise BadUserInput(f"{what}: field `{column}` is not a number and cannot be incremented")
             assignments.append(sql.SQL("{} = {} + {}").format(ident(column), ident("t", column), self._value(table, column, delta, what)))
-        if not assignments:
-            raise BadUserInput(f"{what}: nothing to change; give `_set` or `_inc`")
         conditions = [self.select.filters.compile(table, "t", where), self.select.filters.compile_rule(table, "t", row_filter)]
+        if not assignments:
+            # Nothing to change (an empty _set, as Hasura): a no-op answering the rows it would have updated.
+            rows = sql.SQL("SELECT t.* FROM {} AS t WHERE {}").format(ident(table.name), sql.SQL(" AND ").join(conditions))
+            return self.finish(table, [("m", rows)], sql.SQL("0"), sql.SQL("0"), written)
         dml = sql.SQL("UPDATE {} AS t SET {} WHERE {}").format(ident(table.name), sql.SQL(", ").join(assignments), sql.SQL(" AND ").join(conditions))
         return self._statement(table, dml, check, written)
 
