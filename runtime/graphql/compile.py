@@ -38,7 +38,8 @@ class QueryBuilder:
         self.variables = variables
         self.refs = refs
         self._rules: dict[str, BoolExp | None] = {}
-        self.select = SelectCompiler(project, params, self.rule_for, self.columns_allowed, self.cap_for)
+        self.select = SelectCompiler(project, params, self.rule_for, self.columns_allowed, self.cap_for,
+                                     stringify_numbers=project.definition.settings.stringify_numeric_types)
 
     # ----- permissions -------------------------------------------------------
 

@@ -170,7 +170,7 @@ def test_subscription_limit_per_connection(ws_server: LiveServer, protocol: str)
             pass
         assert message["id"] == "one-too-many"
         error = message["payload"] if protocol == LEGACY else message["payload"][0]
-        assert error["extensions"]["code"] == "TOO_MANY_SUBSCRIPTIONS"
+        assert error["extensions"]["classification"] == "TOO_MANY_SUBSCRIPTIONS"
         await client.stop("0")
         await client.start("after-stop", query, {"n": 1})
         while (message := await client.recv())["type"] == "complete":
@@ -277,7 +277,7 @@ def test_legacy_errors_do_not_close(ws_server: LiveServer) -> None:
         await client.start("bad", "subscription { product_by_pk(id: 1) { no_such_field } }")
         message = await client.recv()
         assert message["type"] == "error" and message["id"] == "bad"
-        assert message["payload"]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+        assert message["payload"]["extensions"]["classification"] == "GRAPHQL_VALIDATION_FAILED"
         await client.start("bad-vars", BY_PK, {"id": "not a number"})
         message = await client.recv()
         assert message["type"] == "error" and message["id"] == "bad-vars", message
