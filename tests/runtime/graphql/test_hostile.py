@@ -9,7 +9,6 @@ from runtime.graphql.document import MAX_DEPTH, MAX_ROOT_FIELDS
 from runtime.graphql.http import MAX_BODY_BYTES
 from tests.runtime.graphql.conftest import Shop
 
-
 # GraphQL over HTTP's own media type: refusals of well-formed requests keep their 4xx
 # (with application/json they answer 200, as Hasura; see test_http_spec.py).
 STRICT = {"Accept": "application/graphql-response+json"}
