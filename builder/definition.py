@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from builder.asset_types import ASSET_TYPES
 from builder.display_formats import DEFAULT_CURRENCY, DEFAULT_LOCALE, DEFAULT_TIME_ZONE
 from builder.expressions import BoolExp, Expression
 from builder.flows import Actionflow, Ident, Model
@@ -19,8 +20,9 @@ from builder.pages import Page
 
 FORMAT_VERSION = 1
 
-FieldType = Literal["text", "bigint", "decimal", "boolean", "timestamptz", "date", "jsonb"]
-FIELD_TYPES: tuple[str, ...] = ("text", "bigint", "decimal", "boolean", "timestamptz", "date", "jsonb")
+FieldType = Literal["text", "bigint", "decimal", "boolean", "timestamptz", "date", "jsonb", "image", "file"]
+# The value types, then the stored-file types of builder.asset_types (one registry for both).
+FIELD_TYPES: tuple[str, ...] = ("text", "bigint", "decimal", "boolean", "timestamptz", "date", "jsonb", *ASSET_TYPES)
 
 # Fields every table has; they are not listed in the definition.
 SYSTEM_FIELDS: tuple[str, ...] = ("id", "created_at", "updated_at")
@@ -116,6 +118,7 @@ class TablePermission(Model):
 
 class Permissions(Model):
     tables: list[TablePermission] = Field(default_factory=list)
+    uploads: list[str] = Field(default_factory=list, description="role names that may upload files and images (admin always may)")
     actionflows: dict[str, list[str]] = Field(default_factory=dict, description="role name -> actionflow ids it may invoke")
 
 
@@ -136,6 +139,7 @@ class Settings(Model):
     allowed_origins: list[Annotated[str, Field(pattern=r"^(\*|https?://[^/\s?#]+)$")]] = Field(
         default_factory=list, max_length=50, description="e.g. https://shop.example.com; `*` only for requests without cookies")
     stringify_numeric_types: bool = Field(default=False, description="bigint and numeric values as JSON strings (Hasura's option)")
+    max_upload_mb: int = Field(default=10, ge=1, le=5120, description="largest file or image one upload may store, in MB")
 
 
 class Definition(Model):

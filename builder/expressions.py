@@ -51,6 +51,13 @@ OPERATORS: dict[str, int | None] = {
 # Comparison operators of boolean expressions.
 COMPARISONS = ("_eq", "_neq", "_gt", "_gte", "_lt", "_lte", "_in", "_nin", "_is_null", "_like", "_ilike", "_nlike", "_nilike")
 LOGICAL = ("_and", "_or", "_not")
+# Text searches of page list filters (any case); the page runtime turns them into
+# ``_ilike`` with ``%`` and ``_`` of the visitor's text escaped (``runtime.pages.search``).
+SEARCH_COMPARISONS = ("_contains", "_starts_with", "_ends_with")
+# A flag next to the comparisons of a page list filter: true drops the condition while
+# its value is empty (null, "" or []); absent means true when the value reads an input.
+IGNORE_EMPTY = "_ignore_empty"
+PAGE_COMPARISONS = (*COMPARISONS, *SEARCH_COMPARISONS)
 
 
 def is_ref(value: Any) -> bool:
@@ -102,7 +109,7 @@ def iter_bool_exp_refs(condition: BoolExp | None) -> Iterator[str]:
             yield from iter_bool_exp_refs(value)
         elif isinstance(value, dict):
             for op, operand in value.items():
-                if op.startswith("_") and op in COMPARISONS:
+                if op.startswith("_") and op in PAGE_COMPARISONS:
                     yield from iter_refs(operand)
                 elif not op.startswith("_"):
                     yield from iter_bool_exp_refs({op: operand})

@@ -3,10 +3,11 @@
 Component types and action types are registered in ``COMPONENT_TYPES`` and
 ``ACTION_TYPES``; the designer palette, the validator and the page renderer read
 these registries. Bindings are expressions (``builder.expressions``) over the
-scope ``item.*`` (inside a list), ``page.*`` (page variables),
-``component.<component id>.value``, ``global.is_logged_in``,
+scope ``item.*`` (inside a list), ``page.*`` (page variables), ``param.*``
+(page parameters, from the URL), ``record.<container id>.*`` (the row a container
+loads, inside it), ``component.<component id>.value``, ``global.is_logged_in``,
 ``global.current_account.*`` and, inside ``on_success``/``on_failure``,
-``result.*`` / ``error.message``.
+``result.*`` / ``error.message``. ``docs/pages.md`` describes the format.
 """
 
 from __future__ import annotations
@@ -17,97 +18,49 @@ from pydantic import Field
 
 from builder.expressions import BoolExp, Expression
 from builder.flows import Ident, Model, OrderBy, ValueType
+from builder.page_actions import (
+    ACTION_TYPES,
+    Action,
+    ActionBase,
+    ActionBranch,
+    CallActionflowAction,
+    ComponentBase,
+    ConditionAction,
+    Events,
+    NavigateAction,
+    walk_actions,
+)
+from builder.page_inputs import (
+    INPUT_MODELS,
+    INPUT_TYPES,
+    CheckboxComponent,
+    DateInputComponent,
+    DateTimeInputComponent,
+    FileInputComponent,
+    NumberInputComponent,
+    SelectComponent,
+    TextAreaComponent,
+    TextInputComponent,
+)
 
-# ---------------------------------------------------------------- actions
-
-
-class ActionBase(Model):
-    id: Ident
-
-
-class ActionBranch(Model):
-    id: Ident
-    name: str = ""
-    condition: BoolExp | None = Field(default=None, description="null means otherwise (last branch only)")
-    actions: list[Action] = Field(default_factory=list)
-
-
-class ConditionAction(ActionBase):
-    type: Literal["condition"] = "condition"
-    branches: list[ActionBranch] = Field(min_length=1)
-
-
-class ShowToastAction(ActionBase):
-    type: Literal["show_toast"] = "show_toast"
-    message: Expression
-    level: Literal["info", "success", "error"] = "info"
-
-
-class CallActionflowAction(ActionBase):
-    type: Literal["call_actionflow"] = "call_actionflow"
-    actionflow: str = Field(description="actionflow id")
-    args: dict[str, Expression] = Field(default_factory=dict)
-    on_success: list[Action] = Field(default_factory=list)
-    on_failure: list[Action] = Field(default_factory=list)
-
-
-class SetVariableAction(ActionBase):
-    type: Literal["set_variable"] = "set_variable"
-    variable: str = Field(description="page variable name")
-    value: Expression
-
-
-class NavigateAction(ActionBase):
-    type: Literal["navigate"] = "navigate"
-    page: str = Field(description="page id")
-
-
-class LoginAction(ActionBase):
-    """Go to the login page and come back afterwards."""
-
-    type: Literal["login"] = "login"
-
-
-class LogoutAction(ActionBase):
-    type: Literal["logout"] = "logout"
-
-
-class RefreshAction(ActionBase):
-    """Reload the data of the page's lists (or of one list)."""
-
-    type: Literal["refresh"] = "refresh"
-    component: str | None = None
-
-
-Action = Annotated[
-    ConditionAction | ShowToastAction | CallActionflowAction | SetVariableAction | NavigateAction | LoginAction | LogoutAction | RefreshAction,
-    Field(discriminator="type"),
+# Actions and the component base live in builder.page_actions, inputs in builder.page_inputs;
+# they are re-exported here so that one module names every page unit.
+__all__ = [
+    "ACTION_TYPES", "COMPONENT_TYPES", "INPUT_TYPES", "Action", "ActionBase", "ActionBranch", "CallActionflowAction",
+    "ComponentBase", "ConditionAction", "Events", "NavigateAction", "walk_actions",
 ]
-
-ACTION_TYPES: dict[str, type[ActionBase]] = {
-    m.model_fields["type"].default: m
-    for m in (
-        ConditionAction,
-        ShowToastAction,
-        CallActionflowAction,
-        SetVariableAction,
-        NavigateAction,
-        LoginAction,
-        LogoutAction,
-        RefreshAction,
-    )
-}
 
 # ---------------------------------------------------------------- components
 
-Events = dict[Literal["onClick", "onChange"], list[Action]]
 
+class RecordSource(Model):
+    """One row loaded by a container: by id (``row_id``) or the first row of a filtered query."""
 
-class ComponentBase(Model):
-    id: Ident
-    name: str = Field(min_length=1, max_length=120)
-    style: dict[str, str] = Field(default_factory=dict, description="a small allow-listed set of CSS properties")
-    events: Events = Field(default_factory=dict)
+    table: str = Field(description="table id")
+    request: Literal["query", "subscription"] = "query"
+    row_id: Expression = Field(default=None, description="the row's id, e.g. {\"ref\": \"param.ticket_id\"}; null: first row of the filter")
+    filter: BoolExp = Field(default_factory=dict)
+    order_by: list[OrderBy] = Field(default_factory=list)
 
 
 class ContainerComponent(ComponentBase):
@@ -117,6 +70,8 @@ class ContainerComponent(ComponentBase):
     padding: int = Field(default=0, ge=0, le=200)
     variant: Literal["plain", "card", "header"] = "plain"
     children: list[Component] = Field(default_factory=list)
+    record: RecordSource | None = Field(default=None, description="one row its children bind as record.<container id>.<field>")
+    not_found: list[Component] = Field(default_factory=list, description="shown instead of the children when the record is missing")
 
 
 class DataSource(Model):
@@ -125,6 +80,9 @@ class DataSource(Model):
     filter: BoolExp = Field(default_factory=dict)
     order_by: list[OrderBy] = Field(default_factory=list)
     limit: int | None = Field(default=None, ge=1, le=1000)
+    page_size: int | None = Field(default=None, ge=1, le=200, description="rows per page; the pager shows the rest")
+    pager: Literal["load_more", "numbered"] = "load_more"
+    sort_variable: str | None = Field(default=None, description="page variable holding \"<field>:asc\" or \"<field>:desc\"; overrides order_by")
 
 
 class ListComponent(ComponentBase):
@@ -146,32 +104,18 @@ class TextComponent(ComponentBase):
 
 
 class ImageComponent(ComponentBase):
+    """An image: a web address, or an image field (``item.cover``, ``record.<c>.cover``).
+
+    Bound to an image field, ``width`` / ``height`` (pixels; one may be left out to keep
+    the proportions) load a resized copy made by the server, cropped (``cover``), fitted
+    inside (``contain``) or stretched (``fill``); without them, the full image."""
+
     type: Literal["image"] = "image"
     src: Expression = ""
     alt: Expression = ""
-
-
-class TextInputComponent(ComponentBase):
-    type: Literal["text_input"] = "text_input"
-    label: str = ""
-    value_type: ValueType = "text"
-    placeholder: str = ""
-    default: Expression = None
-    min: float | None = None
-    max: float | None = None
-    required: bool = False
-
-
-class NumberInputComponent(ComponentBase):
-    type: Literal["number_input"] = "number_input"
-    label: str = ""
-    value_type: Literal["bigint", "decimal"] = "bigint"
-    placeholder: str = ""
-    default: Expression = None
-    min: float | None = None
-    max: float | None = None
-    step: float | None = None
-    required: bool = False
+    width: int | None = Field(default=None, ge=1, le=4096)
+    height: int | None = Field(default=None, ge=1, le=4096)
+    fit: Literal["cover", "contain", "fill"] = "cover"
 
 
 class ButtonComponent(ComponentBase):
@@ -195,21 +139,17 @@ class ConditionalViewComponent(ComponentBase):
 
 
 Component = Annotated[
-    ContainerComponent | ListComponent | TextComponent | ImageComponent | TextInputComponent | NumberInputComponent | ButtonComponent | ConditionalViewComponent,
+    ContainerComponent | ListComponent | TextComponent | ImageComponent | ButtonComponent | ConditionalViewComponent
+    | TextInputComponent | TextAreaComponent | NumberInputComponent | DateInputComponent | DateTimeInputComponent
+    | SelectComponent | CheckboxComponent | FileInputComponent,
     Field(discriminator="type"),
 ]
 
 COMPONENT_TYPES: dict[str, type[ComponentBase]] = {
     m.model_fields["type"].default: m
     for m in (
-        ContainerComponent,
-        ListComponent,
-        TextComponent,
-        ImageComponent,
-        TextInputComponent,
-        NumberInputComponent,
-        ButtonComponent,
-        ConditionalViewComponent,
+        (ContainerComponent, ListComponent, TextComponent, ImageComponent, ButtonComponent, ConditionalViewComponent)
+        + INPUT_MODELS
     )
 }
 
@@ -220,16 +160,35 @@ class PageVariable(Model):
     default: Any = None
 
 
+class PageParam(Model):
+    """A typed parameter of a page, carried in its URL's query string (``?ticket_id=7``): shareable."""
+
+    name: Ident
+    type: Literal["text", "bigint", "decimal", "boolean", "date", "timestamptz"] = "bigint"
+    required: bool = Field(default=False, description="a visit without it shows the page's not-found message")
+
+
+class PageAccess(Model):
+    """Who may open a page; others go to the login page (and back) or see ``message``."""
+
+    allow: Literal["anyone", "logged_in", "roles"] = "anyone"
+    roles: list[str] = Field(default_factory=list, description="role names allowed when allow is 'roles' (admin always is)")
+    denied: Literal["login", "message"] = "login"
+    message: str = Field(default="You do not have access to this page.", max_length=500)
+
+
 class Page(Model):
     id: Ident
     name: str = Field(min_length=1, max_length=120)
     path: str = Field(default="", pattern=r"^$|^[a-z0-9][a-z0-9\-]{0,62}$", description="'' is the home page")
     title: str = ""
     variables: list[PageVariable] = Field(default_factory=list)
+    params: list[PageParam] = Field(default_factory=list)
+    access: PageAccess = Field(default_factory=PageAccess)
     components: list[Component] = Field(default_factory=list)
 
 
-_REBUILD: tuple[type[Model], ...] = (ActionBranch, ConditionAction, CallActionflowAction, ComponentBase, *COMPONENT_TYPES.values(), ConditionalBranch, Page)
+_REBUILD: tuple[type[Model], ...] = (*COMPONENT_TYPES.values(), ConditionalBranch, Page)
 for _model in _REBUILD:
     _model.model_rebuild()
 
@@ -240,20 +199,9 @@ def walk_components(components: list[Any]) -> Any:
         yield component
         if isinstance(component, ContainerComponent):
             yield from walk_components(component.children)
+            yield from walk_components(component.not_found)
         elif isinstance(component, ListComponent):
             yield from walk_components(component.item)
         elif isinstance(component, ConditionalViewComponent):
             for branch in component.branches:
                 yield from walk_components(branch.children)
-
-
-def walk_actions(actions: list[Any]) -> Any:
-    """Yield every action of an action chain, depth first."""
-    for action in actions:
-        yield action
-        if isinstance(action, ConditionAction):
-            for branch in action.branches:
-                yield from walk_actions(branch.actions)
-        elif isinstance(action, CallActionflowAction):
-            yield from walk_actions(action.on_success)
-            yield from walk_actions(action.on_failure)

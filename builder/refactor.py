@@ -201,32 +201,45 @@ def _flow(flow: dict[str, Json], definition: Definition, r: _Rename) -> None:
 
 # ------------------------------------------------------------------ pages
 
-ActionRewrite = Callable[[dict[str, Json], RefMap], None]
+ActionRewrite = Callable[[dict[str, Json], RefMap, "_Rename"], None]
 
 
-def _actions(actions: list[Json], refs: RefMap) -> None:
+def _actions(actions: list[Json], refs: RefMap, r: _Rename) -> None:
     for action in actions:
-        ACTION_REWRITES[action["type"]](action, refs)
+        ACTION_REWRITES[action["type"]](action, refs, r)
 
 
-def _condition_action(action: dict[str, Json], refs: RefMap) -> None:
+def _condition_action(action: dict[str, Json], refs: RefMap, r: _Rename) -> None:
     for branch in action["branches"]:
         if branch["condition"] is not None:
             branch["condition"] = _condition(branch["condition"], refs)
-        _actions(branch["actions"], refs)
+        _actions(branch["actions"], refs, r)
 
 
-def _call(action: dict[str, Json], refs: RefMap) -> None:
+def _call(action: dict[str, Json], refs: RefMap, r: _Rename) -> None:
     action["args"] = _expr(action["args"], refs)
-    _actions(action["on_success"], refs)
-    _actions(action["on_failure"], refs)
+    _actions(action["on_success"], refs, r)
+    _actions(action["on_failure"], refs, r)
+
+
+def _row_write(action: dict[str, Json], refs: RefMap, r: _Rename) -> None:
+    if "values" in action:
+        action["values"] = _expr(r.columns(action["table"], action["values"]), refs)
+    if "row_id" in action:
+        action["row_id"] = _expr(action["row_id"], refs)
+    _actions(action["on_success"], refs, r)
+    _actions(action["on_failure"], refs, r)
 
 
 def _field(key: str) -> ActionRewrite:
-    def rewrite(action: dict[str, Json], refs: RefMap) -> None:
+    def rewrite(action: dict[str, Json], refs: RefMap, r: _Rename) -> None:
         action[key] = _expr(action[key], refs)
 
     return rewrite
+
+
+def _nothing(action: dict[str, Json], refs: RefMap, r: _Rename) -> None:
+    return None
 
 
 ACTION_REWRITES: dict[str, ActionRewrite] = {
@@ -234,10 +247,16 @@ ACTION_REWRITES: dict[str, ActionRewrite] = {
     "show_toast": _field("message"),
     "call_actionflow": _call,
     "set_variable": _field("value"),
-    "navigate": lambda action, refs: None,
-    "login": lambda action, refs: None,
-    "logout": lambda action, refs: None,
-    "refresh": lambda action, refs: None,
+    "navigate": _field("params"),
+    "go_back": _nothing,
+    "login": _nothing,
+    "logout": _nothing,
+    "refresh": _nothing,
+    "insert_row": _row_write,
+    "update_row": _row_write,
+    "delete_row": _row_write,
+    "set_input_value": _field("value"),
+    "reset_inputs": _nothing,
 }
 
 
@@ -259,9 +278,15 @@ def _components(components: list[Json], r: _Rename, item_table: str | None) -> N
         for attribute in BOUND_ATTRIBUTES[component["type"]]:
             component[attribute] = _expr(component[attribute], refs)
         for actions in component["events"].values():
-            _actions(actions, refs)
+            _actions(actions, refs, r)
         if component["type"] == "container":
+            record = component.get("record")
+            if record is not None:
+                record["filter"] = _filter(record["filter"], record["table"], r, refs)
+                record["order_by"] = _order_by(record["order_by"], record["table"], r)
+                record["row_id"] = _expr(record["row_id"], refs)
             _components(component["children"], r, item_table)
+            _components(component.get("not_found", []), r, item_table)
         elif component["type"] == "list":
             source = component["source"]
             source["filter"] = _filter(source["filter"], source["table"], r, refs)

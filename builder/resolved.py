@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
 
+from builder.asset_types import STORAGE_TYPE, asset_type
 from builder.definition import (
     ACCOUNT_SYSTEM_FIELDS,
     ACCOUNT_TABLE,
@@ -34,6 +35,9 @@ class Column:
     default: object = None
     system: bool = False
     foreign_key: bool = False
+    asset: str | None = None  # "image" / "file": ``type`` is then the asset id's bigint
+
+
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,9 @@ def _columns(definition: Definition, table_id: str, table_name: str) -> dict[str
         for name in ACCOUNT_SYSTEM_FIELDS:
             columns[name] = Column(id=f"{table_id}__{name}", name=name, type="text", required=True, unique=True, system=True)
     for f in table.fields:
+        if asset_type(f.type) is not None:
+            columns[f.name] = Column(id=f.id, name=f.name, type=STORAGE_TYPE, required=f.required, unique=f.unique, asset=f.type)
+            continue
         columns[f.name] = Column(id=f.id, name=f.name, type=f.type, required=f.required, unique=f.unique, default=f.default)
     for rel in definition.relations:
         if rel.to_table == table_id:

@@ -12,6 +12,7 @@ A save writes a temporary file in the same folder, fsyncs it and renames it over
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -182,6 +183,10 @@ class Workspace:
         if not isinstance(data, dict):
             raise StorageError(f"Project `{slug}`: app.json must hold a JSON object.")
         return data
+
+    def revision(self, slug: str) -> str:
+        """A short fingerprint of ``app.json`` as stored: it changes with every save, whoever saved (designer, MCP, an editor)."""
+        return hashlib.sha256(self._require(slug).read_bytes()).hexdigest()[:16]
 
     def load(self, slug: str) -> Definition:
         """The parsed definition, upgraded to the current format; ``DefinitionError`` when it does not parse."""

@@ -37,6 +37,7 @@ def _routers(app: FastAPI, runtime: Runtime, config: AppConfig) -> None:
     from builder.api.routes import build_designer_router
     from runtime.auth.routes import build_auth_router
     from runtime.designer_hooks import designer_callbacks
+    from runtime.files.routes import build_files_router
     from runtime.graphql.routes import build_graphql_router
     from runtime.pages.routes import build_pages_router
     from runtime.subscriptions.routes import build_subscription_router
@@ -44,6 +45,7 @@ def _routers(app: FastAPI, runtime: Runtime, config: AppConfig) -> None:
     app.include_router(build_graphql_router(runtime))
     app.include_router(build_subscription_router(runtime))
     app.include_router(build_auth_router(runtime, config))
+    app.include_router(build_files_router(runtime))
     from builder.storage import Workspace
 
     app.include_router(build_designer_router(Workspace(config.workspace), designer_callbacks(runtime, config), config.designer_token))
@@ -63,7 +65,8 @@ def create_app(config: AppConfig) -> FastAPI:
         state["runtime"] = runtime
         try:
             await runtime.start()
-            yield
+            async with state["mcp_sessions"].run():  # type: ignore[attr-defined]
+                yield
         finally:
             await runtime.stop()
             server.stop()
@@ -85,6 +88,9 @@ def create_app(config: AppConfig) -> FastAPI:
         return JSONResponse({"status": "ok", "projects": sorted(runtime.projects)})
 
     _RouterInstaller(app, config, state).install()
+    from runtime.mcp.http import install as install_mcp
+
+    state["mcp_sessions"] = install_mcp(app, RuntimeProxy(state), config)  # /mcp: the MCP server over Streamable HTTP
     from runtime.graphql.fastpath import GraphQLFastPath
 
     app.add_middleware(GraphQLFastPath, runtime=RuntimeProxy(state))  # GraphQL POSTs skip the framework's routing

@@ -1,4 +1,4 @@
-"""The ``minimomen`` command line: serve, new, validate, migrate, token, schema, logs.
+"""The ``minimomen`` command line: serve, new, validate, migrate, token, mcp, schema, logs.
 
 Each command is a small function registered in ``COMMANDS`` with its arguments.
 Exit codes scripts rely on: 0 ok, 1 invalid definition / refused migration /
@@ -187,6 +187,19 @@ def _token(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _configure_mcp(parser: argparse.ArgumentParser) -> None:
+    _workspace_arg(parser)
+    parser.add_argument("--project", metavar="SLUG", help="limit the session to this project (default: every project)")
+
+
+def _mcp(args: argparse.Namespace) -> int:
+    from runtime.mcp.server import run_stdio
+
+    if args.project and not _workspace(args).exists(args.project):
+        raise UsageError(f"there is no project `{args.project}` in {args.workspace}")
+    return run_stdio(Path(args.workspace), project=args.project, database_url=os.environ.get("DATABASE_URL") or None)
+
+
 def _configure_schema(parser: argparse.ArgumentParser) -> None:
     pass
 
@@ -245,6 +258,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("validate", "check definitions and list every problem (exit 1 if any error)", _configure_validate, _validate),
     Command("migrate", "publish definitions to the database and print the plan", _configure_migrate, _migrate),
     Command("token", "print a project's admin token (last line of output)", _configure_token, _token),
+    Command("mcp", "serve the MCP server on stdin/stdout for AI assistants (Cursor, Claude Desktop, VS Code)", _configure_mcp, _mcp),
     Command("schema", "print the JSON Schema of app.json", _configure_schema, _schema),
     Command("logs", "print recent actionflow runs of a project", _configure_logs, _logs),
 )

@@ -23,6 +23,7 @@ from builder.storage import Workspace
 from builder.validation import validate_definition
 from runtime import services
 from runtime.database import DatabaseServer
+from runtime.files.signing import install_file_signing
 from runtime.migrations import MigrationPlan, publish_definition
 from runtime.project import ProjectRuntime, PublishedState
 from runtime.publish_sync import PublishSync, latest_applied
@@ -105,6 +106,7 @@ class Runtime:
         project: ProjectRuntime | None = None
         try:
             secrets = await asyncio.to_thread(load_or_create_secrets, conninfo)
+            await asyncio.to_thread(install_file_signing, conninfo, slug, secrets.jwt_secret)
             project = ProjectRuntime(
                 slug=slug,
                 directory=self.workspace.project_dir(slug),

@@ -16,6 +16,8 @@ from builder.validation import validate
 
 class SaveBody(BaseModel):
     definition: dict[str, Any]
+    # The revision the designer's draft was based on; another writer's save since then (MCP, another tab) is not overwritten.
+    base_revision: str | None = None
 
 
 class RenameBody(BaseModel):
@@ -27,7 +29,7 @@ class RenameBody(BaseModel):
 
 
 def _state(workspace: Workspace, slug: str, data: dict[str, Any]) -> dict[str, Any]:
-    return {"definition": data, "report": validate(data).to_json(), "history": len(workspace.history(slug))}
+    return {"definition": data, "report": validate(data).to_json(), "history": len(workspace.history(slug)), "revision": workspace.revision(slug)}
 
 
 def build_definition_router(workspace: Workspace) -> APIRouter:
@@ -37,10 +39,18 @@ def build_definition_router(workspace: Workspace) -> APIRouter:
     async def load(slug: str) -> dict[str, Any]:
         return _state(workspace, slug, workspace.load_raw(slug))
 
+    @router.get("/api/projects/{slug}/revision")
+    async def revision(slug: str) -> dict[str, Any]:
+        # Polled by the open designer: a change saved elsewhere (the MCP server, another tab) is loaded at once.
+        return {"revision": workspace.revision(slug), "history": len(workspace.history(slug))}
+
     @router.put("/api/projects/{slug}/definition")
     async def save(slug: str, body: SaveBody) -> dict[str, Any]:
         # A draft that does not parse is refused whole (422 with every problem);
         # the designer keeps it and says "not saved" rather than losing it.
+        if body.base_revision is not None and body.base_revision != workspace.revision(slug):
+            raise ApiError(409, "CHANGED_ELSEWHERE", "app.json was changed elsewhere (an AI assistant over MCP, or another tab): "
+                           "the designer shows that version now; make your change again.")
         saved = workspace.save(slug, body.definition)
         return _state(workspace, slug, saved.model_dump(mode="json"))
 

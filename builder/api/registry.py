@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from builder.api.errors import ApiError, DesignerRoute
 from builder.definition import FIELD_TYPES, json_schema
 from builder.display_formats import display_options
-from builder.expressions import COMPARISONS, OPERATORS
+from builder.expressions import COMPARISONS, OPERATORS, SEARCH_COMPARISONS
 from builder.flows import NODE_TYPES
 from builder.pages import ACTION_TYPES, COMPONENT_TYPES
 from builder.validation.schedules import preview_schedule
@@ -52,7 +52,13 @@ COMPONENT_LABELS: dict[str, str] = {
     "text": "Text",
     "image": "Image",
     "text_input": "Text input",
+    "textarea": "Multi-line text",
     "number_input": "Number input",
+    "date_input": "Date input",
+    "datetime_input": "Date-time input",
+    "select": "Select (dropdown)",
+    "checkbox": "Checkbox / switch",
+    "file_input": "File / image picker",
     "button": "Button",
     "conditional_view": "Conditional view",
 }
@@ -66,6 +72,12 @@ ACTION_LABELS: dict[str, str] = {
     "login": "Log in",
     "logout": "Log out",
     "refresh": "Refresh data",
+    "go_back": "Go back",
+    "insert_row": "Insert row",
+    "update_row": "Update row",
+    "delete_row": "Delete row",
+    "set_input_value": "Set input value",
+    "reset_inputs": "Reset inputs",
 }
 
 COMPARISON_LABELS: dict[str, str] = {
@@ -82,6 +94,9 @@ COMPARISON_LABELS: dict[str, str] = {
     "_ilike": "matches, any case (ilike)",
     "_nlike": "does not match (like)",
     "_nilike": "does not match, any case",
+    "_contains": "contains (any case)",
+    "_starts_with": "starts with (any case)",
+    "_ends_with": "ends with (any case)",
 }
 
 
@@ -142,7 +157,11 @@ def registry() -> dict[str, Any]:
         "component_types": _entries(COMPONENT_TYPES, COMPONENT_LABELS),  # type: ignore[arg-type]
         "action_types": _entries(ACTION_TYPES, ACTION_LABELS),  # type: ignore[arg-type]
         "field_types": list(FIELD_TYPES),
-        "comparisons": [{"op": op, "label": COMPARISON_LABELS.get(op, op)} for op in COMPARISONS],
+        # page_only: offered in page list filters only (the runtime turns them into escaped _ilike)
+        "comparisons": [
+            {"op": op, "label": COMPARISON_LABELS.get(op, op), "page_only": op in SEARCH_COMPARISONS}
+            for op in (*COMPARISONS, *SEARCH_COMPARISONS)
+        ],
         "operators": sorted(OPERATORS),
         "definition_schema": json_schema(),
         "display": display_options(),  # the Settings tab's locale, currency and time zone choices

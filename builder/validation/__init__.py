@@ -18,6 +18,7 @@ from builder.errors import DefinitionError, Problem
 from builder.lint import lint_definition
 from builder.loader import upgrade
 from builder.validation.actionflows import check_actionflows
+from builder.validation.assets import check_assets
 from builder.validation.catalog import Catalog, build_catalog
 from builder.validation.data_model import (
     check_account_table,
@@ -62,6 +63,7 @@ CHECKS: tuple[Check, ...] = (
     check_columns_unique,
     check_relations,
     check_constraints,
+    check_assets,
     check_actionflows,
     check_schedules,
     check_pages,

@@ -10,6 +10,7 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from builder.asset_types import STORAGE_TYPE, asset_type
 from builder.definition import (
     ACCOUNT_SYSTEM_FIELDS,
     ACCOUNT_TABLE,
@@ -64,7 +65,7 @@ def build_catalog(definition: Definition) -> Catalog:
             info.columns.update({name: "text" for name in ACCOUNT_SYSTEM_FIELDS})
             info.unique.update(ACCOUNT_SYSTEM_FIELDS)
         for f in table.fields:
-            info.columns.setdefault(f.name, f.type)
+            info.columns.setdefault(f.name, STORAGE_TYPE if asset_type(f.type) else f.type)  # an asset field holds its asset id
             if f.required and f.default is None:
                 info.required.add(f.name)
             if f.unique:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from builder.errors import PathPart
-from builder.expressions import COMPARISONS, OPERATORS, is_ref
+from builder.expressions import COMPARISONS, IGNORE_EMPTY, OPERATORS, is_ref
 from builder.validation.catalog import Catalog, TableInfo, suggestion
 from builder.validation.report import Issue
 
@@ -46,13 +46,17 @@ def check_expression(value: Any, parts: Parts, check_ref: RefCheck) -> Iterator[
         yield from check_expression(arg, (*parts, op, index) if isinstance(operands, list) else (*parts, op), check_ref)
 
 
-def _check_comparisons(value: Any, parts: Parts, subject: str, check_ref: RefCheck) -> Iterator[Issue]:
+def _check_comparisons(value: Any, parts: Parts, subject: str, check_ref: RefCheck, comparisons: tuple[str, ...] = COMPARISONS) -> Iterator[Issue]:
     if not isinstance(value, dict) or not value:
         yield Issue(parts, f"the condition on {subject} must be an object of comparisons such as {{\"_eq\": ...}}.")
         return
+    page_filter = comparisons != COMPARISONS
     for op, operand in value.items():
-        if op not in COMPARISONS:
-            yield Issue((*parts, op), f"`{op}` is not a comparison; use one of {', '.join(COMPARISONS)}.{suggestion(op, COMPARISONS)}")
+        if op == IGNORE_EMPTY and page_filter:
+            if not isinstance(operand, bool):
+                yield Issue((*parts, op), f"`{IGNORE_EMPTY}` takes true or false.")
+        elif op not in comparisons:
+            yield Issue((*parts, op), f"`{op}` is not a comparison; use one of {', '.join(comparisons)}.{suggestion(op, comparisons)}")
         elif op == "_is_null" and not isinstance(operand, bool) and not is_ref(operand):
             yield Issue((*parts, op), f"`_is_null` on {subject} takes true or false.")
         else:
@@ -82,18 +86,23 @@ def _check_logical(
 
 
 def check_table_filter(
-    condition: Any, parts: Parts, table: TableInfo, catalog: Catalog, check_ref: RefCheck
+    condition: Any, parts: Parts, table: TableInfo, catalog: Catalog, check_ref: RefCheck,
+    comparisons: tuple[str, ...] = COMPARISONS,
 ) -> Iterator[Issue]:
-    """Keys are columns or relationships of ``table`` (followed recursively); values resolve."""
+    """Keys are columns or relationships of ``table`` (followed recursively); values resolve.
+
+    Page list filters pass ``builder.expressions.PAGE_COMPARISONS`` (text searches and
+    ``_ignore_empty``); permission and flow filters keep GraphQL's comparisons.
+    """
 
     def check_key(key: str, value: Any, key_parts: Parts) -> Iterator[Issue]:
         relationship = table.relationships.get(key)
         if relationship is not None:
             target = catalog.table(relationship.target)
             if target is not None:
-                yield from check_table_filter(value, key_parts, target, catalog, check_ref)
+                yield from check_table_filter(value, key_parts, target, catalog, check_ref, comparisons)
         elif key in table.columns:
-            yield from _check_comparisons(value, key_parts, f"field `{key}`", check_ref)
+            yield from _check_comparisons(value, key_parts, f"field `{key}`", check_ref, comparisons)
         else:
             choices = [*table.columns, *table.relationships]
             yield Issue(key_parts, f"field `{key}` does not exist on table {table.name}.{suggestion(key, choices)}")

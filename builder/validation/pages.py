@@ -1,222 +1,33 @@
-"""Checks of pages: component trees, their bindings and their action chains.
+"""Checks of pages: component trees, their bindings, data sources and access.
 
-The scope of a binding: ``item.*`` inside a list's item template (the innermost
-list's table), ``page.*`` page variables, ``component.<id>.value`` input
-components outside any list or in the same item template, ``global.*``, and
-inside a ``call_actionflow``'s ``on_success`` / ``on_failure`` chains
-``result.*`` / ``error.message``.
+References are checked by ``builder.validation.page_refs`` (what a binding may read
+where it stands) and action chains by ``builder.validation.page_actions``; a binding
+that could not be resolved at run time (an input inside another list's items, a
+record outside its container, ``result.*`` outside on-success) is a problem on the
+component that holds it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, replace
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
-from builder.definition import Definition
+from builder.definition import BUILTIN_ROLES, Definition
 from builder.errors import PathPart
-from builder.flows import Actionflow
-from builder.pages import ACTION_TYPES, COMPONENT_TYPES, Page
-from builder.validation.actionflows import check_args
-from builder.validation.catalog import Catalog, suggestion
-from builder.validation.expressions import (
-    check_condition,
-    check_expression,
-    check_table_filter,
-    otherwise_last,
-)
+from builder.expressions import PAGE_COMPARISONS
+from builder.page_inputs import INPUT_TYPES
+from builder.pages import COMPONENT_TYPES, Page
+from builder.validation.catalog import Catalog, TableInfo, suggestion
+from builder.validation.expressions import check_condition, check_expression, check_table_filter, otherwise_last
+from builder.validation.page_actions import ACTION_CHECKS, check_actions
+from builder.validation.page_refs import PageContext, PageScope, ref_checker
 from builder.validation.report import Issue
 
+__all__ = ["ACTION_CHECKS", "COMPONENT_CHECKS", "check_pages"]
+
 Parts = tuple[PathPart, ...]
-INPUT_TYPES = frozenset({"text_input", "number_input"})
-GLOBAL_KEYS = ("is_logged_in", "current_account")
-
-
-@dataclass(frozen=True)
-class PageContext:
-    catalog: Catalog
-    page: Page
-    flows: Mapping[str, Actionflow]
-    page_ids: frozenset[str]
-    components: Mapping[str, tuple[str, tuple[str, ...]]]  # id -> (type, enclosing list ids)
-
-
-@dataclass(frozen=True)
-class PageScope:
-    lists: tuple[tuple[str, str], ...] = ()  # (list component id, table id), outermost first
-    result_flow: Actionflow | None = None
-    in_failure: bool = False
-
-    @property
-    def list_ids(self) -> tuple[str, ...]:
-        return tuple(list_id for list_id, _ in self.lists)
-
-
-# ------------------------------------------------------------------ references
-
-
-def _item_ref(rest: list[str], scope: PageScope, ctx: PageContext) -> str | None:
-    if not scope.lists:
-        return "`item.*` can only be used inside the item template of a list."
-    table = ctx.catalog.table(scope.lists[-1][1])
-    if table is None:
-        return None
-    if not rest:
-        return "name a field after `item.`, e.g. `item.id`."
-    for segment in rest:
-        relationship = table.relationships.get(segment)
-        if segment in table.columns or (relationship is not None and relationship.kind == "array"):
-            return None
-        if relationship is None:
-            choices = [*table.columns, *table.relationships]
-            return f"field `{segment}` does not exist on table {table.name}.{suggestion(segment, choices)}"
-        target = ctx.catalog.table(relationship.target)
-        if target is None:
-            return None
-        table = target
-    return None
-
-
-def _page_ref(rest: list[str], scope: PageScope, ctx: PageContext) -> str | None:
-    names = [v.name for v in ctx.page.variables]
-    if not rest or rest[0] not in names:
-        name = rest[0] if rest else ""
-        return f"page variable `{name}` is not declared on page {ctx.page.name}.{suggestion(name, names)}"
-    return None
-
-
-def _component_ref(rest: list[str], scope: PageScope, ctx: PageContext) -> str | None:
-    component_id = rest[0] if rest else ""
-    found = ctx.components.get(component_id)
-    if found is None:
-        return f"component `{component_id}` does not exist on page {ctx.page.name}.{suggestion(component_id, ctx.components)}"
-    kind, lists = found
-    if kind not in INPUT_TYPES:
-        return f"component `{component_id}` is a {kind.replace('_', ' ')}, not an input; only inputs have a value."
-    if len(rest) != 2 or rest[1] != "value":
-        return f"use `component.{component_id}.value`."
-    if scope.list_ids[: len(lists)] != lists:
-        return f"input `{component_id}` is inside a list's item template; it can only be used from the same item template."
-    return None
-
-
-def _global_ref(rest: list[str], scope: PageScope, ctx: PageContext) -> str | None:
-    if rest == ["is_logged_in"]:
-        return None
-    if len(rest) == 2 and rest[0] == "current_account":
-        account = ctx.catalog.account()
-        if account is not None and rest[1] not in account.columns:
-            return f"field `{rest[1]}` does not exist on table account.{suggestion(rest[1], account.columns)}"
-        return None
-    return "use `global.is_logged_in` or `global.current_account.<field>`."
-
-
-def _result_ref(rest: list[str], scope: PageScope, ctx: PageContext) -> str | None:
-    flow = scope.result_flow
-    if flow is None:
-        return "`result.*` can only be used in the on-success actions of Call Actionflow."
-    if not rest or rest[0] not in flow.output:
-        name = rest[0] if rest else ""
-        return f"actionflow {flow.name} has no output `{name}`.{suggestion(name, flow.output)}"
-    return None
-
-
-def _error_ref(rest: list[str], scope: PageScope, ctx: PageContext) -> str | None:
-    if not scope.in_failure:
-        return "`error.message` can only be used in the on-failure actions of Call Actionflow."
-    if rest != ["message"]:
-        return "use `error.message`."
-    return None
-
-
-PAGE_REFS: dict[str, Callable[[list[str], PageScope, PageContext], str | None]] = {
-    "item": _item_ref,
-    "page": _page_ref,
-    "component": _component_ref,
-    "global": _global_ref,
-    "result": _result_ref,
-    "error": _error_ref,
-}
-
-
-def ref_checker(scope: PageScope, ctx: PageContext) -> Callable[[str], str | None]:
-    def check(path: str) -> str | None:
-        root, *rest = path.split(".")
-        handler = PAGE_REFS.get(root)
-        if handler is None:
-            return f"`{path}` is not a reference a page knows; start with {', '.join(f'{r}.' for r in PAGE_REFS)}."
-        return handler(rest, scope, ctx)
-
-    return check
-
-
-# ------------------------------------------------------------------ actions
-
-ActionCheck = Callable[[Any, Parts, PageScope, PageContext], Iterator[Issue]]
-
-
-def check_actions(actions: list[Any], parts: Parts, scope: PageScope, ctx: PageContext) -> Iterator[Issue]:
-    for index, action in enumerate(actions):
-        yield from ACTION_CHECKS[action.type](action, (*parts, index), scope, ctx)
-
-
-def _check_condition_action(action: Any, parts: Parts, scope: PageScope, ctx: PageContext) -> Iterator[Issue]:
-    yield from otherwise_last([b.condition for b in action.branches], (*parts, "branches"))
-    for index, branch in enumerate(action.branches):
-        here = (*parts, "branches", index)
-        if branch.condition is not None:
-            yield from check_condition(branch.condition, (*here, "condition"), ref_checker(scope, ctx))
-        yield from check_actions(branch.actions, (*here, "actions"), scope, ctx)
-
-
-def _check_call(action: Any, parts: Parts, scope: PageScope, ctx: PageContext) -> Iterator[Issue]:
-    check = ref_checker(scope, ctx)
-    for key, value in action.args.items():
-        yield from check_expression(value, (*parts, "args", key), check)
-    target = ctx.flows.get(action.actionflow)
-    if target is None:
-        yield Issue((*parts, "actionflow"), f"actionflow `{action.actionflow}` does not exist.{suggestion(action.actionflow, ctx.flows)}")
-    else:
-        yield from check_args(action.args, (*parts, "args"), target)
-    yield from check_actions(action.on_success, (*parts, "on_success"), replace(scope, result_flow=target, in_failure=False), ctx)
-    yield from check_actions(action.on_failure, (*parts, "on_failure"), replace(scope, result_flow=None, in_failure=True), ctx)
-
-
-def _check_set_variable(action: Any, parts: Parts, scope: PageScope, ctx: PageContext) -> Iterator[Issue]:
-    names = [v.name for v in ctx.page.variables]
-    if action.variable not in names:
-        yield Issue((*parts, "variable"), f"page variable `{action.variable}` is not declared on page {ctx.page.name}.{suggestion(action.variable, names)}")
-    yield from check_expression(action.value, (*parts, "value"), ref_checker(scope, ctx))
-
-
-def _check_navigate(action: Any, parts: Parts, scope: PageScope, ctx: PageContext) -> Iterator[Issue]:
-    if action.page not in ctx.page_ids:
-        yield Issue((*parts, "page"), f"page `{action.page}` does not exist.{suggestion(action.page, ctx.page_ids)}")
-
-
-def _check_refresh(action: Any, parts: Parts, scope: PageScope, ctx: PageContext) -> Iterator[Issue]:
-    if action.component is not None and ctx.components.get(action.component, ("",))[0] != "list":
-        yield Issue((*parts, "component"), f"`{action.component}` is not a list on page {ctx.page.name}.")
-
-
-def _no_check(item: Any, parts: Parts, scope: Any, ctx: Any) -> Iterator[Issue]:
-    return iter(())
-
-
-ACTION_CHECKS: dict[str, ActionCheck] = {
-    "condition": _check_condition_action,
-    "show_toast": lambda a, parts, scope, ctx: check_expression(a.message, (*parts, "message"), ref_checker(scope, ctx)),
-    "call_actionflow": _check_call,
-    "set_variable": _check_set_variable,
-    "navigate": _check_navigate,
-    "login": _no_check,
-    "logout": _no_check,
-    "refresh": _check_refresh,
-}
-assert set(ACTION_CHECKS) == set(ACTION_TYPES), "every action type needs a check"
-
-# ------------------------------------------------------------------ components
-
 ComponentCheck = Callable[[Any, Parts, PageScope, PageContext], Iterator[Issue]]
 # Attributes holding a bound expression, per component type.
 BOUND_ATTRIBUTES: dict[str, tuple[str, ...]] = {
@@ -224,10 +35,9 @@ BOUND_ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "list": (),
     "text": ("value",),
     "image": ("src", "alt"),
-    "text_input": ("default",),
-    "number_input": ("default",),
     "button": ("label",),
     "conditional_view": (),
+    **{kind: ("default",) for kind in INPUT_TYPES},
 }
 
 
@@ -242,21 +52,57 @@ def check_components(components: list[Any], parts: Parts, scope: PageScope, ctx:
         yield from COMPONENT_CHECKS[component.type](component, here, scope, ctx)
 
 
+def _table(table_id: str, parts: Parts, ctx: PageContext) -> tuple[TableInfo | None, list[Issue]]:
+    table = ctx.catalog.table(table_id)
+    if table is None:
+        return None, [Issue(parts, f"table `{table_id}` does not exist.{suggestion(table_id, ctx.catalog.tables)}")]
+    return table, []
+
+
+def _check_order(order_by: list[Any], parts: Parts, table: TableInfo) -> Iterator[Issue]:
+    for index, order in enumerate(order_by):
+        if order.field not in table.columns:
+            yield Issue((*parts, index, "field"), f"field `{order.field}` does not exist on table {table.name}.{suggestion(order.field, table.columns)}")
+
+
 def _check_container(component: Any, parts: Parts, scope: PageScope, ctx: PageContext) -> Iterator[Issue]:
-    yield from check_components(component.children, (*parts, "children"), scope, ctx)
+    inner = scope
+    record = component.record
+    if record is not None:
+        here = (*parts, "record")
+        table, issues = _table(record.table, (*here, "table"), ctx)
+        yield from issues
+        check = ref_checker(scope, ctx)
+        yield from check_expression(record.row_id, (*here, "row_id"), check)
+        if table is not None:
+            yield from check_table_filter(record.filter, (*here, "filter"), table, ctx.catalog, check, PAGE_COMPARISONS)
+            yield from _check_order(record.order_by, (*here, "order_by"), table)
+        if record.row_id is None and not record.filter:
+            yield Issue(here, "say which row to load: bind its id (e.g. a page parameter) or give a filter.")
+        inner = replace(scope, records=(*scope.records, (component.id, record.table)))
+    elif component.not_found:
+        yield Issue((*parts, "not_found"), "only a container that loads a record shows a not-found state.")
+    yield from check_components(component.children, (*parts, "children"), inner, ctx)
+    yield from check_components(component.not_found, (*parts, "not_found"), scope, ctx)
 
 
 def _check_list(component: Any, parts: Parts, scope: PageScope, ctx: PageContext) -> Iterator[Issue]:
     source = component.source
-    table = ctx.catalog.table(source.table)
     here = (*parts, "source")
-    if table is None:
-        yield Issue((*here, "table"), f"table `{source.table}` does not exist.{suggestion(source.table, ctx.catalog.tables)}")
-    else:
-        yield from check_table_filter(source.filter, (*here, "filter"), table, ctx.catalog, ref_checker(scope, ctx))
-        for index, order in enumerate(source.order_by):
-            if order.field not in table.columns:
-                yield Issue((*here, "order_by", index, "field"), f"field `{order.field}` does not exist on table {table.name}.{suggestion(order.field, table.columns)}")
+    table, issues = _table(source.table, (*here, "table"), ctx)
+    yield from issues
+    if table is not None:
+        yield from check_table_filter(source.filter, (*here, "filter"), table, ctx.catalog, ref_checker(scope, ctx), PAGE_COMPARISONS)
+        yield from _check_order(source.order_by, (*here, "order_by"), table)
+    if source.sort_variable is not None:
+        variable = next((v for v in ctx.page.variables if v.name == source.sort_variable), None)
+        if variable is None:
+            names = [v.name for v in ctx.page.variables]
+            yield Issue((*here, "sort_variable"), f"page variable `{source.sort_variable}` is not declared on page {ctx.page.name}.{suggestion(source.sort_variable, names)}")
+        elif variable.type != "text":
+            yield Issue((*here, "sort_variable"), f"page variable `{variable.name}` must be text such as \"title:asc\".")
+    if source.page_size is not None and scope.lists:
+        yield Issue((*here, "page_size"), "a list inside another list's items cannot have pages; give it a limit instead.")
     inner = replace(scope, lists=(*scope.lists, (component.id, source.table)))
     yield from check_components(component.item, (*parts, "item"), inner, ctx)
 
@@ -270,15 +116,52 @@ def _check_conditional_view(component: Any, parts: Parts, scope: PageScope, ctx:
         yield from check_components(branch.children, (*here, "children"), scope, ctx)
 
 
+def _check_select(component: Any, parts: Parts, scope: PageScope, ctx: PageContext) -> Iterator[Issue]:
+    source = component.options_source
+    if source is None:
+        if not component.options:
+            yield Issue((*parts, "options"), "give the select its options, or take them from a table.")
+        return
+    here = (*parts, "options_source")
+    table, issues = _table(source.table, (*here, "table"), ctx)
+    yield from issues
+    if table is None:
+        return
+    if source.label_field not in table.columns:
+        yield Issue((*here, "label_field"), f"field `{source.label_field}` does not exist on table {table.name}.{suggestion(source.label_field, table.columns)}")
+    yield from check_table_filter(source.filter, (*here, "filter"), table, ctx.catalog, ref_checker(scope, ctx), PAGE_COMPARISONS)
+    yield from _check_order(source.order_by, (*here, "order_by"), table)
+
+
+def _check_text_rules(component: Any, parts: Parts, scope: PageScope, ctx: PageContext) -> Iterator[Issue]:
+    if component.pattern:
+        try:
+            re.compile(component.pattern)
+        except re.error as exc:
+            yield Issue((*parts, "pattern"), f"the pattern is not a valid regular expression: {exc}.")
+    if component.min_length is not None and component.max_length is not None and component.min_length > component.max_length:
+        yield Issue((*parts, "min_length"), "the minimum length is larger than the maximum length.")
+
+
+def _no_check(item: Any, parts: Parts, scope: Any, ctx: Any) -> Iterator[Issue]:
+    return iter(())
+
+
 COMPONENT_CHECKS: dict[str, ComponentCheck] = {
     "container": _check_container,
     "list": _check_list,
     "conditional_view": _check_conditional_view,
     "text": _no_check,
     "image": _no_check,
-    "text_input": _no_check,
-    "number_input": _no_check,
     "button": _no_check,
+    "text_input": _check_text_rules,
+    "textarea": _check_text_rules,
+    "number_input": _no_check,
+    "date_input": _no_check,
+    "datetime_input": _no_check,
+    "select": _check_select,
+    "checkbox": _no_check,
+    "file_input": _no_check,
 }
 assert set(COMPONENT_CHECKS) == set(COMPONENT_TYPES) == set(BOUND_ATTRIBUTES), "every component type needs a check"
 
@@ -288,6 +171,7 @@ def _component_index(components: list[Any], lists: tuple[str, ...] = ()) -> Iter
         yield component.id, (component.type, lists)
         if component.type == "container":
             yield from _component_index(component.children, lists)
+            yield from _component_index(component.not_found, lists)
         elif component.type == "list":
             yield from _component_index(component.item, (*lists, component.id))
         elif component.type == "conditional_view":
@@ -295,9 +179,30 @@ def _component_index(components: list[Any], lists: tuple[str, ...] = ()) -> Iter
                 yield from _component_index(branch.children, lists)
 
 
+def _check_page_header(page: Page, parts: Parts, roles: frozenset[str]) -> Iterator[Issue]:
+    seen: set[str] = set()
+    for v_index, variable in enumerate(page.variables):
+        if variable.name in seen:
+            yield Issue((*parts, "variables", v_index, "name"), f"`{variable.name}` is declared twice.")
+        seen.add(variable.name)
+    params: set[str] = set()
+    for p_index, param in enumerate(page.params):
+        if param.name in params:
+            yield Issue((*parts, "params", p_index, "name"), f"parameter `{param.name}` is declared twice.")
+        params.add(param.name)
+    access = page.access
+    if access.allow == "roles":
+        if not access.roles:
+            yield Issue((*parts, "access", "roles"), "name the roles that may open this page.")
+        for r_index, role in enumerate(access.roles):
+            if role not in roles:
+                yield Issue((*parts, "access", "roles", r_index), f"role `{role}` does not exist.{suggestion(role, roles)}")
+
+
 def check_pages(definition: Definition, catalog: Catalog) -> Iterator[Issue]:
     flows = {f.id: f for f in definition.actionflows}
-    page_ids = frozenset(p.id for p in definition.pages)
+    pages = {p.id: p for p in definition.pages}
+    roles = frozenset((*BUILTIN_ROLES, *(r.name for r in definition.roles)))
     paths: dict[str, str] = {}
     for index, page in enumerate(definition.pages):
         parts: Parts = ("pages", index)
@@ -305,13 +210,9 @@ def check_pages(definition: Definition, catalog: Catalog) -> Iterator[Issue]:
             shown = f"`{page.path}`" if page.path else "'' (the home page)"
             yield Issue((*parts, "path"), f"path {shown} is already used by page {paths[page.path]}.")
         paths.setdefault(page.path, page.name)
-        seen: set[str] = set()
-        for v_index, variable in enumerate(page.variables):
-            if variable.name in seen:
-                yield Issue((*parts, "variables", v_index, "name"), f"`{variable.name}` is declared twice.")
-            seen.add(variable.name)
-        ctx = PageContext(catalog, page, flows, page_ids, dict(_component_index(page.components)))
+        yield from _check_page_header(page, parts, roles)
+        ctx = PageContext(catalog, page, flows, pages, dict(_component_index(page.components)), roles)
         yield from check_components(page.components, (*parts, "components"), PageScope(), ctx)
     home = definition.settings.home_page
-    if home is not None and home not in page_ids:
-        yield Issue(("settings", "home_page"), f"home page `{home}` does not exist.{suggestion(home, page_ids)}")
+    if home is not None and home not in pages:
+        yield Issue(("settings", "home_page"), f"home page `{home}` does not exist.{suggestion(home, pages)}")

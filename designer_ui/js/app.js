@@ -12,10 +12,11 @@ async function route() {
     if (match) {
       if (current && current.slug === match[1]) { if (match[2] && match[2] !== current.tab) current.show(match[2]); return; }
       if (current && (current.store.dirty || current.store.saving)) await current.store.flush();
+      if (current) current.store.unwatch();
       current = new ProjectView(root, match[1]);
       await current.mount(match[2]);
     } else {
-      if (current) await current.store.flush();
+      if (current) { await current.store.flush(); current.store.unwatch(); }
       current = null;
       await renderProjectList(root);
     }

@@ -43,6 +43,7 @@ export class ProjectView {
     });
     this.renderTab();
     this.renderStatus();
+    this.store.watch();
   }
 
   shell() {

@@ -1,7 +1,9 @@
 // The open project: its draft definition, autosave to app.json, undo, validation report.
 import { api, projectUrl } from './api.js';
+import { toast } from './dom.js';
 
 const SAVE_DELAY_MS = 400;
+const WATCH_MS = 1000; // how often the open project asks whether app.json changed elsewhere (MCP, another tab)
 
 export class ProjectStore {
   constructor(slug) {
@@ -17,6 +19,29 @@ export class ProjectStore {
     this.timer = null;
     this.saving = null;
     this.registry = null;
+    this.revision = null;
+    this.watcher = null;
+  }
+
+  // Changes saved elsewhere (an AI assistant over MCP, another tab) appear here live, unless a local change is pending.
+  watch() {
+    clearInterval(this.watcher);
+    this.watcher = setInterval(() => this.checkRevision(), WATCH_MS);
+  }
+
+  unwatch() { clearInterval(this.watcher); this.watcher = null; }
+
+  async checkRevision() {
+    if (this.dirty || this.saving || this.checking) return;
+    this.checking = true;
+    try {
+      const { revision } = await api('GET', projectUrl(this.slug, '/revision'));
+      if (revision !== this.revision && !this.dirty && !this.saving) {
+        this.accept(await api('GET', projectUrl(this.slug, '/definition')));
+      }
+    } catch { /* offline for a moment: the next tick asks again */ } finally {
+      this.checking = false;
+    }
   }
 
   async load() {
@@ -29,6 +54,7 @@ export class ProjectStore {
     this.def = state.definition;
     this.report = state.report;
     this.history = state.history;
+    this.revision = state.revision;
     this.dirty = false;
     this.status = 'saved';
     this.saveError = null;
@@ -73,15 +99,23 @@ export class ProjectStore {
     this.status = 'saving';
     this.emitStatus();
     const snapshot = JSON.parse(JSON.stringify(this.def));
-    this.saving = api('PUT', projectUrl(this.slug, '/definition'), { definition: snapshot })
+    this.saving = api('PUT', projectUrl(this.slug, '/definition'), { definition: snapshot, base_revision: this.revision })
       .then((state) => {
         this.reportChanged = JSON.stringify(state.report) !== JSON.stringify(this.report);
         this.report = state.report;
         this.history = state.history;
+        this.revision = state.revision;
         this.saveError = null;
         this.status = this.dirty ? 'unsaved' : 'saved';
       })
-      .catch((error) => {
+      .catch(async (error) => {
+        if (error.code === 'CHANGED_ELSEWHERE') {
+          // Someone else saved first: show their version rather than overwrite it.
+          this.reportChanged = true;
+          this.accept(await api('GET', projectUrl(this.slug, '/definition')));
+          toast(error.message, 'error');
+          return;
+        }
         // Not saved: keep the draft, say why, try again on the next change.
         this.reportChanged = true;
         this.dirty = true;

@@ -85,6 +85,8 @@ def _node_key_type(project: ResolvedProject, flow: Actionflow, node_id: str, key
             column = project.table(table).columns.get(key)
         except KeyError:
             return None
+        if column is not None and column.asset:
+            return None  # an image / file reads as the stored file's object (runtime.files.flow_assets): JSON
         return column.type if column is not None else None
     return None
 

@@ -21,6 +21,7 @@ from runtime.actionflows.idempotency import caller_of
 from runtime.actionflows.run import FlowError
 from runtime.actionflows.runlog import RunRecord, record
 from runtime.actionflows.values import coerce_inputs, to_json
+from runtime.files.flow_assets import with_asset_objects
 from runtime.permissions import grants_for
 from runtime.types import (
     ActionflowAccessDenied,
@@ -88,7 +89,7 @@ async def invoke(ctx: RequestContext, flow_ref: str, args: Any, version: int | N
         _log(ctx, flow_id, started, "FAILED", type(exc).__name__, trace.last, trace)
         raise
     _log(ctx, flow_id, started, "COMPLETED", None, trace.last, trace)
-    return to_json(output)
+    return to_json(await with_asset_objects(ctx.project, flow, output))
 
 
 def _log(ctx: RequestContext, flow_id: str, started: float, status: str, error: str | None, node: str | None, trace: Trace) -> None:

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from psycopg import sql
 
+from builder.asset_types import ASSET_SCHEMA
 from builder.resolved import ResolvedTable
 from runtime.data.select import Output, SelectCompiler, json_object
 from runtime.data.sql import PG_TYPES, coerce_value, ident
@@ -52,7 +53,11 @@ class MutationCompiler:
             raise BadUserInput(f"{what}: field `{column}` does not exist on table {table.name} or cannot be written")
         field_type = table.columns[column].type
         where = f"{what}, field {column}"
-        return self.params.add_input(raw, lambda v: coerce_value(v, field_type, where), PG_TYPES[field_type])
+        value = self.params.add_input(raw, lambda v: coerce_value(v, field_type, where), PG_TYPES[field_type])
+        writer = self.select.asset_writer
+        if table.columns[column].asset and writer is not None:
+            return sql.SQL("{}.own_asset({}, {})").format(ident(ASSET_SCHEMA), value, sql.Literal(writer[0]))
+        return value
 
     def insert(self, table: ResolvedTable, rows: Sequence[Mapping[str, Any]], presets: Mapping[str, Any], conflict: Conflict | None,
                conflict_filter: BoolExp | None, check: BoolExp | None, written: Written) -> sql.Composable:

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from psycopg import sql
 
+from builder.asset_types import ASSET_SCHEMA, ASSET_TABLE
 from builder.resolved import ResolvedProject, ResolvedTable
 from runtime.data.filters import FilterCompiler
 from runtime.data.sql import Params, VarRef, ident
@@ -28,6 +29,30 @@ MAX_PAIRS = 50  # json_build_object takes at most 100 arguments
 # Per-column aggregates (Hasura's names are PostgreSQL's): the only function names ever put in SQL.
 AGGREGATE_SQL: frozenset[str] = frozenset({"sum", "avg", "max", "min", "stddev", "stddev_pop", "stddev_samp",
                                            "variance", "var_pop", "var_samp"})
+
+# Columns of minimomen.asset a client may read through an image / file field.
+ASSET_COLUMNS = frozenset({"id", "filename", "content_type", "size", "width", "height", "created_at"})
+FITS = ("cover", "contain", "fill")
+MAX_VARIANT_SIDE = 4096
+
+
+def variant_spec(args: Any) -> str:
+    """``url(width:, height:, fit:)`` as the variant part of a signed URL (``""``: the original).
+
+    ``w<width>-h<height>-<fit>`` with 0 for a side left free (kept in proportion).
+    """
+    if not isinstance(args, Mapping):
+        return ""
+    width, height, fit = args.get("width"), args.get("height"), args.get("fit") or "cover"
+    if width is None and height is None:
+        return ""
+    for side in (width, height):
+        if side is not None and (isinstance(side, bool) or not isinstance(side, int) or not 1 <= side <= MAX_VARIANT_SIDE):
+            raise BadUserInput(f"url: width and height must be whole numbers from 1 to {MAX_VARIANT_SIDE}")
+    if fit not in FITS:
+        raise BadUserInput(f"url: fit must be one of {', '.join(FITS)}")
+    return f"w{width or 0}-h{height or 0}-{fit}"
+
 
 DIRECTIONS: dict[str, str] = {
     "asc": "ASC",
@@ -53,17 +78,19 @@ class OrderTerm:
 
 @dataclass
 class Output:
-    """One key of a JSON object being built.
+    r"""One key of a JSON object being built.
 
     kind: ``column`` (a column of the current row), ``constant`` (``value``, e.g. __typename),
     ``object`` / ``array`` / ``aggregate`` (a relationship, ``query`` describes the related rows),
     ``fn`` (inside an aggregate: ``function`` over ``column``/``columns``),
     ``group`` (a nested object of ``children``, e.g. ``sum { price }``),
-    ``nodes`` (inside an aggregate: the rows themselves, as an array).
+    ``nodes`` (inside an aggregate: the rows themselves, as an array),
+    ``asset`` (an image / file ``column`` read as the stored file's object: ``children``
+    are its ``column``\s, constants and ``url``\s, a url's ``value`` its variant spec).
     """
 
     key: str
-    kind: Literal["column", "constant", "object", "array", "aggregate", "fn", "group", "nodes"]
+    kind: Literal["column", "constant", "object", "array", "aggregate", "fn", "group", "nodes", "asset", "url"]
     column: str | None = None
     value: Any = None
     relationship: str | None = None
@@ -131,6 +158,9 @@ class SelectCompiler:
         self.cap_for = cap_for or (lambda table: None)
         self.filters = FilterCompiler(project, params, row_rule=self.rule_for, columns_allowed=columns_allowed)
         self.columns_allowed = columns_allowed
+        # Who writes asset ids: (account id or None,) — a client may attach only files it
+        # uploaded itself (minimomen.own_asset refuses others); None for admin and flows.
+        self.asset_writer: tuple[int | None] | None = None
         self._aliases = 0
 
     def alias(self) -> str:
@@ -183,6 +213,9 @@ class SelectCompiler:
             if self.stringify_numbers and column is not None and column.type in NUMERIC_TYPES:
                 return sql.SQL("{}::text").format(ident(alias, out.column))
             return ident(alias, out.column)
+        if out.kind == "asset":
+            assert out.column is not None
+            return self._asset(alias, out)
         assert out.relationship is not None and out.query is not None
         rel = table.relationships[out.relationship]
         link = self._link(alias, rel.local_column, rel.remote_column)
@@ -191,6 +224,23 @@ class SelectCompiler:
         if out.kind == "array":
             return self.rows(out.query, link)
         return self.aggregate(out.query, link)
+
+    def _asset(self, alias: str, out: Output) -> sql.Composable:
+        """The stored file's object, or null; urls are signed in SQL (``minimomen.file_url``)."""
+        inner = self.alias()
+        pairs: list[tuple[str, sql.Composable]] = []
+        for child in out.children:
+            if child.kind == "constant":
+                pairs.append((child.key, sql.Literal(child.value)))
+            elif child.kind == "url":
+                spec = self.params.add_input(child.value, variant_spec, "text")
+                pairs.append((child.key, sql.SQL("{}.file_url({}.id, {})").format(ident(ASSET_SCHEMA), ident(inner), spec)))
+            else:
+                assert child.column in ASSET_COLUMNS
+                pairs.append((child.key, ident(inner, child.column)))  # type: ignore[arg-type]
+        return sql.SQL("(SELECT {} FROM {}.{} AS {} WHERE {}.id = {})").format(
+            json_object(pairs) if pairs else sql.SQL("json_build_object()"), ident(ASSET_SCHEMA), ident(ASSET_TABLE), ident(inner),
+            ident(inner), ident(alias, out.column))  # type: ignore[arg-type]
 
     @staticmethod
     def _link(outer: str, local: str, remote: str) -> Callable[[str], sql.Composable]:

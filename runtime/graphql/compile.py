@@ -40,6 +40,8 @@ class QueryBuilder:
         self._rules: dict[str, BoolExp | None] = {}
         self.select = SelectCompiler(project, params, self.rule_for, self.columns_allowed, self.cap_for,
                                      stringify_numbers=project.definition.settings.stringify_numeric_types)
+        if not grants.session.is_admin:
+            self.select.asset_writer = (grants.session.account_id,)
 
     # ----- permissions -------------------------------------------------------
 
@@ -92,6 +94,8 @@ class QueryBuilder:
         for child in children:
             if child.name == "__typename":
                 outputs.append(Output(child.key, "constant", value=child.parent.name))
+            elif child.name in table.columns and table.columns[child.name].asset:
+                outputs.append(Output(child.key, "asset", column=child.name, children=self.asset_outputs(child.children)))
             elif child.name in table.columns:
                 outputs.append(Output(child.key, "column", column=child.name))
             elif child.name in table.relationships:
@@ -109,6 +113,18 @@ class QueryBuilder:
                 outputs.append(Output(child.key, "aggregate", relationship=rel.name, query=query))
             else:
                 raise BadUserInput(f"field `{child.name}` does not exist on table {table.name}")
+        return outputs
+
+    def asset_outputs(self, children: list[Selected]) -> list[Output]:
+        """Fields of ``FZ_Image`` / ``FZ_File``: asset columns, ``url(width, height, fit)``, ``__typename``."""
+        outputs: list[Output] = []
+        for child in children:
+            if child.name == "__typename":
+                outputs.append(Output(child.key, "constant", value=child.parent.name))
+            elif child.name == "url":
+                outputs.append(Output(child.key, "url", value=self.args(child)))
+            else:
+                outputs.append(Output(child.key, "column", column=child.name))
         return outputs
 
     def aggregate_outputs(self, table: ResolvedTable, children: list[Selected]) -> list[Output]:

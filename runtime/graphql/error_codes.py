@@ -30,6 +30,8 @@ HASURA_CODES: dict[str, str] = {
     "QUERY_TOO_LARGE": "validation-failed",
     "TOO_MANY_ROOT_FIELDS": "validation-failed",
     "TOO_MANY_SUBSCRIPTIONS": "bad-request",
+    "BAD_FILENAME": "validation-failed",
+    "BAD_CHECKSUM": "validation-failed",
     "DATA_EXCEPTION": "data-exception",
     "CONSTRAINT_VIOLATION": "constraint-violation",
     "TABLE_ACCESS": "access-denied",

@@ -21,6 +21,7 @@ from runtime.types import RequestContext
 EXTENSION_MODULES: tuple[str, ...] = (
     "runtime.auth.graphql",
     "runtime.actionflows.graphql",
+    "runtime.files.graphql",
 )
 
 

@@ -132,7 +132,7 @@ class InputTypes:
         direction = self.types.get("order_by")
         fields: dict[str, GraphQLInputField] = {"count": GraphQLInputField(direction)}  # type: ignore[arg-type]
         for function, spec in AGGREGATE_FUNCTIONS.items():
-            columns = [c for c in access.columns if access.table.columns[c].type in spec.columns]
+            columns = [c for c in access.columns if access.table.columns[c].type in spec.columns and not access.table.columns[c].asset]
             if columns:
                 fields[function] = GraphQLInputField(self.types.add(GraphQLInputObjectType(
                     f"{table}_{function}_order_by", {c: GraphQLInputField(direction) for c in columns},  # type: ignore[arg-type]
@@ -229,7 +229,7 @@ class InputTypes:
 
     def inc_input(self, table: str) -> GraphQLInputObjectType | None:
         access = self.access[table]
-        numeric = [c for c in access.update_columns() if access.table.columns[c].type in NUMERIC_TYPES]
+        numeric = [c for c in access.update_columns() if access.table.columns[c].type in NUMERIC_TYPES and not access.table.columns[c].asset]
         return self._column_input(table, "inc_input", numeric, f"input type for incrementing numeric columns in table {table}")
 
     def updates(self, table: str) -> GraphQLInputObjectType:

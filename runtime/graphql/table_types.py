@@ -19,6 +19,7 @@ from graphql import (
     GraphQLScalarType,
 )
 
+from builder.asset_types import ASSET_TYPES
 from runtime.graphql.aggregates import AGGREGATE_FUNCTIONS
 from runtime.graphql.input_types import InputTypes
 from runtime.graphql.registry import TableAccess, Types
@@ -47,6 +48,10 @@ class TableTypes:
             out: dict[str, GraphQLField] = {}
             for name in access.columns:
                 column = access.table.columns[name]
+                if column.asset:
+                    kind = self.asset(column.asset)
+                    out[name] = GraphQLField(GraphQLNonNull(kind) if column.required else kind, description=f"the stored {column.asset}")
+                    continue
                 scalar = self.types.scalar(FIELD_SCALARS[column.type])
                 assert isinstance(scalar, GraphQLScalarType)
                 out[name] = GraphQLField(GraphQLNonNull(scalar) if column.required or column.system else scalar)
@@ -66,6 +71,31 @@ class TableTypes:
             return out
 
         created = self.types.add(GraphQLObjectType(table, fields, description=f'columns and relationships of "{table}"'))
+        assert isinstance(created, GraphQLObjectType)
+        return created
+
+    def asset(self, kind: str) -> GraphQLObjectType:
+        """``FZ_Image`` / ``FZ_File``: the stored file of an image / file field."""
+        spec = ASSET_TYPES[kind]
+        if (found := self._existing(spec.graphql_type)) is not None:
+            return found
+        bigint, string, integer = self.types.scalar("bigint"), self.types.scalar("String"), self.types.scalar("Int")
+        fields: dict[str, GraphQLField] = {
+            "id": GraphQLField(GraphQLNonNull(bigint)),  # type: ignore[arg-type]
+            "url": GraphQLField(GraphQLNonNull(string), {  # type: ignore[arg-type]
+                "width": GraphQLArgument(integer), "height": GraphQLArgument(integer),  # type: ignore[arg-type]
+                "fit": GraphQLArgument(string, description="cover (crop to fill), contain (fit inside) or fill (stretch)"),  # type: ignore[arg-type]
+            } if spec.image else {}, description="a signed link, valid for one to two hours" + (
+                "; with width / height, a resized copy" if spec.image else "")),
+            "filename": GraphQLField(GraphQLNonNull(string)),  # type: ignore[arg-type]
+            "content_type": GraphQLField(GraphQLNonNull(string)),  # type: ignore[arg-type]
+            "size": GraphQLField(GraphQLNonNull(bigint), description="bytes"),  # type: ignore[arg-type]
+            "created_at": GraphQLField(GraphQLNonNull(self.types.scalar("timestamptz"))),  # type: ignore[arg-type]
+        }
+        if spec.image:
+            fields["width"] = GraphQLField(integer)  # type: ignore[arg-type]
+            fields["height"] = GraphQLField(integer)  # type: ignore[arg-type]
+        created = self.types.add(GraphQLObjectType(spec.graphql_type, fields, description=spec.description))
         assert isinstance(created, GraphQLObjectType)
         return created
 
@@ -93,7 +123,7 @@ class TableTypes:
         }
         # only the columns the role may read: a hidden column is in none of the T_<fn>_fields
         for function, spec in AGGREGATE_FUNCTIONS.items():
-            columns = [c for c in access.columns if access.table.columns[c].type in spec.columns]
+            columns = [c for c in access.columns if access.table.columns[c].type in spec.columns and not access.table.columns[c].asset]
             if not columns:
                 continue
             per_column = {c: GraphQLField(self.types.scalar(spec.scalar_for(access.table.columns[c].type))) for c in columns}  # type: ignore[arg-type]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from builder.asset_types import ASSET_SCHEMA, ASSET_TABLE
 from runtime.migrations.ops import (
     AddColumn,
     AddForeignKey,
@@ -25,7 +26,7 @@ from runtime.migrations.ops import (
     RenameTable,
     Step,
 )
-from runtime.migrations.spec import ConstraintSpec, SchemaSpec, TableSpec
+from runtime.migrations.spec import ASSET_TARGET, ConstraintSpec, SchemaSpec, TableSpec
 
 _TEMPORARY = "__minimomen_tmp_{}"
 
@@ -83,9 +84,12 @@ def _added_constraints(old: TableSpec | None, new: TableSpec, schema: SchemaSpec
         if c.kind == "unique":
             yield AddUnique(new.name, c, columns)
     for key, c in new.constraints.items():
-        if c.kind != "foreign_key" or c.target not in schema.tables:
+        if c.kind != "foreign_key" or (c.target not in schema.tables and c.target != ASSET_TARGET):
             continue
         if old is not None and key in old.constraints and old.constraints[key].same_shape(c):
+            continue
+        if c.target == ASSET_TARGET:
+            yield AddForeignKey(new.name, c, new.column_name(c.columns[0]), ASSET_TABLE, target_schema=ASSET_SCHEMA)
             continue
         yield AddForeignKey(new.name, c, new.column_name(c.columns[0]), schema.tables[c.target].name)
 

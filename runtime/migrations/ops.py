@@ -296,15 +296,19 @@ class AddForeignKey(Step):
     constraint: ConstraintSpec
     column: str
     target: str
+    target_schema: str | None = None  # the runtime's asset table lives in its own schema
 
     def describe(self) -> str:
+        if self.target_schema is not None:
+            return f"link `{self.table}.{self.column}` to the stored files"
         action = ON_DELETE_SQL[self.constraint.on_delete or "restrict"]
         return f"link `{self.table}.{self.column}` to `{self.target}.id` (on delete {action.lower()})"
 
     def render(self) -> list[str]:
         action = ON_DELETE_SQL[self.constraint.on_delete or "restrict"]
         columns = f"[{self.column!r}], ['id']"
-        return [f"op.create_foreign_key({self.constraint.name!r}, {self.table!r}, {self.target!r}, {columns}, ondelete={action!r})"]
+        schema = f", referent_schema={self.target_schema!r}" if self.target_schema is not None else ""
+        return [f"op.create_foreign_key({self.constraint.name!r}, {self.table!r}, {self.target!r}, {columns}, ondelete={action!r}{schema})"]
 
 
 def trigger_statements(table: str) -> list[str]:

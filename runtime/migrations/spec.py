@@ -13,6 +13,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from builder.asset_types import ASSET_SCHEMA, ASSET_TABLE, STORAGE_TYPE, asset_type
 from builder.definition import ACCOUNT_TABLE, Definition, FieldType
 
 ConstraintKind = Literal["primary_key", "unique", "foreign_key"]
@@ -20,6 +21,7 @@ MAX_IDENTIFIER = 63
 
 ON_DELETE_SQL: dict[str, str] = {"restrict": "RESTRICT", "cascade": "CASCADE", "set_null": "SET NULL"}
 DEFAULT_ACCOUNT_ID = "tbl_account"
+ASSET_TARGET = f"{ASSET_SCHEMA}.{ASSET_TABLE}"  # a foreign-key target outside the user tables
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,11 @@ def schema_spec(definition: Definition) -> SchemaSpec:
         spec = _account_only(table.id) if table.name == ACCOUNT_TABLE else TableSpec(id=table.id, name=table.name)
         spec.constraints["pk"] = ConstraintSpec("pk", constraint_name(table.name, suffix="pkey"), "primary_key", (system_column_id(table.id, "id"),))
         for f in table.fields:
+            if asset_type(f.type) is not None:  # the asset's id, kept while a row points to it
+                spec.columns[f.id] = ColumnSpec(f.id, f.name, STORAGE_TYPE, nullable=not f.required)
+                spec.constraints[f"fa:{f.id}"] = ConstraintSpec(f"fa:{f.id}", constraint_name(table.name, f.name, suffix="fkey"),
+                                                                "foreign_key", (f.id,), target=ASSET_TARGET, on_delete="restrict")
+                continue
             spec.columns[f.id] = ColumnSpec(f.id, f.name, f.type, nullable=not f.required, default=f.default)
             if f.unique:
                 spec.constraints[f"uq:{f.id}"] = ConstraintSpec(f"uq:{f.id}", constraint_name(table.name, f.name, suffix="key"), "unique", (f.id,))

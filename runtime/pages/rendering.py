@@ -35,7 +35,7 @@ RUNTIME_DIR = Path(__file__).resolve().parent.parent
 TEMPLATES = RUNTIME_DIR / "templates"
 STATIC = RUNTIME_DIR / "static"
 STATIC_PREFIX = "/p/_static"
-SCRIPTS = ("mm-expressions.js", "mm-format.js", "mm-live.js", "mm-components.js", "mm-actions.js", "mm-lists.js", "minimomen.js")
+SCRIPTS = ("mm-expressions.js", "mm-format.js", "mm-inputs.js", "mm-files.js", "mm-live.js", "mm-components.js", "mm-actions.js", "mm-lists.js", "mm-records.js", "minimomen.js")
 
 
 def _json_default(value: Any) -> Any:
@@ -101,10 +101,11 @@ class PageRenderer:
         """The address of a static file, versioned by its content so browsers may cache it."""
         return f"{STATIC_PREFIX}/{name}?v={self._versions.get(name, '0')}"
 
-    def render_page(self, slug: str, resolved: ResolvedProject, page: Page, data: PageData, queries: Mapping[str, ListQuery]) -> str:
+    def render_page(self, slug: str, resolved: ResolvedProject, page: Page, data: PageData, queries: Mapping[str, ListQuery],
+                    records: Mapping[str, ListQuery] | None = None) -> str:
         display = display_of(resolved.definition.settings)
         ctx = RenderContext(env=self.env, kinds=self.kinds, resolved=resolved, slug=slug, page=page, data=data, queries=queries, display=display)
-        scope = Scope(globals=data.globals, page=data.variables)
+        scope = Scope(globals=data.globals, page=data.variables, params=data.params)
         body = ctx.render(page.components, scope)
         return self.env.get_template("pages/page.html").render(
             body=body,
@@ -112,12 +113,13 @@ class PageRenderer:
             title=page.title or page.name,
             project=resolved.definition,
             theme=theme_variables(resolved.definition.settings.accent_color),
-            spec=self.client_spec(slug, resolved, page, data, queries),
+            spec=self.client_spec(slug, resolved, page, data, queries, records or {}),
             display=display.to_json(),
             slug=slug,
         )
 
-    def client_spec(self, slug: str, resolved: ResolvedProject, page: Page, data: PageData, queries: Mapping[str, ListQuery]) -> dict[str, Any]:
+    def client_spec(self, slug: str, resolved: ResolvedProject, page: Page, data: PageData, queries: Mapping[str, ListQuery],
+                    records: Mapping[str, ListQuery] | None = None) -> dict[str, Any]:
         components = {c.id: self.kinds[c.type].client_spec(c) for c in walk_components(page.components)}
         by_id = {c.id: c for c in walk_components(page.components) if isinstance(c, ListComponent)}
         lists, nested = {}, {}
@@ -135,13 +137,32 @@ class PageRenderer:
                 "nested_filters": {n.variable: n.filter for n in query.nested if n.variable is not None},
                 "children": _children(by_id[list_id], loaded),
                 "rows": listed.rows if listed else [],
+                "paging": query.paging.to_json() if query.paging else None,
+                "total": listed.total if listed else None,
             }
             for inner in walk_nested(by_id[list_id].item):
                 if inner.id in loaded:
                     nested[inner.id] = {"children": _children(inner, loaded)}
+        by_container = {c.id: c for c in walk_components(page.components) if c.type == "container"}
+        record_specs = {}
+        for container_id, query in (records or {}).items():
+            record = by_container[container_id].record
+            found = data.records.get(container_id)
+            record_specs[container_id] = {
+                "root": query.root,
+                "operation": record.request if record else "query",
+                "query": query.text(record.request if record else "query"),
+                "fetch": query.text("query"),
+                "filter": query.filter,
+                "row_id": record.row_id if record else None,
+                "row": found.row if found else None,
+            }
         return {
             "slug": slug,
             "page": page.id,
+            "params": data.params,
+            "records": record_specs,
+            "home": page_url(slug, ""),
             "base": f"/p/{slug}",
             "pages": {p.id: page_url(slug, p.path) for p in resolved.pages.values()},
             "globals": data.globals,

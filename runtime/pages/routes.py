@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import mimetypes
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -17,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from builder.pages import Page
 from builder.resolved import ResolvedTable
 from runtime.auth.sessions import session_from_http
+from runtime.pages.access import may_open
 from runtime.pages.cookies import (
     add_security_headers,
     clear_session_cookie,
@@ -24,8 +26,10 @@ from runtime.pages.cookies import (
 )
 from runtime.pages.loading import load_page
 from runtime.pages.queries import ListQuery
+from runtime.pages.records import option_queries, parse_params, record_queries
 from runtime.pages.rendering import STATIC, STATIC_PREFIX, PageRenderer, page_queries
 from runtime.pages.session_routes import build_session_router
+from runtime.pages.writes import build_writes_router
 from runtime.permissions import grants_for
 from runtime.types import RuntimeError_, Session
 
@@ -49,21 +53,26 @@ async def visitor_session(project: Any, request: Request) -> tuple[Session, bool
         return Session.anonymous(), True
 
 
-def _queries(state: Any, page: Page, session: Session) -> dict[str, ListQuery]:
-    """List operations of a page for the visitor's rights, computed once per state, page and rights.
+Queries = tuple[dict[str, ListQuery], dict[str, ListQuery], dict[str, ListQuery]]
+
+
+def _queries(state: Any, page: Page, session: Session) -> Queries:
+    """Operations of a page's lists, records and select options for the visitor's rights,
+    computed once per state, page and rights.
 
     Nested lists leave out what the visitor may not read, so the text depends on the rights.
     """
     grants = grants_for(state.resolved, session)
     key = (page.id, grants.cache_key())
-    cached: dict[Any, dict[str, ListQuery]] = state.cache.get("pages.queries") or {}
+    cached: dict[Any, Queries] = state.cache.get("pages.queries") or {}
     queries = cached.get(key)
     if queries is None:
         def readable(table: ResolvedTable) -> frozenset[str] | None:
             grant = grants.select(table)
             return None if grant is None else grant.columns | frozenset(grant.column_filters)
 
-        queries = page_queries(page, state.resolved, readable)
+        queries = (page_queries(page, state.resolved, readable), record_queries(page, state.resolved, readable),
+                   option_queries(page, state.resolved, readable))
         state.cache["pages.queries"] = {**cached, key: queries}  # stored values are never mutated
     return queries
 
@@ -96,6 +105,7 @@ def build_pages_router(runtime: Any) -> APIRouter:
         return not_found(None, f"There is no app called “{slug}” here.")
 
     router.include_router(build_session_router(runtime, renderer, not_found))
+    router.include_router(build_writes_router(runtime))
 
     @router.get("/p/{slug}", include_in_schema=False)
     async def app_root(slug: str) -> Response:
@@ -114,9 +124,15 @@ def build_pages_router(runtime: Any) -> APIRouter:
         if found is None:
             return not_found(slug, "This page does not exist (any more). Check the address, or start again from the home page.")
         session, stale = await visitor_session(project, request)
-        queries = _queries(state, found, session)
-        data = await load_page(project, state, session, found, queries)
-        response = _html(renderer.render_page(slug, resolved, found, data, queries))
+        if not may_open(found, session):
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            if found.access.denied == "login" and session.account_id is None:
+                return RedirectResponse(f"/p/{slug}/login?next={quote(target, safe='')}", status_code=303)
+            return _html(renderer.render_not_found(slug, resolved, found.access.message, status=403, title="No access"), 403)
+        lists, records, options = _queries(state, found, session)
+        params = parse_params(found, request.query_params)
+        data = await load_page(project, state, session, found, lists, records, params, options)
+        response = _html(renderer.render_page(slug, resolved, found, data, lists, records))
         ensure_csrf_cookie(request, response, slug)
         if stale:
             clear_session_cookie(request, response, slug)

@@ -5,8 +5,8 @@
   "use strict";
 
   const { lookup } = MM.expressions;
-  const { readInput, showInputError } = MM.inputs;
-  const INPUT_TYPES = '[data-mm-type="text_input"],[data-mm-type="number_input"]';
+  const { readInput, showInputError, writeInput } = MM.inputs;
+  const INPUT_TYPES = ".mm-field[data-mm]";
   const TOAST_MS = { info: 4000, success: 4000, error: 6000 };
 
   function newKey() {
@@ -30,6 +30,8 @@
       this.vars = Object.assign({}, spec.variables);
       this.globals = spec.globals || {};
       this.lists = new Map();
+      this.records = new Map();
+      this.params = spec.params || {};
       this.client = null;
       this.toasts = document.querySelector(".mm-toasts");
       this.statusEl = document.querySelector(".mm-live-status");
@@ -38,6 +40,10 @@
 
     start() {
       document.querySelectorAll(INPUT_TYPES).forEach((el) => { el.dataset.mmReady = "1"; });
+      for (const [id, recordSpec] of Object.entries(this.spec.records || {})) {
+        const el = document.querySelector(`[data-mm="${CSS.escape(id)}"][data-mm-type="container"]`);
+        if (el) this.records.set(id, new MM.RecordController(this, id, el, recordSpec));
+      }
       for (const [id, listSpec] of Object.entries(this.spec.lists || {})) {
         const el = document.querySelector(`[data-mm="${CSS.escape(id)}"][data-mm-type="list"]`);
         if (el) this.lists.set(id, new MM.ListController(this, id, el, listSpec));
@@ -46,6 +52,7 @@
       document.addEventListener("click", (event) => this.onClick(event));
       document.addEventListener("input", (event) => this.onInput(event));
       document.addEventListener("change", (event) => this.onChange(event));
+      for (const record of this.records.values()) record.start();
       for (const list of this.lists.values()) list.start();
       document.documentElement.dataset.mmReady = "1";
     }
@@ -63,6 +70,15 @@
           switch (root) {
             case "item": return within(itemEl ? itemEl._mmRow : null);
             case "page": return within(runtime.vars);
+            case "param": return within(runtime.params);
+            case "record": {
+              const dot2 = rest.indexOf(".");
+              const id = dot2 < 0 ? rest : rest.slice(0, dot2);
+              const record = runtime.records.get(id);
+              const row = record ? record.row : null;
+              if (row === null || row === undefined) return null;
+              return dot2 < 0 ? row : lookup(row, rest.slice(dot2 + 1));
+            }
             case "global": return within(runtime.globals);
             case "result": return within(extra.result);
             case "error": return within(extra.error);
@@ -142,7 +158,8 @@
         if (checked.error && !invalid) invalid = field;
       }
       if (invalid) {
-        invalid.querySelector("input").focus();
+        const control = invalid.querySelector("[data-mm-control]");
+        if (control) control.focus();
         return;
       }
       try {
@@ -158,6 +175,7 @@
       return {
         runtime,
         key,
+        origin,
         resolve: this.scopeFor(origin, extra).resolve,
         with(more) { return runtime.context(origin, Object.assign({}, extra, more), key); },
       };
@@ -224,17 +242,70 @@
 
     setVariable(name, value) {
       this.vars[name] = value;
+      this.dataChanged();
+    }
+
+    // Something bindings read changed: re-bind, and reload what depends on it.
+    dataChanged() {
       this.bindAll(document);
+      for (const record of this.records.values()) record.variablesChanged();
       for (const list of this.lists.values()) list.variablesChanged();
     }
 
-    navigate(pageId) {
-      const url = this.spec.pages[pageId];
-      if (url) location.assign(url);
+    // Parameters travel in the query string: shareable, bookmarkable links.
+    navigate(pageId, params = {}) {
+      const base = this.spec.pages[pageId];
+      if (!base) return;
+      const query = new URLSearchParams();
+      for (const [name, value] of Object.entries(params)) {
+        if (value !== null && value !== undefined && value !== "") query.set(name, typeof value === "string" ? value : MM.expressions.text(value));
+      }
+      const text = query.toString();
+      location.assign(text ? `${base}?${text}` : base);
+    }
+
+    goBack() {
+      const sameSite = document.referrer && new URL(document.referrer).origin === location.origin;
+      if (history.length > 1 && sameSite) history.back();
+      else location.assign(this.spec.home || this.spec.base + "/");
+    }
+
+    // The inputs of `ids` (all of the page when empty) back to their defaults, messages cleared.
+    resetInputs(ids, origin) {
+      const fields = ids && ids.length ? ids.map((id) => this.findField(origin, id)).filter(Boolean) : [...document.querySelectorAll(INPUT_TYPES)];
+      for (const field of fields) {
+        const spec = this.spec.components[field.dataset.mm] || {};
+        writeInput(field, spec, MM.safeValue(this.scopeFor(field), spec.default));
+        showInputError(field, null);
+      }
+    }
+
+    setInputValue(id, value, origin) {
+      const field = this.findField(origin, id);
+      if (!field) return;
+      writeInput(field, this.spec.components[id] || {}, value);
+      showInputError(field, null);
     }
 
     goToLogin() {
       location.assign(`${this.spec.base}/login?next=${encodeURIComponent(location.pathname + location.search)}`);
+    }
+
+    // A row write of this page's action `actionId`, checked and run by the server as the visitor.
+    async write(actionId, refs) {
+      const headers = { "content-type": "application/json", accept: "application/json" };
+      const csrf = readCookie("mm_csrf");
+      if (csrf) headers["x-csrf-token"] = csrf;
+      const body = JSON.stringify({ page: this.spec.page, action: actionId, refs });
+      try {
+        const response = await fetch(`${this.spec.base}/_write`, { method: "POST", headers, body, credentials: "same-origin" });
+        let parsed = {};
+        try { parsed = await response.json(); } catch (error) { parsed = {}; }
+        if (response.ok && parsed.ok) return { row: parsed.row || {} };
+        return { error: parsed.error || `The change was refused (HTTP ${response.status}).`, fields: parsed.fields || {} };
+      } catch (error) {
+        return { error: "The server could not be reached. Check your connection and try again.", fields: {} };
+      }
     }
 
     async logout() {
@@ -246,8 +317,9 @@
     }
 
     async refresh(componentId) {
-      const targets = componentId ? [this.lists.get(componentId)].filter(Boolean) : [...this.lists.values()];
-      await Promise.all(targets.map((list) => list.refresh()));
+      const all = [...this.records.values(), ...this.lists.values()];
+      const targets = componentId ? [this.records.get(componentId) || this.lists.get(componentId)].filter(Boolean) : all;
+      await Promise.all(targets.map((target) => target.refresh()));
     }
   }
 

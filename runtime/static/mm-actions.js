@@ -44,6 +44,33 @@
     await runChain(action.on_success || [], ctx.with({ result }));
   }
 
+  function refPaths(tree, found = new Set()) {
+    if (Array.isArray(tree)) tree.forEach((part) => refPaths(part, found));
+    else if (tree && typeof tree === "object") {
+      if (Object.keys(tree).length === 1 && typeof tree.ref === "string") found.add(tree.ref);
+      else if (!(Object.keys(tree).length === 1 && "literal" in tree)) Object.values(tree).forEach((part) => refPaths(part, found));
+    }
+    return found;
+  }
+
+  // Insert / Update / Delete row: the server checks the inputs again and writes as the visitor.
+  async function rowWrite(action, ctx) {
+    const refs = {};
+    for (const path of refPaths([action.values || {}, action.row_id === undefined ? null : action.row_id])) refs[path] = jsonValue(ctx.resolve(path));
+    const outcome = await ctx.runtime.write(action.id, refs);
+    if (outcome.error) {
+      for (const [id, message] of Object.entries(outcome.fields || {})) {
+        const field = ctx.runtime.findField(ctx.origin, id);
+        if (field) MM.inputs.showInputError(field, message);
+      }
+      const failure = ctx.with({ error: { message: outcome.error } });
+      if ((action.on_failure || []).length) await runChain(action.on_failure, failure);
+      else ctx.runtime.toast(outcome.error, "error");
+      return;
+    }
+    await runChain(action.on_success || [], ctx.with({ result: outcome.row }));
+  }
+
   const ACTIONS = {
     condition: async (action, ctx) => {
       for (const branch of action.branches) {
@@ -56,7 +83,17 @@
     show_toast: async (action, ctx) => ctx.runtime.toast(plainText(evaluate(action.message, ctx.resolve)), action.level || "info"),
     call_actionflow: callActionflow,
     set_variable: async (action, ctx) => ctx.runtime.setVariable(action.variable, jsonValue(evaluate(action.value, ctx.resolve))),
-    navigate: async (action, ctx) => ctx.runtime.navigate(action.page),
+    navigate: async (action, ctx) => {
+      const params = {};
+      for (const [name, expression] of Object.entries(action.params || {})) params[name] = jsonValue(evaluate(expression, ctx.resolve));
+      ctx.runtime.navigate(action.page, params);
+    },
+    go_back: async (action, ctx) => ctx.runtime.goBack(),
+    insert_row: rowWrite,
+    update_row: rowWrite,
+    delete_row: rowWrite,
+    set_input_value: async (action, ctx) => ctx.runtime.setInputValue(action.component, jsonValue(evaluate(action.value, ctx.resolve)), ctx.origin),
+    reset_inputs: async (action, ctx) => ctx.runtime.resetInputs(action.components || [], ctx.origin),
     login: async (action, ctx) => ctx.runtime.goToLogin(),
     logout: async (action, ctx) => ctx.runtime.logout(),
     refresh: async (action, ctx) => ctx.runtime.refresh(action.component || null),

@@ -186,8 +186,39 @@
     return true;
   }
 
-  // runtime/pages/queries.py where_value: a bool-exp with compared expressions replaced by values.
-  const COMPARISONS = new Set(["_eq", "_neq", "_gt", "_gte", "_lt", "_lte", "_in", "_nin", "_is_null", "_like", "_ilike", "_nlike", "_nilike"]);
+  // runtime/pages/search.py where_value: a page filter with compared expressions replaced by
+  // values, search comparisons as escaped _ilike, empty conditions left out when asked.
+  const COMPARISONS = new Set(["_eq", "_neq", "_gt", "_gte", "_lt", "_lte", "_in", "_nin", "_is_null", "_like", "_ilike", "_nlike", "_nilike", "_contains", "_starts_with", "_ends_with"]);
+  const SEARCHES = { _contains: ["%", "%"], _starts_with: ["", "%"], _ends_with: ["%", ""] };
+  const IGNORE_EMPTY = "_ignore_empty";
+
+  const escapeLike = (value) => value.replace(/\\/g, "\\\\").replace(/%/g, "\\%").replace(/_/g, "\\_");
+  const isEmpty = (value) => value === null || value === undefined || value === "" || (Array.isArray(value) && value.length === 0);
+
+  function refsOf(tree, found = []) {
+    if (isRef(tree)) found.push(tree.ref);
+    else if (Array.isArray(tree)) tree.forEach((part) => refsOf(part, found));
+    else if (isObject(tree) && !(Object.keys(tree).length === 1 && "literal" in tree)) Object.values(tree).forEach((part) => refsOf(part, found));
+    return found;
+  }
+
+  function comparisonsValue(value, resolve) {
+    const flag = value[IGNORE_EMPTY];
+    const ignore = typeof flag === "boolean" ? flag
+      : Object.entries(value).some(([op, operand]) => op !== IGNORE_EMPTY && refsOf(operand).some((path) => path.startsWith("component.")));
+    const result = {};
+    for (const [op, operand] of Object.entries(value)) {
+      if (op === IGNORE_EMPTY) continue;
+      let filled = evaluate(operand, resolve);
+      if (filled === undefined) filled = null;
+      if (ignore && isEmpty(filled)) continue;
+      if (Object.prototype.hasOwnProperty.call(SEARCHES, op)) {
+        const [before, after] = SEARCHES[op];
+        result._ilike = filled === null ? null : before + escapeLike(text(filled)) + after;
+      } else result[op] = filled;
+    }
+    return Object.keys(result).length ? result : null;
+  }
 
   function whereValue(condition, resolve) {
     if (!isObject(condition)) return condition;
@@ -195,12 +226,12 @@
     for (const [key, value] of Object.entries(condition)) {
       if (key === "_and" || key === "_or") result[key] = (value || []).map((part) => whereValue(part, resolve));
       else if (key === "_not") result[key] = whereValue(value, resolve);
-      else if (isObject(value)) {
-        const inner = {};
-        for (const [op, operand] of Object.entries(value)) {
-          inner[op] = COMPARISONS.has(op) ? evaluate(operand, resolve) : whereValue({ [op]: operand }, resolve)[op];
-        }
-        result[key] = inner;
+      else if (isObject(value) && Object.keys(value).some((op) => COMPARISONS.has(op) || op === IGNORE_EMPTY)) {
+        const filled = comparisonsValue(value, resolve);
+        if (filled !== null) result[key] = filled;
+      } else if (isObject(value)) {
+        const nested = whereValue(value, resolve);
+        if (Object.keys(nested).length) result[key] = nested;
       } else result[key] = value;
     }
     return result;

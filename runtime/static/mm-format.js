@@ -183,5 +183,5 @@
     return (FORMATS[format] || plain)(value, display);
   }
 
-  MM.format = { formatValue, plainText, FORMATS };
+  MM.format = { formatValue, plainText, FORMATS, moment, inZone, display: DISPLAY };
 })(window.MiniMomen = window.MiniMomen || {});

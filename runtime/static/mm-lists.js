@@ -21,6 +21,12 @@
       this.template = el.querySelector(":scope > template[data-mm-template]");
       this.unsubscribe = null;
       this.variablesJson = null;
+      this.paging = spec.paging || null;
+      this.pageNo = 1;
+      this.total = spec.total === undefined ? null : spec.total;
+      this.baseJson = null;
+      this.pagerEl = el.querySelector(":scope > .mm-pager");
+      this.rowCount = (rows || []).length;
       const byKey = new Map((rows || []).map((row) => [String(row.id), row]));
       for (const item of this.itemsEl.children) {
         item._mmRow = byKey.get(item.dataset.mmKey) || {};
@@ -34,7 +40,70 @@
       const filter = this.spec.filter;
       if (filter && Object.keys(filter).length > 0) values.where = whereValue(filter, resolve);
       for (const [name, nested] of Object.entries(this.spec.nested_filters || {})) values[name] = whereValue(nested, resolve);
+      const paging = this.paging;
+      if (paging && paging.sort_variable) values.order_by = this.orderBy(this.runtime.vars[paging.sort_variable]);
+      const base = JSON.stringify(values);
+      if (this.baseJson !== null && base !== this.baseJson) this.pageNo = 1; // a new search starts at page 1
+      this.baseJson = base;
+      if (paging && paging.page_size) {
+        if (paging.pager === "numbered") { values.limit = paging.page_size; values.offset = (this.pageNo - 1) * paging.page_size; }
+        else { values.limit = paging.page_size * this.pageNo; values.offset = 0; }
+      }
       return values;
+    }
+
+    // runtime/pages/paging.py Paging.order_by: "<field>:asc|desc" of a sortable field, else the list's order.
+    orderBy(value) {
+      const paging = this.paging;
+      if (typeof value === "string") {
+        const [field, direction = "asc"] = value.split(":");
+        if (paging.sortable.includes(field) && (direction === "asc" || direction === "desc")) {
+          return field === "id" ? [{ id: direction }] : [{ [field]: direction }, { id: "asc" }];
+        }
+      }
+      return paging.default_order.map(([field, direction]) => ({ [field]: direction }));
+    }
+
+    goToPage(number) {
+      this.pageNo = Math.max(1, number);
+      this.refresh();
+    }
+
+    async countRows() {
+      if (!this.paging || !this.paging.count) return;
+      const variables = JSON.parse(this.variablesJson || "{}");
+      const outcome = await this.runtime.graphql(this.paging.count, variables.where ? { where: variables.where } : {});
+      const data = (outcome.body && outcome.body.data) || {};
+      const found = data[`${this.spec.root}_aggregate`];
+      if (found && found.aggregate) { this.total = found.aggregate.count; this.renderPager(); }
+    }
+
+    renderPager() {
+      const paging = this.paging;
+      if (!this.pagerEl || !paging || !paging.page_size) return;
+      const make = (label, number, { current = false, disabled = false } = {}) => {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "mm-button mm-button--secondary mm-pager__button";
+        button.textContent = label;
+        button.disabled = disabled;
+        if (current) button.setAttribute("aria-current", "page");
+        button.addEventListener("click", () => this.goToPage(number));
+        return button;
+      };
+      const parts = [];
+      if (paging.pager === "numbered") {
+        const pages = Math.max(1, Math.ceil((this.total || 0) / paging.page_size));
+        if (pages > 1) {
+          parts.push(make("Previous", this.pageNo - 1, { disabled: this.pageNo <= 1 }));
+          for (let n = 1; n <= pages; n += 1) parts.push(make(String(n), n, { current: n === this.pageNo }));
+          parts.push(make("Next", this.pageNo + 1, { disabled: this.pageNo >= pages }));
+        }
+      } else if (this.rowCount >= paging.page_size * this.pageNo) {
+        parts.push(make("Load more", this.pageNo + 1));
+      }
+      this.pagerEl.replaceChildren(...parts);
+      this.pagerEl.hidden = parts.length === 0;
     }
 
     // The lists inside one item follow the item's row (first paint: adopt the rendered rows).
@@ -55,6 +124,7 @@
     start() {
       this.variablesJson = JSON.stringify(this.variables());
       if (this.spec.operation === "subscription") this.subscribe();
+      this.renderPager();
     }
 
     subscribe() {
@@ -63,9 +133,16 @@
       this.unsubscribe = this.runtime.live().subscribe(payload, (result) => this.receive(result), (errors) => this.receive({ errors }));
     }
 
+    // Reload with what the filter's bindings say now (an input may have changed since).
     async refresh() {
-      const outcome = await this.runtime.graphql(this.spec.fetch, JSON.parse(this.variablesJson || "{}"));
-      this.receive(outcome.body || {});
+      const json = JSON.stringify(this.variables());
+      if (this.spec.operation === "subscription") {
+        if (json !== this.variablesJson || !this.unsubscribe) { this.variablesJson = json; this.subscribe(); }
+        return;
+      }
+      this.variablesJson = json;
+      const outcome = await this.runtime.graphql(this.spec.fetch, JSON.parse(json));
+      if (json === this.variablesJson) this.receive(outcome.body || {}); // a later load wins
     }
 
     variablesChanged() {
@@ -79,13 +156,18 @@
     receive(result) {
       const errors = Array.isArray(result.errors) ? result.errors : [];
       if (errors.length) {
-        this.errorEl.textContent = "Could not load this list: " + String(errors[0].message || "unknown error");
+        this.errorEl.textContent = MM.friendlyError(errors, "list");
         this.errorEl.hidden = false;
         this.emptyEl.hidden = true;
         return;
       }
       const rows = result.data ? result.data[this.spec.root] : null;
-      if (Array.isArray(rows)) this.apply(rows);
+      if (Array.isArray(rows)) {
+        this.apply(rows);
+        this.rowCount = rows.length;
+        if (this.paging && this.paging.count) this.countRows();
+        else this.renderPager();
+      }
     }
 
     apply(rows, bind = true) {

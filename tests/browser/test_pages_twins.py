@@ -24,8 +24,8 @@ from builder.display_formats import (
 from builder.pages import ACTION_TYPES, COMPONENT_TYPES
 from runtime.expressions import evaluate, holds, lookup
 from runtime.pages.formatting import format_value
-from runtime.pages.queries import where_value
 from runtime.pages.rendering import SCRIPTS, STATIC
+from runtime.pages.search import where_value
 
 SCOPE: dict[str, Any] = {
     "item": {"id": 7, "stock": 2, "price": "129.00", "name": "Sneakers", "tags": ["a", "b"], "owner": {"username": "ann"}, "empty": ""},
@@ -239,6 +239,38 @@ def test_where_value_twins_agree(runtime_page) -> None:  # type: ignore[no-untyp
     assert js["_and"][0] == {"product_name": {"_ilike": "%shoe%"}}
 
 
+SEARCH_FILTERS: list[Any] = [
+    {"product_name": {"_contains": "50%_off\\"}},
+    {"product_name": {"_starts_with": {"ref": "page.q"}}, "name": {"_ends_with": {"ref": "item.name"}}},
+    {"product_name": {"_contains": {"ref": "component.missing.value"}}},  # an empty input: left out
+    {"product_name": {"_eq": {"ref": "component.missing.value"}, "_ignore_empty": False}},  # kept as null
+    {"product_name": {"_eq": {"ref": "page.none"}}},  # not an input: kept as null
+    {"product_name": {"_eq": {"ref": "item.empty"}, "_ignore_empty": True}, "stock": {"_gt": 1}},
+    {"_or": [{"product": {"name": {"_contains": {"ref": "component.missing.value"}}}}, {"id": {"_eq": 1}}]},
+]
+
+
+@pytest.mark.parametrize("condition", SEARCH_FILTERS)
+def test_search_filters_twins_agree(runtime_page, condition: Any) -> None:  # type: ignore[no-untyped-def]
+    resolve = lambda path: lookup(SCOPE, path)
+    js = runtime_page.evaluate(
+        "([c, scope]) => window.MiniMomen.expressions.whereValue(c, (p) => window.MiniMomen.expressions.lookup(scope, p))",
+        [condition, SCOPE],
+    )
+    assert js == where_value(condition, resolve)
+
+
+def test_search_filters_escape_and_drop_empty() -> None:
+    resolve = lambda path: lookup(SCOPE, path)
+    assert where_value(SEARCH_FILTERS[0], resolve) == {"product_name": {"_ilike": "%50\\%\\_off\\\\%"}}
+    assert where_value(SEARCH_FILTERS[1], resolve) == {"product_name": {"_ilike": "shoe%"}, "name": {"_ilike": "%Sneakers"}}
+    assert where_value(SEARCH_FILTERS[2], resolve) == {}
+    assert where_value(SEARCH_FILTERS[3], resolve) == {"product_name": {"_eq": None}}
+    assert where_value(SEARCH_FILTERS[4], resolve) == {"product_name": {"_eq": None}}
+    assert where_value(SEARCH_FILTERS[5], resolve) == {"stock": {"_gt": 1}}
+    assert where_value(SEARCH_FILTERS[6], resolve) == {"_or": [{}, {"id": {"_eq": 1}}]}
+
+
 def test_browser_registries_match_builder(runtime_page) -> None:  # type: ignore[no-untyped-def]
     components = runtime_page.evaluate("Object.keys(window.MiniMomen.components).sort()")
     actions = runtime_page.evaluate("Object.keys(window.MiniMomen.actions.ACTIONS).sort()")
@@ -250,7 +282,7 @@ def test_bigint_input_parsing(runtime_page) -> None:  # type: ignore[no-untyped-
     outcomes = runtime_page.evaluate(
         """(raws) => raws.map((raw) => {
           const field = document.createElement('div');
-          field.innerHTML = '<input>';
+          field.innerHTML = '<input data-mm-control>';
           field.querySelector('input').value = raw;
           return window.MiniMomen.inputs.readInput(field, {value_type: 'bigint', min: null, max: null});
         })""",
@@ -263,3 +295,49 @@ def test_bigint_input_parsing(runtime_page) -> None:  # type: ignore[no-untyped-
     assert outcomes[4] == {"value": None}
     assert outcomes[5] == {"value": -4}
     assert outcomes[6]["error"] == "This number is too large."
+
+
+RULE_CASES: list[tuple[dict[str, Any], str]] = [
+    ({"type": "text_input", "id": "t", "name": "T", "required": True}, ""),
+    ({"type": "text_input", "id": "t", "name": "T", "max_length": 5}, "abcdef"),
+    ({"type": "text_input", "id": "t", "name": "T", "min_length": 3}, "ab"),
+    ({"type": "text_input", "id": "t", "name": "T", "email": True}, "not-an-address"),
+    ({"type": "text_input", "id": "t", "name": "T", "email": True}, "ann@example.org"),
+    ({"type": "text_input", "id": "t", "name": "T", "pattern": "[A-Z]{3}-\\d+", "pattern_message": "Like ABC-12."}, "abc-12"),
+    ({"type": "text_input", "id": "t", "name": "T", "pattern": "[A-Z]{3}-\\d+"}, "ABC-12"),
+    ({"type": "number_input", "id": "n", "name": "N", "min": 1, "max": 10}, "11"),
+    ({"type": "number_input", "id": "n", "name": "N", "value_type": "decimal", "min": 1}, "0.5"),
+    ({"type": "date_input", "id": "d", "name": "D"}, "2026-02-30"),
+    ({"type": "date_input", "id": "d", "name": "D", "min": "2026-01-01"}, "2025-12-31"),
+    ({"type": "date_input", "id": "d", "name": "D"}, "2026-03-01"),
+    ({"type": "select", "id": "s", "name": "S", "options": [{"label": "Open", "value": "open"}]}, "open"),
+    ({"type": "select", "id": "s", "name": "S", "value_type": "bigint", "options": [{"label": "One", "value": 1}]}, "1"),
+]
+
+
+@pytest.mark.parametrize(("spec", "raw"), RULE_CASES)
+def test_input_rules_twins_agree(runtime_page, spec: dict[str, Any], raw: str) -> None:  # type: ignore[no-untyped-def]
+    """The browser's readInput and the server's check_input agree on type and rules (item 9 of issue 11)."""
+    from builder.pages import COMPONENT_TYPES as TYPES
+    from runtime.pages.input_rules import check_input
+
+    component = TYPES[spec["type"]].model_validate(spec)
+    js = runtime_page.evaluate(
+        """([spec, raw]) => {
+          const field = document.createElement('div');
+          const tag = spec.type === 'select' ? 'select' : 'input';
+          field.innerHTML = tag === 'select' ? '<select data-mm-control><option value=""></option></select>' : '<input data-mm-control>';
+          const control = field.querySelector('[data-mm-control]');
+          if (tag === 'select') { const o = document.createElement('option'); o.value = raw; control.append(o); }
+          control.value = raw;
+          return window.MiniMomen.inputs.readInput(field, spec);
+        }""",
+        [component.model_dump(mode="json"), raw],
+    )
+    sent = js.get("value") if not js.get("error") else raw
+    typed, problem = check_input(component, sent if sent != "" else None)
+    assert (problem is None) == (not js.get("error")), (js, problem)
+    if problem:
+        assert problem == js["error"]
+    else:
+        assert typed == js["value"] or str(typed) == str(js["value"])

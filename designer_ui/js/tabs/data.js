@@ -7,7 +7,7 @@ import { columnsOf, tableById, tableOptions } from '../model.js';
 import { expressionEditor } from '../widgets/expression.js';
 import { renderGrid } from './grid.js';
 
-const DEFAULT_KINDS = { text: ['empty', 'text'], bigint: ['empty', 'number'], decimal: ['empty', 'number'], boolean: ['empty', 'bool'], timestamptz: ['empty', 'text', 'json'], date: ['empty', 'text'], jsonb: ['empty', 'json'] };
+const DEFAULT_KINDS = { text: ['empty', 'text'], bigint: ['empty', 'number'], decimal: ['empty', 'number'], boolean: ['empty', 'bool'], timestamptz: ['empty', 'text', 'json'], date: ['empty', 'text'], jsonb: ['empty', 'json'], image: ['empty'], file: ['empty'] };  // an image / file has no default: it is uploaded
 
 export function render(ctx) {
   const { def, ui } = ctx;

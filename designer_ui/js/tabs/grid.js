@@ -3,6 +3,7 @@ import { api, projectUrl } from '../api.js';
 import { confirmDialog } from '../dialog.js';
 import { button, field, h, input, select, toast } from '../dom.js';
 import { columnsOf } from '../model.js';
+import { assetCell, isAsset, selectionOf } from './grid_files.js';
 
 const PAGE = 100;
 
@@ -14,7 +15,7 @@ async function gql(slug, query, variables) {
 
 function parseValue(column, text) {
   if (text === '' || text === null || text === undefined) return null;
-  if (column.type === 'bigint') return /^-?\d+$/.test(text) ? (Number.isSafeInteger(Number(text)) ? Number(text) : text) : text;
+  if (column.type === 'bigint' || isAsset(column)) return /^-?\d+$/.test(text) ? (Number.isSafeInteger(Number(text)) ? Number(text) : text) : text;
   if (column.type === 'decimal') return text;
   if (column.type === 'boolean') return text === true || text === 'true';
   if (column.type === 'jsonb') return JSON.parse(text);
@@ -33,7 +34,7 @@ export function renderGrid(ctx, table) {
     state.loading = true;
     const where = state.filter.value === '' ? {} : { [state.filter.column]: { [state.filter.op]: parseValue(columns.find((c) => c.name === state.filter.column) || {}, state.filter.value) } };
     try {
-      const data = await gql(store.slug, `query Rows($where: ${table.name}_bool_exp, $limit: Int) { rows: ${table.name}(where: $where, order_by: {id: asc}, limit: $limit) { ${columns.map((c) => c.name).join(' ')} } }`, { where, limit: PAGE });
+      const data = await gql(store.slug, `query Rows($where: ${table.name}_bool_exp, $limit: Int) { rows: ${table.name}(where: $where, order_by: {id: asc}, limit: $limit) { ${columns.map(selectionOf).join(' ')} } }`, { where, limit: PAGE });
       state.rows = data.rows;
       state.error = null;
     } catch (e) {
@@ -54,12 +55,18 @@ export function renderGrid(ctx, table) {
   if (state.error) { box.append(h('p', { class: 'problem problem-error', role: 'alert' }, state.error)); return box; }
   if (state.rows === null) { box.append(h('p', { class: 'muted' }, 'Loading rows…')); return box; }
 
-  const editable = columns.filter((c) => !c.system);
+  const editable = columns.filter((c) => !c.system && !isAsset(c));
   const head = h('tr', {}, columns.map((c) => h('th', { scope: 'col' }, c.name)), h('th', {}, ''));
   const body = state.rows.map((row) => {
     const inputs = {};
     const cells = columns.map((c) => {
       if (c.system) return h('td', { class: 'muted' }, show(row[c.name]));
+      if (isAsset(c)) {
+        return h('td', {}, assetCell(store.slug, c, row[c.name], row.id, async (id) => {
+          await gql(store.slug, `mutation Attach($id: bigint!, $set: ${table.name}_set_input) { update_${table.name}_by_pk(pk_columns: {id: $id}, _set: $set) { id } }`, { id: row.id, set: { [c.name]: id } });
+          load();
+        }));
+      }
       const el = input({ value: show(row[c.name]), 'aria-label': `${c.name} of row ${row.id}`, class: 'cell', id: `grid-${table.id}-${row.id}-${c.name}` });
       inputs[c.name] = el;
       return h('td', {}, el);
@@ -92,7 +99,7 @@ export function renderGrid(ctx, table) {
       load();
     } catch (e) { toast(e.message, 'error'); }
   }, { class: 'small primary' });
-  const newRow = h('tr', { class: 'new-row' }, columns.map((c) => h('td', {}, c.system ? '' : newInputs[c.name])), h('td', {}, add));
+  const newRow = h('tr', { class: 'new-row' }, columns.map((c) => h('td', {}, c.system || isAsset(c) ? '' : newInputs[c.name])), h('td', {}, add));
   box.append(h('div', { class: 'table-scroll', 'data-scroll': `grid-${table.id}` },
     h('table', { class: 'grid data-grid', 'aria-label': `Rows of ${table.name}` }, h('thead', {}, head), h('tbody', {}, body, newRow))),
   h('p', { class: 'muted' }, `${state.rows.length} row${state.rows.length === 1 ? '' : 's'}${state.rows.length === PAGE ? ' (first 100)' : ''}`));

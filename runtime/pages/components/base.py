@@ -29,6 +29,15 @@ class ListData:
 
     rows: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
+    total: int | None = None  # all matching rows, for numbered pages
+
+
+@dataclass(frozen=True)
+class RecordData:
+    """The one row a container loads: found, missing (``row`` None), or why it could not load."""
+
+    row: dict[str, Any] | None = None
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,9 @@ class PageData:
     globals: Mapping[str, Any]
     variables: Mapping[str, Any]
     lists: Mapping[str, ListData]
+    params: Mapping[str, Any] = field(default_factory=dict)  # page parameters from the URL, typed
+    records: Mapping[str, RecordData] = field(default_factory=dict)  # container id -> its record
+    options: Mapping[str, list[dict[str, Any]]] = field(default_factory=dict)  # select id -> option rows
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,24 @@ def test_save_validates_and_keeps_history(client: TestClient, workspace: Workspa
     assert "sku" not in [f.name for f in workspace.load(SAMPLE).tables[1].fields]
 
 
+def test_a_save_based_on_an_old_revision_does_not_overwrite_a_change_made_elsewhere(client: TestClient, workspace: Workspace) -> None:
+    state = client.get(f"/api/projects/{SAMPLE}/definition").json()
+    assert client.get(f"/api/projects/{SAMPLE}/revision").json()["revision"] == state["revision"]
+    elsewhere = workspace.load_raw(SAMPLE)
+    elsewhere["tables"][1]["fields"].append({"id": "fld_color", "name": "color", "type": "text"})
+    workspace.save(SAMPLE, elsewhere)  # as the MCP server saves
+    assert client.get(f"/api/projects/{SAMPLE}/revision").json()["revision"] != state["revision"]
+    draft = state["definition"]
+    draft["tables"][1]["fields"].append({"id": "fld_sku", "name": "sku", "type": "text"})
+    stale = client.put(f"/api/projects/{SAMPLE}/definition", json={"definition": draft, "base_revision": state["revision"]})
+    assert stale.status_code == 409 and stale.json()["detail"]["code"] == "CHANGED_ELSEWHERE"
+    assert [f.name for f in workspace.load(SAMPLE).tables[1].fields][-1] == "color"
+    fresh = client.get(f"/api/projects/{SAMPLE}/definition").json()
+    fresh["definition"]["tables"][1]["fields"].append({"id": "fld_sku", "name": "sku", "type": "text"})
+    saved = client.put(f"/api/projects/{SAMPLE}/definition", json={"definition": fresh["definition"], "base_revision": fresh["revision"]})
+    assert saved.status_code == 200 and saved.json()["revision"] == workspace.revision(SAMPLE)
+
+
 def test_a_draft_that_does_not_parse_is_refused_whole(client: TestClient, workspace: Workspace) -> None:
     before = workspace.app_path(SAMPLE).read_text()
     draft = client.get(f"/api/projects/{SAMPLE}/definition").json()["definition"]

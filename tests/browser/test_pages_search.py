@@ -1,0 +1,127 @@
+"""Search in page lists, in real Chromium (issue 11's bugs and search features).
+
+- A list filter bound to an input's value receives the input's value (it used to receive
+  null: first paint had no input values and Refresh re-sent the first variables).
+- An empty input leaves its condition out (no "_ilike expects a text pattern"), and a
+  list's error clears when the next load succeeds.
+- contains / starts with / ends with match the visitor's text as typed (% and _ escaped).
+- A list the visitor may not read shows a friendly sentence, not a raw permission error.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.pages_shop import SLUG, Shop, open_shop, running_shop
+from tests.conftest import copy_sample
+
+
+def _input(id_: str, label: str, refresh: str, **extra: Any) -> dict[str, Any]:
+    return {"id": id_, "name": label, "type": "text_input", "label": label, **extra,
+            "events": {"onChange": [{"id": f"{id_}_refresh", "type": "refresh", "component": refresh}]}}
+
+
+def _list(id_: str, condition: dict[str, Any]) -> dict[str, Any]:
+    return {"id": id_, "name": id_, "type": "list", "empty_text": "No match.",
+            "source": {"table": "tbl_product", "request": "query", "filter": {"product_name": condition} if "stock" not in id_ else {"stock": condition},
+                       "order_by": [{"field": "product_name", "direction": "asc"}]},
+            "item": [{"id": f"{id_}_name", "name": "Name", "type": "text", "value": {"ref": "item.product_name"}}]}
+
+
+SEARCH_PAGE: dict[str, Any] = {
+    "id": "page_search", "name": "Search", "path": "search",
+    "components": [
+        {**_input("search", "Search", "ilike_list"), "events": {"onChange": [
+            {"id": "refresh_ilike", "type": "refresh", "component": "ilike_list"},
+            {"id": "refresh_eq", "type": "refresh", "component": "eq_list"}]}},
+        _list("ilike_list", {"_ilike": {"ref": "component.search.value"}}),  # the issue's repro, as the designer wrote it
+        _list("eq_list", {"_eq": {"ref": "component.search.value"}}),
+        _input("contains_in", "Contains", "contains_list"),
+        _list("contains_list", {"_contains": {"ref": "component.contains_in.value"}}),
+        _input("starts_in", "Starts with", "starts_list"),
+        _list("starts_list", {"_starts_with": {"ref": "component.starts_in.value"}}),
+        _input("min_stock", "Minimum stock", "stock_list"),  # text: a word makes the query fail
+        _list("stock_list", {"_gte": {"ref": "component.min_stock.value"}}),
+        {"id": "orders_list", "name": "Orders", "type": "list", "source": {"table": "tbl_order"},
+         "item": [{"id": "order_qty", "name": "Qty", "type": "text", "value": {"ref": "item.quantity"}}]},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory, db_server: Any) -> Iterator[Shop]:
+    workspace = tmp_path_factory.mktemp("search")
+    project = copy_sample(workspace)
+    definition = json.loads((project / "app.json").read_text())
+    definition["pages"].append(SEARCH_PAGE)
+    (project / "app.json").write_text(json.dumps(definition, indent=2))
+    with running_shop(workspace, db_server) as shop:
+        shop.add_product("Sale 50% off", 9)
+        shop.add_product("Sale 500 off", 9)
+        shop.add_product("Big_Box", 9)
+        shop.add_product("BigXBox", 9)
+        yield shop
+
+
+def _names(page: Page, list_id: str) -> Any:
+    return page.locator(f"[data-mm={list_id}] .mm-item [data-mm={list_id}_name]")
+
+
+def _type(page: Page, label: str, text: str) -> None:
+    field = page.get_by_label(label, exact=True)
+    field.fill(text)
+    field.press("Tab")  # change -> onChange -> Refresh data
+
+
+def _all(shop: Shop) -> list[str]:
+    return [r[0] for r in shop.sql("SELECT product_name FROM product ORDER BY product_name")]  # the database's collation
+
+
+def test_list_filter_bound_to_an_input_gets_its_value(shop: Shop, contexts) -> None:  # type: ignore[no-untyped-def]
+    page = open_shop(contexts(base_url=shop.server.url), f"/p/{SLUG}/search")
+    expect(_names(page, "ilike_list")).to_have_text(_all(shop))  # an empty input: its condition is left out
+    expect(page.locator("[data-mm=ilike_list] .mm-list__error")).to_be_hidden()
+    _type(page, "Search", "vinyl record")
+    expect(_names(page, "ilike_list")).to_have_text(["Vinyl Record"])  # any case
+    expect(page.locator("[data-mm=eq_list] .mm-list__empty")).to_be_visible()  # _eq is exact, not "every row"
+    _type(page, "Search", "Vinyl Record")
+    expect(_names(page, "eq_list")).to_have_text(["Vinyl Record"])
+    _type(page, "Search", "")
+    expect(_names(page, "eq_list")).to_have_text(_all(shop))
+    expect(page.locator("[data-mm=ilike_list] .mm-list__error")).to_be_hidden()
+
+
+def test_contains_and_starts_with_match_the_text_as_typed(shop: Shop, contexts) -> None:  # type: ignore[no-untyped-def]
+    page = open_shop(contexts(base_url=shop.server.url), f"/p/{SLUG}/search")
+    _type(page, "Contains", "50%")
+    expect(_names(page, "contains_list")).to_have_text(["Sale 50% off"])  # % is not a wildcard
+    _type(page, "Contains", "g_b")
+    expect(_names(page, "contains_list")).to_have_text(["Big_Box"])  # _ is not a wildcard either
+    _type(page, "Contains", "")
+    expect(_names(page, "contains_list")).to_have_text(_all(shop))
+    _type(page, "Starts with", "sale")
+    expect(_names(page, "starts_list")).to_have_text(["Sale 50% off", "Sale 500 off"])
+
+
+def test_list_error_clears_on_the_next_successful_load(shop: Shop, contexts) -> None:  # type: ignore[no-untyped-def]
+    page = open_shop(contexts(base_url=shop.server.url), f"/p/{SLUG}/search")
+    error = page.locator("[data-mm=stock_list] .mm-list__error")
+    _type(page, "Minimum stock", "lots")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("Could not load this list")
+    _type(page, "Minimum stock", "25")
+    expect(error).to_be_hidden()
+    expected = [r[0] for r in shop.sql("SELECT product_name FROM product WHERE stock >= 25 ORDER BY product_name")]
+    expect(_names(page, "stock_list")).to_have_text(expected)
+
+
+def test_a_list_the_visitor_may_not_read_says_so_kindly(shop: Shop, contexts) -> None:  # type: ignore[no-untyped-def]
+    page = open_shop(contexts(base_url=shop.server.url), f"/p/{SLUG}/search")
+    message = page.locator("[data-mm=orders_list] .mm-list__error")
+    expect(message).to_have_text("You don't have access to these rows.")
+    assert "no permission" not in page.content()
