@@ -10,7 +10,7 @@ the whole mutation field is still one statement.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -44,11 +44,15 @@ class Conflict:
 class MutationCompiler:
     """Builds mutation statements for one role: ``rule`` filters what ``returning`` shows."""
 
-    def __init__(self, select: SelectCompiler):
+    def __init__(self, select: SelectCompiler, id_writable: Callable[[ResolvedTable], bool] | None = None):
         self.select = select
         self.params = select.params
+        # Tables whose inserts may give ``id`` (the role's insert rule allows it); the sequence then moves past them.
+        self.id_writable = id_writable or (lambda table: False)
 
     def _value(self, table: ResolvedTable, column: str, raw: Any, what: str) -> sql.Composable:
+        if column == "id" and self.id_writable(table):
+            return self.params.add_input(raw, lambda v: coerce_value(v, "bigint", f"{what}, field id"), PG_TYPES["bigint"])
         if column not in table.columns or column in SYSTEM_COLUMNS:
             raise BadUserInput(f"{what}: field `{column}` does not exist on table {table.name} or cannot be written")
         field_type = table.columns[column].type
@@ -61,7 +65,9 @@ class MutationCompiler:
 
     def insert(self, table: ResolvedTable, rows: Sequence[Mapping[str, Any]], presets: Mapping[str, Any], conflict: Conflict | None,
                conflict_filter: BoolExp | None, check: BoolExp | None, written: Written) -> sql.Composable:
-        return self._statement(table, self.insert_dml(table, rows, presets, conflict, conflict_filter), check, written)
+        moved = any("id" in row for row in rows) and self.id_writable(table)
+        return self._statement(table, self.insert_dml(table, rows, presets, conflict, conflict_filter), check, written,
+                               sequence_past=moved)
 
     def insert_dml(self, table: ResolvedTable, rows: Sequence[Mapping[str, Any]], presets: Mapping[str, Any], conflict: Conflict | None,
                    conflict_filter: BoolExp | None, links: Mapping[str, sql.Composable] | None = None) -> sql.Composable:
@@ -114,9 +120,23 @@ class MutationCompiler:
 
     # ----- the outer SELECT ------------------------------------------------
 
-    def _statement(self, table: ResolvedTable, dml: sql.Composable, check: BoolExp | None, written: Written) -> sql.Composable:
+    def _statement(self, table: ResolvedTable, dml: sql.Composable, check: BoolExp | None, written: Written,
+                   sequence_past: bool = False) -> sql.Composable:
         violations = self.violations(table, "m", check) if check else sql.SQL("0")
+        if sequence_past:
+            violations = sql.SQL("{} + {}").format(violations, self.sequence_past(table, "m"))
         return self.finish(table, [("m", sql.SQL("{} RETURNING t.*").format(dml))], violations, sql.SQL("(SELECT count(*) FROM m)"), written)
+
+    @staticmethod
+    def sequence_past(table: ResolvedTable, cte: str) -> sql.Composable:
+        """0, after moving ``table``'s id sequence past the ids ``cte`` wrote (explicit ids never collide later).
+
+        Referenced from the outer SELECT so that PostgreSQL runs it (an unreferenced CTE would not run).
+        """
+        quoted = '"' + table.name.replace('"', '""') + '"'
+        sequence = sql.SQL("pg_get_serial_sequence({}, 'id')").format(sql.Literal(quoted))
+        return sql.SQL("(SELECT 0 * count(setval({seq}, greatest(w.top, coalesce(pg_sequence_last_value({seq}::regclass), 0), 1))) "
+                       "FROM (SELECT max(id) AS top FROM {cte}) AS w WHERE w.top IS NOT NULL)").format(seq=sequence, cte=ident(cte))
 
     def violations(self, table: ResolvedTable, cte: str, check: BoolExp) -> sql.Composable:
         """How many rows written by ``cte`` break ``check``."""

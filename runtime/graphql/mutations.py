@@ -153,7 +153,7 @@ class _Budget:
 def _insert(builder: QueryBuilder, table: ResolvedTable, selected: Selected, rows: list[dict[str, Any]], written: Written) -> sql.Composable:
     budget = _Budget()
     spec = _spec(builder, table, rows, builder.args(selected).get("on_conflict"), budget)
-    compiler = MutationCompiler(builder.select)
+    compiler = MutationCompiler(builder.select, lambda t: (grant := builder.grants.insert(t)) is not None and grant.explicit_id)
     if has_nested(spec.rows):
         if budget.rows > MAX_NESTED_ROWS:
             raise BadUserInput(f"a nested insert may write at most {MAX_NESTED_ROWS} rows in all; insert in batches")
