@@ -18,6 +18,7 @@ from psycopg import sql
 
 from builder.asset_types import ASSET_SCHEMA
 from builder.resolved import ResolvedTable
+from runtime.data import jsonb_updates
 from runtime.data.select import Output, SelectCompiler, json_object
 from runtime.data.sql import PG_TYPES, coerce_value, ident
 from runtime.types import BadUserInput
@@ -94,17 +95,22 @@ class MutationCompiler:
         return dml
 
     def update(self, table: ResolvedTable, where: BoolExp | None, set_values: Mapping[str, Any], increment: Mapping[str, Any],
-               presets: Mapping[str, Any], row_filter: BoolExp | None, check: BoolExp | None, written: Written) -> sql.Composable:
+               presets: Mapping[str, Any], row_filter: BoolExp | None, check: BoolExp | None, written: Written,
+               json_changes: Mapping[str, Any] | None = None) -> sql.Composable:
+        """``json_changes``: Hasura's jsonb operators (``_append`` ...: ``runtime.data.jsonb_updates``)."""
         what = f"update of {table.name}"
         both = set(set_values) & set(increment)
         if both:
             raise BadUserInput(f"{what}: field `{sorted(both)[0]}` appears in both _set and _inc")
-        assignments = [sql.SQL("{} = {}").format(ident(c), self._value(table, c, v, what)) for c, v in {**set_values, **presets}.items()
+        assignments: list[sql.Composable] = [sql.SQL("{} = {}").format(ident(c), self._value(table, c, v, what)) for c, v in {**set_values, **presets}.items()
                        if c not in increment]
         for column, delta in increment.items():
             if column in table.columns and table.columns[column].type not in ("bigint", "decimal"):
                 raise BadUserInput(f"{what}: field `{column}` is not a number and cannot be incremented")
             assignments.append(sql.SQL("{} = {} + {}").format(ident(column), ident("t", column), self._value(table, column, delta, what)))
+        if json_changes:
+            taken = {*set_values, *presets, *increment}
+            assignments.extend(jsonb_updates.assignments(self.params, table, json_changes, what, taken))
         conditions = [self.select.filters.compile(table, "t", where), self.select.filters.compile_rule(table, "t", row_filter)]
         if not assignments:
             # Nothing to change (an empty _set, as Hasura): a no-op answering the rows it would have updated.

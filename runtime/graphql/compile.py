@@ -14,6 +14,7 @@ from graphql import ListValueNode, ObjectValueNode, VariableNode
 from psycopg import sql
 
 from builder.resolved import ResolvedProject, ResolvedTable
+from runtime.data.jsonb_updates import OPERATORS as JSONB_UPDATE_OPERATORS
 from runtime.data.select import Output, RowsQuery, SelectCompiler, parse_order_by
 from runtime.data.sql import Params
 from runtime.graphql.aggregates import AGGREGATE_FUNCTIONS
@@ -240,7 +241,7 @@ class _TableWalk:
     def selection(self, table: ResolvedTable, selected: Selected) -> None:
         self.add(table)
         for argument in selected.node.arguments or ():
-            if argument.name.value not in ("where", "order_by", "on_conflict", "_set", "_inc", "objects", "object"):
+            if argument.name.value not in ("where", "order_by", "on_conflict", "_set", "_inc", "objects", "object", *JSONB_UPDATE_OPERATORS):
                 continue
             if _has_variable(argument.value):
                 self.everything_from(table)

@@ -14,6 +14,7 @@ from typing import Any
 from psycopg import sql
 
 from builder.resolved import Relationship, ResolvedTable
+from runtime.data import jsonb_updates
 from runtime.data.insert_tree import (
     InsertRow,
     InsertSpec,
@@ -180,7 +181,8 @@ def _update(builder: QueryBuilder, table: ResolvedTable, where: BoolExp | None, 
     if grant is None:
         raise TableAccessDenied(f"updating {table.name} is not allowed")
     return MutationCompiler(builder.select).update(
-        table, where, changes.get("_set") or {}, changes.get("_inc") or {}, grant.presets, grant.filter, grant.check, written)
+        table, where, changes.get("_set") or {}, changes.get("_inc") or {}, grant.presets, grant.filter, grant.check, written,
+        json_changes={op: changes[op] for op in jsonb_updates.OPERATORS if changes.get(op)})
 
 
 def _update_where(builder: QueryBuilder, table: ResolvedTable, selected: Selected) -> sql.Composable:
