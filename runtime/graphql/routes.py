@@ -14,7 +14,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from runtime.graphql.graphiql import graphiql_page
+from runtime.graphql.graphiql import ASSET_PREFIX, graphiql_asset, graphiql_page
 from runtime.graphql.http import (
     JSON,
     MAX_BODY_BYTES,
@@ -56,6 +56,10 @@ def build_graphql_router(runtime: Any) -> APIRouter:
             return _response(refusal(exc, media))
         return _response(await answer(project, dict(request.headers), "GET", query, variables, operation_name, media))
 
+    async def asset(request: Request) -> Response:
+        return graphiql_asset(request.path_params["name"])
+
+    router.add_route(ASSET_PREFIX + "/{name}", asset, methods=["GET"])
     router.add_route("/p/{slug}/graphql", get, methods=["GET"])
     router.add_route("/zero/{slug}/api/graphql-v2", get, methods=["GET"])
     return router
