@@ -86,3 +86,17 @@ def test_graphiql_from_connect_backend(page: Page, server: LiveServer) -> None:
     assert sockets == [server.ws_url(SLUG)], sockets  # the subscription went over the project's WebSocket
     assert outside == [], outside
     assert errors == [], errors
+
+
+def test_connect_backend_edits_the_allowed_origins(page: Page) -> None:
+    tab(page, "settings")
+    origins = page.get_by_label("Allowed origins", exact=True)
+    steps.commit(origins, "https://shop.example.com/path")
+    expect(page.locator("#settings-origins-error")).to_contain_text("is not an origin")
+    steps.saved(page)
+    assert steps.project_definition(page, SLUG)["settings"].get("allowed_origins", []) == []  # nothing wrong was saved
+    origins = page.get_by_label("Allowed origins", exact=True)
+    steps.commit(origins, "https://shop.example.com/\nhttp://127.0.0.1:5173")
+    expect(page.locator("#settings-origins-error")).to_have_count(0)
+    steps.saved(page)
+    assert steps.project_definition(page, SLUG)["settings"]["allowed_origins"] == ["https://shop.example.com", "http://127.0.0.1:5173"]

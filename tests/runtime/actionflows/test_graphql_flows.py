@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 
+import httpx
 import psycopg
 import pytest
 
@@ -75,6 +76,20 @@ def test_callers_without_the_right_are_refused_without_side_effect(flows: FlowSe
     body = flows.gql(INVOKE, {"id": "order_then_raise", "args": {"product_id": product}}, token)
     assert body["errors"][0]["extensions"]["classification"] == "ACTION_FLOW"
     assert body["errors"][0]["message"] == f"User {account} has no permission on invocation of action flow: order_then_raise"
+    assert flows.stock(product) == 5 and flows.orders(product) == []
+
+
+def test_a_denied_actionflow_answers_like_a_denied_table(flows: FlowServer) -> None:
+    """One status rule for every denial: 200 with application/json, 403 without data with graphql-response+json."""
+    product = flows.new_product(stock=5)
+    denied_table = "{ account { id } }"
+    for query, variables in ((PLACE_ORDER, {"p": product, "q": 1}), (denied_table, {})):
+        loose = httpx.post(flows.url, json={"query": query, "variables": variables}, headers={"Accept": "application/json"}, timeout=60)
+        strict = httpx.post(flows.url, json={"query": query, "variables": variables}, headers={"Accept": "application/graphql-response+json"},
+                            timeout=60)
+        assert loose.status_code == 200 and loose.json()["errors"][0]["extensions"]["code"] == "access-denied", loose.text
+        assert strict.status_code == 403 and "data" not in strict.json(), strict.text
+        assert strict.headers["content-type"] == "application/graphql-response+json"
     assert flows.stock(product) == 5 and flows.orders(product) == []
 
 
