@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
 from builder.asset_types import ASSET_TYPES
 from builder.display_formats import DEFAULT_CURRENCY, DEFAULT_LOCALE, DEFAULT_TIME_ZONE
@@ -140,6 +140,18 @@ class Settings(Model):
         default_factory=list, max_length=50, description="e.g. https://shop.example.com; `*` only for requests without cookies")
     stringify_numeric_types: bool = Field(default=False, description="bigint and numeric values as JSON strings (Hasura's option)")
     max_upload_mb: int = Field(default=10, ge=1, le=5120, description="largest file or image one upload may store, in MB")
+    outbound_hosts: list[str] = Field(
+        default_factory=list,
+        description="hosts Call API nodes may reach (`api.example.com`, `*.example.com`); loopback and private addresses only when listed",
+    )
+
+    @model_serializer(mode="wrap")
+    def _drop_empty_hosts(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Projects without outbound calls save exactly as before the field existed.
+        data: dict[str, Any] = handler(self)
+        if not data.get("outbound_hosts"):
+            data.pop("outbound_hosts", None)
+        return data
 
 
 class Definition(Model):

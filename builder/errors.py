@@ -25,7 +25,7 @@ def format_path(parts: Sequence[PathPart]) -> str:
     for part in parts:
         if isinstance(part, int):
             text += f"[{part}]"
-        elif _PLAIN_KEY.match(part):
+        elif _PLAIN_KEY.fullmatch(part):
             text += f".{part}" if text else part
         else:
             text += f"[{part!r}]".replace("'", '"')

@@ -15,21 +15,16 @@ from zoneinfo import ZoneInfo
 
 from croniter import croniter  # type: ignore[import-untyped]  # no stubs shipped
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     SerializerFunctionWrapHandler,
     model_serializer,
 )
 
 from builder.expressions import BoolExp, Expression
+from builder.flows_base import Ident, Model, NodeBase, ValueType
+from builder.integrations import CallApiNode, ChangeTrigger, RunCodeNode, WebhookTrigger
 
-ValueType = Literal["text", "bigint", "decimal", "boolean", "timestamptz", "date", "jsonb"]
-Ident = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+__all__ = ["CallApiNode", "ChangeTrigger", "Ident", "Model", "NodeBase", "RunCodeNode", "ValueType", "WebhookTrigger"]
 
 
 class FlowInput(Model):
@@ -50,12 +45,6 @@ class FlowVariable(Model):
 class OrderBy(Model):
     field: str
     direction: Literal["asc", "desc"] = "asc"
-
-
-class NodeBase(Model):
-    id: Ident
-    name: str = Field(min_length=1, max_length=120)
-    description: str = ""
 
 
 class GetCurrentAccountNode(NodeBase):
@@ -161,7 +150,8 @@ class RaiseErrorNode(NodeBase):
 
 
 Node = Annotated[
-    GetCurrentAccountNode | ConditionNode | QueryNode | InsertNode | UpdateNode | DeleteNode | SetVariableNode | LoopNode | RunActionflowNode | RaiseErrorNode,
+    GetCurrentAccountNode | ConditionNode | QueryNode | InsertNode | UpdateNode | DeleteNode | SetVariableNode | LoopNode | RunActionflowNode | RaiseErrorNode
+    | CallApiNode | RunCodeNode,
     Field(discriminator="type"),
 ]
 
@@ -178,6 +168,8 @@ NODE_TYPES: dict[str, type[NodeBase]] = {
         LoopNode,
         RunActionflowNode,
         RaiseErrorNode,
+        CallApiNode,
+        RunCodeNode,
     )
 }
 
@@ -248,13 +240,16 @@ class Actionflow(Model):
     output: dict[str, Expression] = Field(default_factory=dict, description="output key -> value")
     timeout_ms: int = Field(default=15000, ge=100, le=600000)
     schedule: Schedule | None = Field(default=None, description="run on a cron schedule (no inputs, as admin)")
+    on_change: ChangeTrigger | None = Field(default=None, description="run when rows of a table change")
+    webhook: WebhookTrigger | None = Field(default=None, description="run on a signed request to /p/<slug>/webhooks/<flow id>")
 
     @model_serializer(mode="wrap")
-    def _drop_empty_schedule(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        # Flows without a schedule save exactly as before the field existed.
+    def _drop_empty_triggers(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Flows without these triggers save exactly as before the fields existed.
         data: dict[str, Any] = handler(self)
-        if data.get("schedule") is None:
-            data.pop("schedule", None)
+        for key in ("schedule", "on_change", "webhook"):
+            if data.get(key) is None:
+                data.pop(key, None)
         return data
 
 

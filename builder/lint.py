@@ -30,6 +30,7 @@ class _Flow:
     index: int
     queries: dict[str, QueryNode] = field(default_factory=dict)
     tainted: dict[str, set[Source]] = field(default_factory=dict)  # "var.x" / "loop.l.item" -> sources
+    locking: list[Any] = field(default_factory=list)  # nodes before this point that hold row locks until commit
 
     def sources(self, expression: Any) -> set[Source]:
         found: set[Source] = set()
@@ -81,6 +82,11 @@ def _unsafe(state: _Flow, expression: Any, table: str) -> set[Source]:
 
 
 def _lint_update(state: _Flow, node: Any, parts: Parts) -> Iterator[Problem]:
+    state.locking.append(node)
+    yield from _lint_update_values(state, node, parts)
+
+
+def _lint_update_values(state: _Flow, node: Any, parts: Parts) -> Iterator[Problem]:
     guarded = {key for key, _ in iter_bool_exp_keys(node.filter)}
     for kind in ("set", "increment", "decrement"):
         for column, expression in getattr(node, kind).items():
@@ -97,7 +103,26 @@ def _lint_update(state: _Flow, node: Any, parts: Parts) -> Iterator[Problem]:
                 )
 
 
+def _lint_call_api(state: _Flow, node: Any, parts: Parts) -> Iterator[Problem]:
+    """An inline call waits for a remote server while the rows written or locked so far stay locked."""
+    if node.mode != "inline" or not state.locking:
+        return
+    holders = ", ".join(dict.fromkeys(n.name for n in state.locking))
+    yield state.warn(
+        (*parts, "mode"),
+        node,
+        f"calls an API inline after {holders} locked rows; they stay locked (and concurrent runs wait) until the answer "
+        "arrives. Use after commit, or move the call before the writes.",
+    )
+
+
+def _lint_delete(state: _Flow, node: Any, parts: Parts) -> Iterator[Problem]:
+    state.locking.append(node)
+    return iter(())
+
+
 def _lint_insert(state: _Flow, node: Any, parts: Parts) -> Iterator[Problem]:
+    state.locking.append(node)
     for column, expression in node.values.items():
         sources = _unsafe(state, expression, node.table)
         if sources:
@@ -106,6 +131,8 @@ def _lint_insert(state: _Flow, node: Any, parts: Parts) -> Iterator[Problem]:
 
 def _lint_query(state: _Flow, node: Any, parts: Parts) -> Iterator[Problem]:
     state.queries[node.id] = node
+    if node.lock != "none":
+        state.locking.append(node)
     return iter(())
 
 
@@ -133,6 +160,8 @@ LINTERS: dict[str, Callable[[_Flow, Any, Parts], Iterator[Problem]]] = {
     "set_variable": _lint_set_variable,
     "condition": _lint_condition,
     "loop": _lint_loop,
+    "delete": _lint_delete,
+    "call_api": _lint_call_api,
 }
 
 

@@ -12,12 +12,32 @@ component modules build on this one (and not the other way round).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 
 from builder.expressions import BoolExp, Expression
 from builder.flows import Ident, Model
+
+
+class SavesQuietly(Model):
+    """Fields added after a model first shipped (``quiet_fields``) are left out of ``app.json``
+    while they hold their default, so existing projects save exactly as before."""
+
+    quiet_fields: ClassVar[tuple[str, ...]] = ()
+
+    @model_serializer(mode="wrap")
+    def _drop_quiet_defaults(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        for name in self.quiet_fields:
+            if name in data and data[name] == _default_json(type(self), name):
+                data.pop(name)
+        return data
+
+
+def _default_json(model: type[BaseModel], name: str) -> Any:
+    default = model.model_fields[name].get_default(call_default_factory=True)
+    return default.model_dump(mode="json") if isinstance(default, BaseModel) else default
 
 
 class ActionBase(Model):
@@ -56,9 +76,10 @@ class SetVariableAction(ActionBase):
     value: Expression
 
 
-class NavigateAction(ActionBase):
+class NavigateAction(ActionBase, SavesQuietly):
     """Go to a page; ``params`` binds the target page's parameters (they travel in its URL)."""
 
+    quiet_fields = ("params",)
     type: Literal["navigate"] = "navigate"
     page: str = Field(description="page id")
     params: dict[str, Expression] = Field(default_factory=dict, description="target page parameter name -> value")

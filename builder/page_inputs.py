@@ -17,7 +17,7 @@ from pydantic import Field
 
 from builder.expressions import BoolExp, Expression
 from builder.flows import Model, OrderBy, ValueType
-from builder.page_actions import ComponentBase
+from builder.page_actions import ComponentBase, SavesQuietly
 
 
 class InputBase(ComponentBase):
@@ -35,7 +35,8 @@ class _TextInputBase(InputBase):
     pattern_message: str = Field(default="", max_length=200, description="shown when the pattern does not match")
 
 
-class TextInputComponent(_TextInputBase):
+class TextInputComponent(_TextInputBase, SavesQuietly):
+    quiet_fields = ("min_length", "max_length", "email", "pattern", "pattern_message")
     type: Literal["text_input"] = "text_input"
     value_type: ValueType = "text"
     min: float | None = None

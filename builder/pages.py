@@ -28,6 +28,7 @@ from builder.page_actions import (
     ConditionAction,
     Events,
     NavigateAction,
+    SavesQuietly,
     walk_actions,
 )
 from builder.page_inputs import (
@@ -63,7 +64,8 @@ class RecordSource(Model):
     order_by: list[OrderBy] = Field(default_factory=list)
 
 
-class ContainerComponent(ComponentBase):
+class ContainerComponent(ComponentBase, SavesQuietly):
+    quiet_fields = ("record", "not_found")
     type: Literal["container"] = "container"
     direction: Literal["row", "column"] = "column"
     gap: int = Field(default=12, ge=0, le=200)
@@ -74,7 +76,8 @@ class ContainerComponent(ComponentBase):
     not_found: list[Component] = Field(default_factory=list, description="shown instead of the children when the record is missing")
 
 
-class DataSource(Model):
+class DataSource(SavesQuietly):
+    quiet_fields = ("page_size", "pager", "sort_variable")
     table: str = Field(description="table id")
     request: Literal["query", "subscription"] = "query"
     filter: BoolExp = Field(default_factory=dict)
@@ -177,7 +180,8 @@ class PageAccess(Model):
     message: str = Field(default="You do not have access to this page.", max_length=500)
 
 
-class Page(Model):
+class Page(SavesQuietly):
+    quiet_fields = ("params", "access")
     id: Ident
     name: str = Field(min_length=1, max_length=120)
     path: str = Field(default="", pattern=r"^$|^[a-z0-9][a-z0-9\-]{0,62}$", description="'' is the home page")

@@ -13,9 +13,10 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from builder.assets import asset_dir
 from builder.pages import Component
 
-PRESETS_DIR = Path(__file__).resolve().parent.parent / "presets"
+PRESETS_DIR = asset_dir("presets", "presets")
 _COMPONENTS: TypeAdapter[list[Any]] = TypeAdapter(list[Component])
 
 

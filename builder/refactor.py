@@ -171,6 +171,11 @@ def _values_of(key: str) -> NodeRewrite:
     return rewrite
 
 
+def _call_api(node: dict[str, Json], r: _Rename, refs: RefMap) -> None:
+    for key in ("url", "headers", "query", "body"):
+        node[key] = _expr(node[key], refs)
+
+
 NODE_REWRITES: dict[str, NodeRewrite] = {
     "get_current_account": lambda node, r, refs: None,
     "query": _query,
@@ -182,6 +187,8 @@ NODE_REWRITES: dict[str, NodeRewrite] = {
     "loop": _loop,
     "run_actionflow": _values_of("args"),
     "raise_error": _values_of("message"),
+    "call_api": _call_api,
+    "run_code": _values_of("args"),
 }
 
 
@@ -233,7 +240,8 @@ def _row_write(action: dict[str, Json], refs: RefMap, r: _Rename) -> None:
 
 def _field(key: str) -> ActionRewrite:
     def rewrite(action: dict[str, Json], refs: RefMap, r: _Rename) -> None:
-        action[key] = _expr(action[key], refs)
+        if key in action:  # fields saved quietly may be absent
+            action[key] = _expr(action[key], refs)
 
     return rewrite
 
@@ -260,11 +268,13 @@ ACTION_REWRITES: dict[str, ActionRewrite] = {
 }
 
 
-def _page_refs(r: _Rename, item_table: str | None) -> RefMap:
+def _page_refs(r: _Rename, item_table: str | None, records: dict[str, str] | None = None) -> RefMap:
     def refs(path: str) -> str:
         root, *rest = path.split(".")
         if root == "item" and item_table is not None:
             rest = r.path(item_table, rest)
+        elif root == "record" and len(rest) > 1 and rest[0] in (records or {}):
+            rest = [rest[0], *r.path((records or {})[rest[0]], rest[1:])]
         elif root == "global" and r.is_account and len(rest) == 2 and rest[0] == "current_account":
             rest = [rest[0], r.column(r.table_id, rest[1])]
         return ".".join([root, *rest])
@@ -272,8 +282,9 @@ def _page_refs(r: _Rename, item_table: str | None) -> RefMap:
     return refs
 
 
-def _components(components: list[Json], r: _Rename, item_table: str | None) -> None:
-    refs = _page_refs(r, item_table)
+def _components(components: list[Json], r: _Rename, item_table: str | None, records: dict[str, str] | None = None) -> None:
+    records = records if records is not None else {}
+    refs = _page_refs(r, item_table, records)
     for component in components:
         for attribute in BOUND_ATTRIBUTES[component["type"]]:
             component[attribute] = _expr(component[attribute], refs)
@@ -285,18 +296,20 @@ def _components(components: list[Json], r: _Rename, item_table: str | None) -> N
                 record["filter"] = _filter(record["filter"], record["table"], r, refs)
                 record["order_by"] = _order_by(record["order_by"], record["table"], r)
                 record["row_id"] = _expr(record["row_id"], refs)
-            _components(component["children"], r, item_table)
-            _components(component.get("not_found", []), r, item_table)
+            if record is not None:
+                records[component["id"]] = record["table"]  # ids are unique: one page-wide map
+            _components(component["children"], r, item_table, records)
+            _components(component.get("not_found", []), r, item_table, records)
         elif component["type"] == "list":
             source = component["source"]
             source["filter"] = _filter(source["filter"], source["table"], r, refs)
             source["order_by"] = _order_by(source["order_by"], source["table"], r)
-            _components(component["item"], r, source["table"])
+            _components(component["item"], r, source["table"], records)
         elif component["type"] == "conditional_view":
             for branch in component["branches"]:
                 if branch["condition"] is not None:
                     branch["condition"] = _condition(branch["condition"], refs)
-                _components(branch["children"], r, item_table)
+                _components(branch["children"], r, item_table, records)
 
 
 # ------------------------------------------------------------------ data
@@ -331,7 +344,7 @@ def _relationships(definition: Definition) -> dict[str, dict[str, tuple[str, str
 
 
 def _check_name(name: str, what: str) -> None:
-    if not NAME_PATTERN.match(name):
+    if not NAME_PATTERN.fullmatch(name):
         raise RefactorError(f"`{name}` is not a valid {what} name: use a lowercase letter, then lowercase letters, digits or underscores.")
 
 

@@ -5,6 +5,7 @@ Layout of a project ``<root>/<slug>/``::
     app.json        the definition (pretty JSON, model key order, trailing newline)
     migrations/     owned by the runtime's migrations; created empty here
     .history/       previous versions of app.json, newest last (git-ignored)
+    .redo/          versions undone since the last save, newest last (git-ignored)
 
 A save writes a temporary file in the same folder, fsyncs it and renames it over
 ``app.json``, so a crash leaves either the old or the new file, never half of one.
@@ -30,6 +31,7 @@ from builder.loader import load_definition
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 APP_FILE = "app.json"
 HISTORY_DIR = ".history"
+REDO_DIR = ".redo"
 MIGRATIONS_DIR = "migrations"
 HISTORY_LIMIT = 50
 _HISTORY_NAME = re.compile(r"^(\d{8}T\d{6}\d{6}Z)-(\d{6,})\.json$")
@@ -53,7 +55,7 @@ class HistoryEntry:
 
 def check_slug(slug: str) -> str:
     """Return ``slug`` when it is a valid project slug, else raise ``StorageError``."""
-    if not isinstance(slug, str) or not SLUG_PATTERN.match(slug):
+    if not isinstance(slug, str) or not SLUG_PATTERN.fullmatch(slug):
         raise StorageError(
             f"`{slug}` is not a valid project name for a folder: use a lowercase letter, then up to 40 "
             "lowercase letters, digits or underscores (e.g. inventory_deduction)."
@@ -117,6 +119,9 @@ class Workspace:
     def history_dir(self, slug: str) -> Path:
         return self.project_dir(slug) / HISTORY_DIR
 
+    def redo_dir(self, slug: str) -> Path:
+        return self.project_dir(slug) / REDO_DIR
+
     def exists(self, slug: str) -> bool:
         return self.app_path(slug).is_file()
 
@@ -134,7 +139,7 @@ class Workspace:
             return []
         projects = []
         for folder in sorted(self.root.iterdir()):
-            if folder.is_dir() and SLUG_PATTERN.match(folder.name) and (folder / APP_FILE).is_file():
+            if folder.is_dir() and SLUG_PATTERN.fullmatch(folder.name) and (folder / APP_FILE).is_file():
                 try:
                     name = str(self.load_raw(folder.name).get("name") or folder.name)
                 except StorageError:
@@ -203,6 +208,8 @@ class Workspace:
             return definition
         self._keep(slug, previous)
         write_atomically(path, text)
+        # A new change ends what could be redone (the undone versions no longer follow it).
+        shutil.rmtree(self.redo_dir(slug), ignore_errors=True)
         return definition
 
     # ------------------------------------------------------------ history
@@ -210,12 +217,20 @@ class Workspace:
     def history(self, slug: str) -> list[HistoryEntry]:
         """Kept previous versions, oldest first."""
         self._require(slug)
-        folder = self.history_dir(slug)
+        return self._entries(self.history_dir(slug))
+
+    def redoable(self, slug: str) -> list[HistoryEntry]:
+        """Versions undone since the last save, oldest first (the last one is redone next)."""
+        self._require(slug)
+        return self._entries(self.redo_dir(slug))
+
+    @staticmethod
+    def _entries(folder: Path) -> list[HistoryEntry]:
         if not folder.is_dir():
             return []
         entries = []
         for path in folder.iterdir():
-            match = _HISTORY_NAME.match(path.name)
+            match = _HISTORY_NAME.fullmatch(path.name)
             if match:
                 saved_at = datetime.strptime(match.group(1), "%Y%m%dT%H%M%S%fZ").replace(tzinfo=UTC)
                 entries.append(HistoryEntry(number=int(match.group(2)), saved_at=saved_at, path=path))
@@ -233,14 +248,32 @@ class Workspace:
             definition = load_definition(json.loads(text))
         except (json.JSONDecodeError, DefinitionError) as exc:
             raise StorageError(f"Project `{slug}`: the previous version {latest.path.name} cannot be read.") from exc
+        self._keep(slug, path.read_text(encoding="utf-8"), self.redo_dir(slug))
         write_atomically(path, text)
         latest.path.unlink()
         return definition
 
-    def _keep(self, slug: str, text: str) -> None:
-        folder = self.history_dir(slug)
+    def redo(self, slug: str) -> Definition:
+        """Go forward again to the version the last undo left; the current one goes back into the history."""
+        path = self._require(slug)
+        entries = self.redoable(slug)
+        if not entries:
+            raise StorageError(f"Project `{slug}` has nothing to redo.")
+        latest = entries[-1]
+        text = latest.path.read_text(encoding="utf-8")
+        try:
+            definition = load_definition(json.loads(text))
+        except (json.JSONDecodeError, DefinitionError) as exc:
+            raise StorageError(f"Project `{slug}`: the undone version {latest.path.name} cannot be read.") from exc
+        self._keep(slug, path.read_text(encoding="utf-8"))
+        write_atomically(path, text)
+        latest.path.unlink()
+        return definition
+
+    def _keep(self, slug: str, text: str, folder: Path | None = None) -> None:
+        folder = folder or self.history_dir(slug)
         folder.mkdir(exist_ok=True)
-        entries = self.history(slug)
+        entries = self._entries(folder)
         number = entries[-1].number + 1 if entries else 1
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         write_atomically(folder / f"{stamp}-{number:06d}.json", text)

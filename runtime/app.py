@@ -25,7 +25,8 @@ log = logging.getLogger("minimomen")
 class AppConfig:
     workspace: Path
     database_url: str | None = None  # None: embedded PostgreSQL under the workspace
-    designer_token: str | None = None  # one-time token printed by `minimomen serve`
+    designer_token: str | None = None  # the designer's token (printed by `minimomen serve` in a link)
+    designer_token_once: bool = False  # True when serve generated it: exchanged once, then refused
     public_url: str = "http://127.0.0.1:8000"
     pool_size: int = 20
     progress: Progress | None = None
@@ -39,16 +40,19 @@ def _routers(app: FastAPI, runtime: Runtime, config: AppConfig) -> None:
     from runtime.designer_hooks import designer_callbacks
     from runtime.files.routes import build_files_router
     from runtime.graphql.routes import build_graphql_router
+    from runtime.integrations.webhooks import build_webhook_router
     from runtime.pages.routes import build_pages_router
     from runtime.subscriptions.routes import build_subscription_router
 
     app.include_router(build_graphql_router(runtime))
     app.include_router(build_subscription_router(runtime))
     app.include_router(build_auth_router(runtime, config))
+    app.include_router(build_webhook_router(runtime))
     app.include_router(build_files_router(runtime))
     from builder.storage import Workspace
 
-    app.include_router(build_designer_router(Workspace(config.workspace), designer_callbacks(runtime, config), config.designer_token))
+    app.include_router(build_designer_router(Workspace(config.workspace), designer_callbacks(runtime, config), config.designer_token,
+                                             token_once=config.designer_token_once))
     app.include_router(build_pages_router(runtime))  # last: it owns /p/<slug>/<page path>
 
 

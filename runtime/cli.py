@@ -1,4 +1,4 @@
-"""The ``minimomen`` command line: serve, new, validate, migrate, token, mcp, schema, logs.
+"""The ``minimomen`` command line: serve, new, validate, migrate, token, secret, mcp, schema, logs.
 
 Each command is a small function registered in ``COMMANDS`` with its arguments.
 Exit codes scripts rely on: 0 ok, 1 invalid definition / refused migration /
@@ -17,6 +17,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 DEFAULT_WORKSPACE = "projects"
@@ -141,6 +142,16 @@ def _configure_migrate(parser: argparse.ArgumentParser) -> None:
     _workspace_arg(parser)
 
 
+def _announce(server: Any, slug: str, version: int | None) -> None:
+    """Tell running servers of this database (``runtime.publish_sync``) to serve the version at once."""
+    import asyncio
+    import uuid
+
+    from runtime.publish_sync import Event, announce
+
+    asyncio.run(announce(server, Event("published", slug, f"cli-{uuid.uuid4().hex}", version)))
+
+
 def _migrate(args: argparse.Namespace) -> int:
     from runtime.definitions import load_valid
     from runtime.migrations import publish_definition
@@ -159,6 +170,8 @@ def _migrate(args: argparse.Namespace) -> int:
             print(f"{slug}{' (dry run)' if args.dry_run else ''}: {plan.describe()}")
             if plan.revision:
                 print(f"  revision: {plan.revision}")
+            if not args.dry_run:
+                _announce(server, slug, plan.version)
     finally:
         server.stop()
     return EXIT_OK
@@ -187,6 +200,42 @@ def _token(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _configure_secret(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", choices=("set", "list", "delete"), help="set (value read from standard input), list (names only) or delete")
+    parser.add_argument("slug", help="project whose secrets to change")
+    parser.add_argument("name", nargs="?", help="secret name (lowercase letters, digits, _), for set and delete")
+    _workspace_arg(parser)
+
+
+def _secret(args: argparse.Namespace) -> int:
+    from runtime.integrations import secrets as project_secrets
+
+    _slugs(args)
+    if args.action != "list" and not args.name:
+        raise UsageError(f"`minimomen secret {args.action}` needs a secret name")
+    value = ""
+    if args.action == "set":
+        import getpass
+
+        # Never from the command line (shell history, process list): standard input or a prompt.
+        value = sys.stdin.readline().rstrip("\n") if not sys.stdin.isatty() else getpass.getpass(f"Value of {args.name}: ")
+    server = _database(args)
+    try:
+        dbname = server.database_name(args.slug)
+        server.ensure_database(dbname)
+        conninfo = server.conninfo(dbname)
+        if args.action == "set":
+            project_secrets.set_secret(conninfo, args.name, value)
+            print(f"Secret {args.name} of {args.slug} set.")
+        elif args.action == "delete":
+            found = project_secrets.delete_secret(conninfo, args.name)
+            print(f"Secret {args.name} of {args.slug} {'deleted' if found else 'did not exist'}.")
+        else:
+            for entry in project_secrets.list_secrets(conninfo):
+                print(f"{entry['name']}  {entry['hint']}  (set {entry['updated_at']})")
+    finally:
+        server.stop()
+    return EXIT_OK
 def _configure_mcp(parser: argparse.ArgumentParser) -> None:
     _workspace_arg(parser)
     parser.add_argument("--project", metavar="SLUG", help="limit the session to this project (default: every project)")
@@ -249,6 +298,8 @@ def _run_line(entry: dict[str, object]) -> str:
     if entry.get("error"):
         where = f" at node {entry.get('node')}" if entry.get("node") else ""
         line += f"  error{where}: {entry.get('error')}"
+    for call in entry.get("calls") or []:  # type: ignore[attr-defined]
+        line += f"  [{call.get('mode')} {call.get('method')} {call.get('host')} -> {call.get('status') or call.get('error') or 'queued'}]"
     return line
 
 
@@ -258,6 +309,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("validate", "check definitions and list every problem (exit 1 if any error)", _configure_validate, _validate),
     Command("migrate", "publish definitions to the database and print the plan", _configure_migrate, _migrate),
     Command("token", "print a project's admin token (last line of output)", _configure_token, _token),
+    Command("secret", "set, list or delete a project's secrets (API keys, webhook keys); values are never printed", _configure_secret, _secret),
     Command("mcp", "serve the MCP server on stdin/stdout for AI assistants (Cursor, Claude Desktop, VS Code)", _configure_mcp, _mcp),
     Command("schema", "print the JSON Schema of app.json", _configure_schema, _schema),
     Command("logs", "print recent actionflow runs of a project", _configure_logs, _logs),

@@ -58,7 +58,7 @@ class DatabaseServer:
     def database_name(self, slug: str) -> str:
         """The database of project ``slug`` (prefix + slug), checked to be a safe, short name."""
         name = self.prefix + slug
-        if not slug or not _DB_NAME.match(name) or len(name.encode()) > _MAX_IDENTIFIER:
+        if not slug or not _DB_NAME.fullmatch(name) or len(name.encode()) > _MAX_IDENTIFIER:
             raise DatabaseError(
                 f"`{name}` cannot be a database name: use letters, digits, '_' or '-', at most {_MAX_IDENTIFIER} bytes"
             )

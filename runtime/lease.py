@@ -145,6 +145,13 @@ class Lease:
             wait = self._idle[0].used + self.idle_seconds - time.monotonic()
             self._trim_timer = asyncio.get_running_loop().call_later(max(wait, 0.01), self._trim)
 
+    async def drop_idle(self) -> None:
+        """Give every idle connection back to the pool (after the server restarted: they are broken)."""
+        idle, self._idle = self._idle, []
+        for entry in idle:
+            self._held -= 1
+            await self.pool.putconn(entry.conn)
+
     async def close(self) -> None:
         """Give every idle connection back to the pool; connections in use go back when released."""
         self._closed = True

@@ -37,6 +37,7 @@ from runtime.subscriptions.settings import UVICORN_WEBSOCKET_OPTIONS
 WORKSPACE_ENV = "MINIMOMEN_WORKSPACE"
 DATABASE_ENV = "DATABASE_URL"
 DESIGNER_TOKEN_ENV = "MINIMOMEN_DESIGNER_TOKEN"
+DESIGNER_TOKEN_ONCE_ENV = "MINIMOMEN_DESIGNER_TOKEN_ONCE"  # set by serve for a token it generated
 PUBLIC_URL_ENV = "MINIMOMEN_PUBLIC_URL"
 POOL_SIZE_ENV = "MINIMOMEN_POOL_SIZE"
 
@@ -63,6 +64,7 @@ def app_from_env() -> FastAPI:
             workspace=Path(os.environ.get(WORKSPACE_ENV, "projects")),
             database_url=os.environ.get(DATABASE_ENV) or None,
             designer_token=os.environ.get(DESIGNER_TOKEN_ENV) or None,
+            designer_token_once=os.environ.get(DESIGNER_TOKEN_ONCE_ENV) == "1",
             public_url=os.environ.get(PUBLIC_URL_ENV, "http://127.0.0.1:8000"),
             pool_size=int(os.environ.get(POOL_SIZE_ENV, "20")),
             progress=progress,
@@ -86,7 +88,11 @@ async def _publish_all(server: DatabaseServer, workspace: Workspace) -> None:
     origin = f"serve-{uuid.uuid4().hex}"
     for info in workspace.list_projects():
         progress(f"migrating {info.slug}…")
-        choice = await choose_startup(server, workspace, info.slug)
+        try:
+            choice = await choose_startup(server, workspace, info.slug)
+        except Exception as exc:  # noqa: BLE001 - one project's database trouble never stops the others (workers report it too)
+            progress(f"project {info.slug}: not served, its database cannot be reached ({type(exc).__name__})")
+            continue
         plan = choice.plan
         if plan is None:
             progress(choice.problem_line() or f"project {info.slug}: not served")
@@ -127,17 +133,24 @@ def serve(options: ServeOptions) -> int:
 
     workspace_root = options.workspace.resolve()
     workspace_root.mkdir(parents=True, exist_ok=True)
-    token = os.environ.get(DESIGNER_TOKEN_ENV) or secrets.token_urlsafe(24)
+    configured = os.environ.get(DESIGNER_TOKEN_ENV)
+    token = configured or secrets.token_urlsafe(24)
     public_url = f"http://{options.host}:{options.port}"
     server = DatabaseServer.start(workspace_root, database_url=os.environ.get(DATABASE_ENV) or None, progress=progress)
     try:
         publish_all(server, Workspace(workspace_root))
-        # Workers (and the single-process app) use the server started here, embedded or not.
+        # Workers (and the single-process app) use the server started here: an external one by its
+        # URL; the embedded one by joining it (the workspace's data folder), so that each worker's
+        # supervisor (runtime.db_supervisor) can start it again should it die.
+        if server.embedded:
+            os.environ.pop(DATABASE_ENV, None)
+        else:
+            os.environ[DATABASE_ENV] = server.url
         os.environ.update(
             {
                 WORKSPACE_ENV: str(workspace_root),
-                DATABASE_ENV: server.url,
                 DESIGNER_TOKEN_ENV: token,
+                DESIGNER_TOKEN_ONCE_ENV: "" if configured else "1",
                 PUBLIC_URL_ENV: public_url,
                 POOL_SIZE_ENV: str(options.pool_size),
             }

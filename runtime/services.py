@@ -16,6 +16,7 @@ SERVICE_MODULES: tuple[str, ...] = (
     "runtime.subscriptions.hub",
     "runtime.actionflows.tasks",
     "runtime.actionflows.schedules",  # after the task worker it queues runs for
+    "runtime.integrations.outbox",  # after the task worker, whose run log it writes to
     "runtime.files.sweep",
 )
 

@@ -11,6 +11,15 @@ from typing import Any
 ADMIN = "admin"
 ANONYMOUS = "anonymous"
 USER = "user"
+# The client's address rides in a request's header mapping under a name no HTTP header can
+# have (it holds a space), set by the server from the connection, never from the client.
+CLIENT_ADDRESS = "minimomen client-address"
+
+
+def with_client(headers: dict[str, str], client: Any) -> dict[str, str]:
+    """``headers`` plus the connection's client address (``client`` is ASGI's ``(host, port)`` or None)."""
+    headers[CLIENT_ADDRESS] = str(client[0]) if client else ""
+    return headers
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from builder.storage import Workspace
 from builder.validation import validate_definition
 from runtime import services
 from runtime.database import DatabaseServer
+from runtime.db_supervisor import DatabaseSupervisor
 from runtime.files.signing import install_file_signing
 from runtime.migrations import MigrationPlan, publish_definition
 from runtime.project import ProjectRuntime, PublishedState
@@ -41,6 +43,14 @@ Progress = Callable[[str], None]
 POOL_CONNECTION_OPTIONS = {"autocommit": True, "options": "-c client_connection_check_interval=500"}
 
 
+POOL_TIMEOUT_ENV = "MINIMOMEN_POOL_TIMEOUT"
+
+
+def pool_timeout() -> float:
+    """Seconds a request waits for a database connection before it fails (5 by default: fail fast, not after 30 s)."""
+    return float(os.environ.get(POOL_TIMEOUT_ENV) or 5.0)
+
+
 class Runtime:
     """All running projects of one workspace."""
 
@@ -55,6 +65,7 @@ class Runtime:
         # Projects start-up could not serve, with the reason API clients are given (runtime.startup).
         self._unserved: dict[str, str] = {}
         self.sync = PublishSync(self)
+        self.database = DatabaseSupervisor(self)
 
     def get(self, slug: str) -> ProjectRuntime | None:
         return self.projects.get(slug)
@@ -67,10 +78,16 @@ class Runtime:
         """
         published: list[tuple[str, int]] = []
         for info in self.workspace.list_projects():
-            await self.start_project(info.slug, published=published)
+            try:
+                await self.start_project(info.slug, published=published)
+            except Exception:  # one project's database trouble never stops the others
+                log.exception("project %s could not start", info.slug)
+                self.progress(f"project {info.slug}: not served, its database cannot be reached (see the log)")
+                self._unserved[info.slug] = "the project's database cannot be reached right now; the server log has the details"
         await self.sync.start()
         for slug, version in published:
             await self.sync.announce_published(slug, version)
+        await self.database.start()
 
     async def start_project(self, slug: str, *, published: list[tuple[str, int]] | None = None) -> ProjectRuntime | None:
         """Serve ``slug`` as start-up decides (``runtime.startup``): app.json, else its last published version.
@@ -101,7 +118,10 @@ class Runtime:
     async def _open(self, slug: str, version: int, definition: Definition) -> ProjectRuntime:
         """Serve ``definition`` (already applied as ``version``): pool, secrets, services."""
         conninfo = self.server.conninfo(self.server.database_name(slug))
-        pool = AsyncConnectionPool(conninfo, min_size=2, max_size=self.pool_size, open=False, kwargs=POOL_CONNECTION_OPTIONS)
+        # Connections open on demand and close after a minute idle: a workspace of many
+        # small projects holds connections only for the projects in use.
+        pool = AsyncConnectionPool(conninfo, min_size=0, max_size=self.pool_size, open=False, kwargs=POOL_CONNECTION_OPTIONS,
+                                   timeout=pool_timeout(), max_idle=60)
         await pool.open(wait=True)
         project: ProjectRuntime | None = None
         try:
@@ -174,6 +194,7 @@ class Runtime:
             await self._close(slug)
 
     async def stop(self) -> None:
+        await self.database.stop()
         await self.sync.stop()
         for slug in list(self.projects):
             await self.stop_project(slug)

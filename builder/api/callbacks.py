@@ -48,10 +48,22 @@ class DesignerCallbacks(Protocol):
     async def simulate_logout(self, slug: str) -> dict[str, Any]:
         """Returns ``{"cookies": [...]}`` that end the simulated page session (max_age 0)."""
 
-    async def run_actionflow(self, slug: str, flow_id: str, args: dict[str, Any], account_id: int | None) -> dict[str, Any]:
-        """Invoke a flow as an account (None: anonymous); returns ``{"ok", "output" | "error", "log"}``."""
+    async def run_actionflow(self, slug: str, flow_id: str, args: dict[str, Any], account_id: int | None,
+                             confirm_calls: bool = False) -> dict[str, Any]:
+        """Invoke a flow as an account (None: anonymous); returns ``{"ok", "output" | "error", "log"}``.
+
+        A flow with Call API nodes is refused (``CONFIRM_CALLS``, 409, the calls in ``details``) unless ``confirm_calls``."""
 
     async def run_log(self, slug: str, limit: int) -> list[dict[str, Any]]:
+        ...
+
+    async def list_secrets(self, slug: str) -> list[dict[str, Any]]:
+        """``[{name, hint, updated_at}]``: never a value."""
+
+    async def set_secret(self, slug: str, name: str, value: str | None) -> dict[str, Any]:
+        """Set a secret; ``value`` None generates one and returns it (``{"value"}``) this once, else ``{}``."""
+
+    async def delete_secret(self, slug: str, name: str) -> bool:
         ...
 
     async def stress_test(self, slug: str, flow_id: str, args: dict[str, Any], n: int, concurrency: int, account_id: int | None) -> dict[str, Any]:

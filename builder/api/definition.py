@@ -1,4 +1,4 @@
-"""Definition endpoints: load, save (autosave of the draft), validate, undo, rename."""
+"""Definition endpoints: load, save (autosave of the draft), validate, undo, redo, rename."""
 
 from __future__ import annotations
 
@@ -29,7 +29,13 @@ class RenameBody(BaseModel):
 
 
 def _state(workspace: Workspace, slug: str, data: dict[str, Any]) -> dict[str, Any]:
-    return {"definition": data, "report": validate(data).to_json(), "history": len(workspace.history(slug)), "revision": workspace.revision(slug)}
+    return {
+        "definition": data,
+        "report": validate(data).to_json(),
+        "history": len(workspace.history(slug)),
+        "redo": len(workspace.redoable(slug)),
+        "revision": workspace.revision(slug),
+    }
 
 
 def build_definition_router(workspace: Workspace) -> APIRouter:
@@ -61,6 +67,11 @@ def build_definition_router(workspace: Workspace) -> APIRouter:
     @router.post("/api/projects/{slug}/undo")
     async def undo(slug: str) -> dict[str, Any]:
         restored = workspace.undo(slug)
+        return _state(workspace, slug, restored.model_dump(mode="json"))
+
+    @router.post("/api/projects/{slug}/redo")
+    async def redo(slug: str) -> dict[str, Any]:
+        restored = workspace.redo(slug)
         return _state(workspace, slug, restored.model_dump(mode="json"))
 
     @router.post("/api/projects/{slug}/rename")

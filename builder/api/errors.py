@@ -12,6 +12,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import HTTPException, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
@@ -50,6 +51,18 @@ def response_for(exc: Exception) -> JSONResponse | None:
     return None
 
 
+def _location(loc: Any) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path")] if isinstance(loc, (list, tuple)) else []
+    return ".".join(parts) or "body"
+
+
+def invalid_request(exc: RequestValidationError) -> JSONResponse:
+    """422 naming each bad part of a request that does not fit its route (a body that is not JSON, a wrong type ...)."""
+    problems = [{"path": _location(e.get("loc")), "message": str(e.get("msg", "is not valid"))} for e in exc.errors()[:20]]
+    first = problems[0] if problems else {"path": "body", "message": "is not valid"}
+    return error_response(422, "BAD_REQUEST", f"The request does not fit this route: `{first['path']}` {first['message']}.", problems=problems)
+
+
 class DesignerRoute(APIRoute):
     """An APIRoute whose handler reports builder and runtime errors as JSON data."""
 
@@ -61,6 +74,8 @@ class DesignerRoute(APIRoute):
                 return await handler(request)
             except HTTPException:
                 raise
+            except RequestValidationError as exc:  # FastAPI's own check of the body and parameters: the caller's mistake
+                return invalid_request(exc)
             except Exception as exc:  # reported as data below, never as a stack trace
                 response = response_for(exc)
                 if response is not None:

@@ -36,6 +36,11 @@ class SimulateBody(BaseModel):
 class RunBody(BaseModel):
     args: dict[str, Any] = Field(default_factory=dict)
     account_id: int | None = None
+    confirm_calls: bool = False  # the builder agreed that Call API nodes reach their real endpoints
+
+
+class SecretBody(BaseModel):
+    value: str | None = Field(default=None, min_length=1, max_length=8192, description="None: generate a signing key")
 
 
 class StressBody(BaseModel):
@@ -120,11 +125,25 @@ def build_live_router(workspace: Workspace, callbacks: DesignerCallbacks) -> API
 
     @router.post("/api/projects/{slug}/actionflows/{flow_id}/run")
     async def run(slug: str, flow_id: str, body: RunBody) -> dict[str, Any]:
-        return await callbacks.run_actionflow(slug, flow_id, body.args, body.account_id)
+        return await callbacks.run_actionflow(slug, flow_id, body.args, body.account_id, body.confirm_calls)
 
     @router.post("/api/projects/{slug}/actionflows/{flow_id}/stress")
     async def stress(slug: str, flow_id: str, body: StressBody) -> dict[str, Any]:
         return await callbacks.stress_test(slug, flow_id, body.args, body.n, body.concurrency, body.account_id)
+
+    @router.get("/api/projects/{slug}/secrets")
+    async def secrets(slug: str) -> dict[str, Any]:
+        return {"secrets": await callbacks.list_secrets(slug)}
+
+    @router.put("/api/projects/{slug}/secrets/{name}")
+    async def set_secret(slug: str, name: str, body: SecretBody) -> dict[str, Any]:
+        return await callbacks.set_secret(slug, name, body.value)
+
+    @router.delete("/api/projects/{slug}/secrets/{name}")
+    async def delete_secret(slug: str, name: str) -> dict[str, Any]:
+        if not await callbacks.delete_secret(slug, name):
+            raise ApiError(404, "NOT_FOUND", f"Secret {name} does not exist.")
+        return {"deleted": name}
 
     @router.get("/api/projects/{slug}/logs")
     async def logs(slug: str, limit: int = 50) -> dict[str, Any]:

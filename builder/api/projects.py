@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from builder.api.callbacks import CallbackError, DesignerCallbacks
 from builder.api.errors import ApiError, DesignerRoute
+from builder.assets import asset_dir
 from builder.loader import load_definition
 from builder.storage import (
     MIGRATIONS_DIR,
@@ -20,7 +21,7 @@ from builder.storage import (
     write_atomically,
 )
 
-SAMPLES_DIR = Path(__file__).resolve().parents[2] / "projects"
+SAMPLES_DIR = asset_dir("samples", "projects")
 
 
 class CreateProject(BaseModel):

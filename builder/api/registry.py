@@ -33,6 +33,8 @@ NODE_LABELS: dict[str, str] = {
     "loop": "Loop (for each)",
     "run_actionflow": "Run another actionflow",
     "raise_error": "Raise error (roll back)",
+    "call_api": "Call API",
+    "run_code": "Run code (JavaScript)",
 }
 
 # Output keys each node type offers to later nodes as node.<id>.<key>;
@@ -44,6 +46,9 @@ NODE_OUTPUTS: dict[str, list[str]] = {
     "update": ["affected_rows", "returning", "id", "*fields"],
     "delete": ["affected_rows"],
     "run_actionflow": ["*output"],
+    # "*schema": the keys of the node's response_schema / outputs (typed for later pickers)
+    "call_api": ["status", "ok", "headers", "body", "outbox_id", "*schema"],
+    "run_code": ["result", "logs", "*schema"],
 }
 
 COMPONENT_LABELS: dict[str, str] = {

@@ -27,6 +27,7 @@ from builder.validation.data_model import (
     check_relations,
 )
 from builder.validation.describe import problem_from_issue
+from builder.validation.integrations import check_triggers
 from builder.validation.names import (
     check_names,
     check_unique_ids,
@@ -66,6 +67,7 @@ CHECKS: tuple[Check, ...] = (
     check_assets,
     check_actionflows,
     check_schedules,
+    check_triggers,
     check_pages,
     check_nested_lists,
     check_permissions,

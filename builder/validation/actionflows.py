@@ -23,6 +23,7 @@ from builder.validation.expressions import (
     check_table_filter,
     otherwise_last,
 )
+from builder.validation.integrations import call_api_outputs, check_call_api, check_run_code
 from builder.validation.report import Issue
 
 Parts = tuple[PathPart, ...]
@@ -38,6 +39,7 @@ class FlowContext:
     flows: Mapping[str, Actionflow]
     node_names: Mapping[str, str]  # every node of this flow, id -> name
     reachable: Mapping[str, frozenset[str]]  # flow id -> flows it runs, directly or not
+    outbound_hosts: list[str] = field(default_factory=list)  # settings.outbound_hosts
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,8 @@ NODE_OUTPUTS: dict[str, Callable[[Any, FlowContext], Outputs]] = {
     "set_variable": lambda node, ctx: frozenset(),
     "loop": lambda node, ctx: frozenset(),
     "raise_error": lambda node, ctx: frozenset(),
+    "call_api": lambda node, ctx: call_api_outputs(node),
+    "run_code": lambda node, ctx: frozenset(node.outputs) | {"result", "logs"},
 }
 
 # ------------------------------------------------------------------ nodes
@@ -317,6 +321,8 @@ NODE_CHECKS: dict[str, NodeCheck] = {
     "loop": _check_loop,
     "run_actionflow": _check_run_actionflow,
     "raise_error": _check_raise_error,
+    "call_api": lambda node, parts, scope, ctx: check_call_api(node, parts, ref_checker(scope, ctx), ctx.outbound_hosts),
+    "run_code": lambda node, parts, scope, ctx: check_run_code(node, parts, ref_checker(scope, ctx)),
 }
 assert set(NODE_CHECKS) == set(NODE_TYPES) == set(NODE_OUTPUTS), "every node type needs a check and its outputs"
 
@@ -358,6 +364,7 @@ def check_actionflows(definition: Definition, catalog: Catalog) -> Iterator[Issu
             flows=flows,
             node_names={n.id: n.name for n in walk_nodes(flow.nodes)},
             reachable=reachable,
+            outbound_hosts=definition.settings.outbound_hosts,
         )
         scope = yield from check_nodes(flow.nodes, (*parts, "nodes"), FlowScope(), ctx)
         yield from _values(flow.output, (*parts, "output"), scope, ctx)

@@ -86,7 +86,9 @@ _CLEARS: dict[str, tuple[str, ...]] = {
 
 def _table_names(data: Any) -> dict[str, str]:
     tables = data.get("tables") if isinstance(data, dict) else None
-    return {str(t.get("id")): str(t.get("name")) for t in tables or [] if isinstance(t, dict)}
+    if not isinstance(tables, list):  # a draft may hold anything here; its own error names it
+        return {}
+    return {str(t.get("id")): str(t.get("name")) for t in tables if isinstance(t, dict)}
 
 
 def _add(labels: list[Label], label: Label) -> None:

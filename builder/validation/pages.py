@@ -68,7 +68,9 @@ def _check_order(order_by: list[Any], parts: Parts, table: TableInfo) -> Iterato
 def _check_container(component: Any, parts: Parts, scope: PageScope, ctx: PageContext) -> Iterator[Issue]:
     inner = scope
     record = component.record
-    if record is not None:
+    if record is not None and scope.lists:
+        yield Issue((*parts, "record"), "a container inside a list's items cannot load a record; bind the row's fields with `item.*`.")
+    elif record is not None:
         here = (*parts, "record")
         table, issues = _table(record.table, (*here, "table"), ctx)
         yield from issues

@@ -29,8 +29,9 @@ export const writableColumns = (def, tableId) => columnsOf(def, tableId).filter(
 export function relationshipsOf(def, tableId) {
   const out = [];
   for (const rel of def.relations || []) {
-    if (rel.from_table === tableId) out.push({ name: rel.from_field, target: rel.to_table, kind: rel.kind === 'one_to_one' ? 'object' : 'array' });
-    if (rel.to_table === tableId) out.push({ name: rel.to_field, target: rel.from_table, kind: 'object' });
+    // `inverse` names the relation both directions share, so a path does not walk straight back.
+    if (rel.from_table === tableId) out.push({ name: rel.from_field, target: rel.to_table, kind: rel.kind === 'one_to_one' ? 'object' : 'array', inverse: rel.id || rel.foreign_key.name });
+    if (rel.to_table === tableId) out.push({ name: rel.to_field, target: rel.from_table, kind: 'object', inverse: rel.id || rel.foreign_key.name });
   }
   return out;
 }
@@ -81,7 +82,7 @@ export function* walk(nodes) {
 // ------------------------------------------------------------ component trees
 
 export function componentChildLists(c) {
-  if (c.type === 'container') return [{ list: c.children, key: 'children' }];
+  if (c.type === 'container') return c.record ? [{ list: c.children, key: 'children' }, { list: c.not_found || [], key: 'not_found', label: `${c.name}: when the record is missing` }] : [{ list: c.children, key: 'children' }];
   if (c.type === 'list') return [{ list: c.item, key: 'item' }];
   if (c.type === 'conditional_view') return (c.branches || []).map((b) => ({ list: b.children, key: 'branch', branch: b }));
   return [];

@@ -2,6 +2,8 @@
 import { openDialog } from './dialog.js';
 import { button, h, rerender, toast } from './dom.js';
 import { openPublish } from './publish.js';
+import { onAccounts, onPublish } from './publish_channel.js';
+import { forgetAccounts } from './tabs/flow_panels.js';
 import { ProjectStore } from './store.js';
 import * as actionflows from './tabs/actionflows.js';
 import * as data from './tabs/data.js';
@@ -30,6 +32,7 @@ export class ProjectView {
     this.statusEl = h('span', { class: 'save-status', role: 'status', 'aria-live': 'polite', id: 'save-status' });
     this.problemsEl = h('span', { class: 'problem-count' });
     this.tabButtons = {};
+    this.redoButton = button('Redo', () => this.redo(), { id: 'redo-button', title: 'Go forward again to the version Undo left', disabled: true });
   }
 
   async mount(tab) {
@@ -41,6 +44,10 @@ export class ProjectView {
     window.addEventListener('beforeunload', (e) => {
       if (this.store.dirty || this.store.saving) { e.preventDefault(); e.returnValue = ''; }
     });
+    // New accounts (a preview's test account, a publish) show in the "Run as" lists at once.
+    const accountsChanged = () => { forgetAccounts(this.ui.actionflows); if (this.tab === 'actionflows') this.renderTab(); };
+    onAccounts(this.slug, accountsChanged);
+    onPublish(this.slug, accountsChanged);
     this.renderTab();
     this.renderStatus();
     this.store.watch();
@@ -64,6 +71,7 @@ export class ProjectView {
         this.problemsEl,
         this.statusEl,
         button('Undo', () => this.undo(), { id: 'undo-button', title: 'Go back to the previous saved version' }),
+        this.redoButton,
         button('Preview', () => this.preview(), { id: 'preview-button' }),
         button('Publish', () => openPublish(this), { class: 'primary', id: 'publish-button' })));
     const panel = h('div', { id: 'tab-panel', role: 'tabpanel', class: 'tab-panel' }, this.content);
@@ -100,6 +108,8 @@ export class ProjectView {
     const s = this.store;
     this.statusEl.textContent = s.status === 'error' ? `Not saved: ${s.saveError ? s.saveError.message : ''}` : STATUS_TEXT[s.status];
     this.statusEl.className = `save-status status-${s.status}`;
+    // Redo is there while what was undone can come back: a new change ends it.
+    this.redoButton.disabled = !s.redoable || s.dirty || s.status === 'unsaved';
     const problems = s.report.problems || [];
     const errors = problems.filter((p) => p.severity === 'error').length;
     const warnings = problems.length - errors;
@@ -110,6 +120,10 @@ export class ProjectView {
 
   async undo() {
     try { await this.store.undo(); toast('Went back to the previous version'); } catch (e) { toast(e.message, 'error'); }
+  }
+
+  async redo() {
+    try { await this.store.redo(); toast('Went forward again'); } catch (e) { toast(e.message, 'error'); }
   }
 
   async preview() {

@@ -11,6 +11,7 @@ export class ProjectStore {
     this.def = null;
     this.report = { ok: true, problems: [] };
     this.history = 0;
+    this.redoable = 0;
     this.status = 'saved'; // saved | unsaved | saving | error
     this.saveError = null;
     this.dirty = false;
@@ -54,6 +55,7 @@ export class ProjectStore {
     this.def = state.definition;
     this.report = state.report;
     this.history = state.history;
+    this.redoable = state.redo || 0;
     this.revision = state.revision;
     this.dirty = false;
     this.status = 'saved';
@@ -104,6 +106,7 @@ export class ProjectStore {
         this.reportChanged = JSON.stringify(state.report) !== JSON.stringify(this.report);
         this.report = state.report;
         this.history = state.history;
+        this.redoable = state.redo || 0;
         this.revision = state.revision;
         this.saveError = null;
         this.status = this.dirty ? 'unsaved' : 'saved';
@@ -143,10 +146,24 @@ export class ProjectStore {
     return !this.dirty;
   }
 
-  async undo() {
+  async undo() { await this.step('/undo'); }
+
+  // Forward again to what the last Undo left (until the next change).
+  async redo() { await this.step('/redo'); }
+
+  // Undo / Redo: "Saving…" until the server has moved app.json, so "All changes saved" always
+  // describes the version on disk; a refusal (nothing to undo) puts the status back.
+  async step(route) {
     await this.flush();
-    const state = await api('POST', projectUrl(this.slug, '/undo'));
-    this.accept(state);
+    this.status = 'saving';
+    this.emitStatus();
+    try {
+      this.accept(await api('POST', projectUrl(this.slug, route)));
+    } catch (error) {
+      this.status = this.saveError ? 'error' : this.dirty ? 'unsaved' : 'saved';
+      this.emitStatus();
+      throw error;
+    }
   }
 
   problemsFor(predicate) {

@@ -44,6 +44,7 @@ class FlowSet:
     version: int
     flows: Mapping[str, CompiledFlow]
     functions: Installed = field(default_factory=lambda: Installed(()))
+    state: Any = field(default=None, compare=False)  # the PublishedState compiled (set by compiled_flows)
 
     def get(self, flow_id: str) -> CompiledFlow | None:
         return self.flows.get(flow_id)
@@ -86,5 +87,6 @@ def compiled_flows(state: Any) -> FlowSet:
     """The compiled flows of a ``PublishedState`` (compiled on first use)."""
     found = state.cache.get(CACHE_KEY)
     if found is None:
-        found = state.cache.setdefault(CACHE_KEY, compile_flows(state.resolved, state.version))
+        compiled = compile_flows(state.resolved, state.version)
+        found = state.cache.setdefault(CACHE_KEY, FlowSet(compiled.version, compiled.flows, compiled.functions, state))
     return found

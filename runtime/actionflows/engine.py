@@ -44,6 +44,7 @@ class Trace:
 
     reached: list[str] = field(default_factory=list)
     compiled: bool = False
+    calls: list[dict[str, Any]] = field(default_factory=list)  # outbound calls (never secret values), for the run log
 
     @property
     def last(self) -> str | None:
@@ -73,11 +74,14 @@ async def execute(
     per_node_transactions: bool = False,
     depth: int = 0,
     reached: list[str] | None = None,
+    state: Any = None,
+    calls: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Run the node tree of ``compiled`` with ``inputs`` (already coerced); return its output."""
     flow = compiled.flow
     scope = {"input": inputs, "var": initial_variables(flow), "node": {}, "session": session.variables(), "loop": {}}
-    run = Run(project, flow, session, conn, scope, subflow, per_node_transactions, depth, reached if reached is not None else [])
+    run = Run(project, flow, session, conn, scope, subflow, per_node_transactions, depth, reached if reached is not None else [],
+              state, calls if calls is not None else [])
     await run.run_steps(compiled.steps)
     return flow_output(flow, scope)
 
@@ -129,7 +133,8 @@ async def run_flow(
     timeout_ms = flow.timeout_ms
     if per_node_transactions:
         await conn.execute("SELECT set_config('statement_timeout', %s, false)", (str(timeout_ms),))
-        return await execute(compiled, project, session, conn, inputs, flows.get, per_node_transactions=True, reached=trace.reached)
+        return await execute(compiled, project, session, conn, inputs, flows.get, per_node_transactions=True, reached=trace.reached,
+                             state=flows.state, calls=trace.calls)
     sql_path = use_sql and compiled.sql is not None and await flows.functions.installed(conn, compiled.sql.function)
     if not sql_path and not in_transaction:
         async with conn.transaction():
@@ -140,6 +145,6 @@ async def run_flow(
         async with asyncio.timeout((timeout_ms + GRACE_MS) / 1000):  # no extra task, unlike wait_for
             if sql_path:
                 return await execute_sql(compiled, project, session, conn, inputs, trace)
-            return await execute(compiled, project, session, conn, inputs, flows.get, reached=trace.reached)
+            return await execute(compiled, project, session, conn, inputs, flows.get, reached=trace.reached, state=flows.state, calls=trace.calls)
     except TimeoutError:
         raise FlowError(f"Actionflow {flow.name} timed out after {timeout_ms} ms", flow=flow.id, node=trace.last, cause="TIMEOUT") from None

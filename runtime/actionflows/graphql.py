@@ -124,7 +124,7 @@ def _output_type(project: ResolvedProject, flow: Actionflow, expression: Any, ty
 
 
 def _result_type(project: ResolvedProject, flow: Actionflow, types: TypeRegistry) -> GraphQLOutputType:
-    if not flow.output or not all(NAME.match(k) for k in flow.output):
+    if not flow.output or not all(NAME.fullmatch(k) for k in flow.output):
         return types.scalar("JSON")  # type: ignore[return-value]
     name = f"{flow.id}_result"
     existing = types.get(name)

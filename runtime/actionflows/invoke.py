@@ -22,6 +22,7 @@ from runtime.actionflows.run import FlowError
 from runtime.actionflows.runlog import RunRecord, record
 from runtime.actionflows.values import coerce_inputs, to_json
 from runtime.files.flow_assets import with_asset_objects
+from runtime.integrations import outbox
 from runtime.permissions import grants_for
 from runtime.types import (
     ActionflowAccessDenied,
@@ -89,9 +90,12 @@ async def invoke(ctx: RequestContext, flow_ref: str, args: Any, version: int | N
         _log(ctx, flow_id, started, "FAILED", type(exc).__name__, trace.last, trace)
         raise
     _log(ctx, flow_id, started, "COMPLETED", None, trace.last, trace)
+    if ctx.connection is None:  # committed now (else the request's transaction commits later and the poll finds it)
+        outbox.wake_if_queued(ctx.project, trace.calls)
     return to_json(await with_asset_objects(ctx.project, flow, output))
 
 
 def _log(ctx: RequestContext, flow_id: str, started: float, status: str, error: str | None, node: str | None, trace: Trace) -> None:
     duration = (time.perf_counter() - started) * 1000
-    record(ctx.project, RunRecord(flow_id, ctx.state.version, caller_of(ctx.session), status, error, node, duration, trace.compiled))
+    record(ctx.project, RunRecord(flow_id, ctx.state.version, caller_of(ctx.session), status, error, node, duration, trace.compiled,
+                                  calls=tuple(trace.calls)))

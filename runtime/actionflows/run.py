@@ -47,6 +47,8 @@ class Run:
     per_node_transactions: bool = False
     depth: int = 0
     reached: list[str] = field(default_factory=list)  # node ids, in the order they started
+    state: Any = None  # the PublishedState (GraphQL of Run Code); None in tests that run bare flows
+    calls: list[dict[str, Any]] = field(default_factory=list)  # outbound calls, for the run log
 
     # -- values -------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from runtime.system_tables import SCHEMA
@@ -29,8 +30,8 @@ MAX_BATCH = 500
 FLUSH_SECONDS = 0.2
 MAX_QUEUED = 50_000  # beyond this (database down for long) new records are dropped, not the app
 
-_INSERT = f"""INSERT INTO {SCHEMA}.run_log (actionflow, version, caller, status, error, node, duration_ms, compiled, created_at)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"""
+_INSERT = f"""INSERT INTO {SCHEMA}.run_log (actionflow, version, caller, status, error, node, duration_ms, compiled, created_at, calls)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"""
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,12 @@ class RunRecord:
     duration_ms: float
     compiled: bool = False  # ran as the flow's SQL function (one round trip), not node by node
     at: float = field(default_factory=time.time)  # when it ended (a datetime only when written: off the hot path)
+    calls: tuple[dict[str, Any], ...] = ()  # outbound calls: method, host, status, time (never secret values)
 
     def row(self) -> tuple[Any, ...]:
         at = datetime.datetime.fromtimestamp(self.at, datetime.UTC)
-        return (self.actionflow, self.version, self.caller, self.status, self.error, self.node, self.duration_ms, self.compiled, at)
+        calls = Jsonb(list(self.calls)) if self.calls else None
+        return (self.actionflow, self.version, self.caller, self.status, self.error, self.node, self.duration_ms, self.compiled, at, calls)
 
 
 class RunLog:
@@ -114,7 +117,7 @@ def recent(conninfo: str, limit: int = 20) -> list[dict[str, Any]]:
     """The newest ``limit`` run log rows of a project database, newest first."""
     with psycopg.connect(conninfo, autocommit=True) as conn, conn.cursor(row_factory=dict_row) as cur:
         cur.execute(
-            f"""SELECT id, created_at, actionflow, version, caller, status, error, node, duration_ms, compiled
+            f"""SELECT id, created_at, actionflow, version, caller, status, error, node, duration_ms, compiled, calls
             FROM {SCHEMA}.run_log ORDER BY created_at DESC, id DESC LIMIT %s""",
             (max(1, int(limit)),),
         )

@@ -37,6 +37,7 @@ from runtime.actionflows.run import FlowError
 from runtime.actionflows.runlog import SERVICE as RUNLOG
 from runtime.actionflows.runlog import RunLog, RunRecord, record
 from runtime.actionflows.values import coerce_inputs, to_json
+from runtime.integrations import changes, outbox
 from runtime.project import ProjectRuntime
 from runtime.system_tables import SCHEMA
 from runtime.types import NotFound, RuntimeError_, Session
@@ -250,7 +251,7 @@ class TaskWorker:
         pool = self.project.pool
         try:
             try:
-                status, output, error = await self._run(conn, flow_id, args, session_from_json(session_data))
+                status, output, error = await self._run(conn, flow_id, args, session_from_json(session_data), session_data.get("change_depth"))
             except asyncio.CancelledError:
                 # Shutting down: the task stays PROCESSING; closing the connection frees its
                 # lock, so the next start marks it FAILED (interrupted).
@@ -271,12 +272,14 @@ class TaskWorker:
             await conn.execute(query, values)
             await conn.execute(f"SELECT {_UNLOCK}", (LOCK_CLASS, task_id))
             await conn.execute("RESET statement_timeout")
+            await conn.execute(f"SELECT set_config('{changes.DEPTH_SETTING}', '', false)")
         except psycopg.Error:
             await conn.close()  # drops the lock with the session
             async with self.project.pool.connection() as fresh:
                 await fresh.execute(query, values)
 
-    async def _run(self, conn: AsyncConnection, flow_id: str, args: dict[str, Any], session: Session) -> tuple[str, Any, str | None]:
+    async def _run(self, conn: AsyncConnection, flow_id: str, args: dict[str, Any], session: Session,
+                   change_depth: int | None = None) -> tuple[str, Any, str | None]:
         state = self.project.state
         started = time.perf_counter()
         trace = Trace()
@@ -285,6 +288,12 @@ class TaskWorker:
             compiled = flows.get(flow_id)
             if compiled is None:
                 raise NotFound(f"actionflow `{flow_id}` is no longer published")
+            if change_depth is not None:  # started by a database change (runtime.integrations.changes)
+                found = changes.change_arguments(compiled.flow, args)
+                if found is None:
+                    return "COMPLETED", None, None  # its condition does not hold for this change
+                args = found
+                await conn.execute(f"SELECT set_config('{changes.DEPTH_SETTING}', %s, false)", (str(int(change_depth)),))
             inputs = coerce_inputs(compiled.flow, args)
             if compiled.flow.mode == "async":
                 output = await run_flow(conn, state.resolved, flows, compiled, session, inputs, per_node_transactions=True, trace=trace)
@@ -295,12 +304,14 @@ class TaskWorker:
             self._log(flow_id, state.version, session, started, "FAILED", exc.message, node, trace)
             return "FAILED", None, exc.message
         self._log(flow_id, state.version, session, started, "COMPLETED", None, trace.last, trace)
+        outbox.wake_if_queued(self.project, trace.calls)
         return "COMPLETED", to_json(output), None
 
     def _log(self, flow_id: str, version: int, session: Session, started: float, status: str, error: str | None, node: str | None,
              trace: Trace) -> None:
         duration = (time.perf_counter() - started) * 1000
-        record(self.project, RunRecord(flow_id, version, caller_of(session), status, error, node, duration, trace.compiled))
+        record(self.project, RunRecord(flow_id, version, caller_of(session), status, error, node, duration, trace.compiled,
+                                       calls=tuple(trace.calls)))
 
 
 # ---------------------------------------------------------------- service hooks

@@ -4,22 +4,19 @@
 and the pages' login form both call it). Credentials live in
 ``minimomen.credential``, apart from the public ``account`` table.
 
-Repeated failures for one username slow it down instead of locking it: from
-the ``FAILURE_THRESHOLD``-th failure on, the next attempt must wait
-1, 2, 4 ... up to ``MAX_DELAY_SECONDS`` seconds after the last failure, and
-failures older than ``FORGET_AFTER_SECONDS`` no longer count. The credential
-row is locked while a password is checked, so parallel guesses queue up and
-are all counted.
+Repeated failures slow down the address they come from, never the owner
+logging in from elsewhere: see ``runtime.auth.throttle``. Usernames are unique
+and looked up regardless of case.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Any
 
 from psycopg import AsyncConnection, errors
 
+from runtime.auth import throttle
 from runtime.auth.errors import LoginFailed
 from runtime.auth.passwords import (
     check_password,
@@ -28,29 +25,22 @@ from runtime.auth.passwords import (
     needs_rehash,
     verify_password,
 )
-from runtime.auth.roles import effective_roles, fetch_account
+from runtime.auth.roles import effective_roles, fetch_account_version
 from runtime.auth.state import auth_state
 from runtime.auth.tokens import issue_token
 from runtime.system_tables import SCHEMA
 from runtime.types import BadUserInput, ConstraintViolation
 
-FAILURE_THRESHOLD = 5
-MAX_DELAY_SECONDS = 60
-FORGET_AFTER_SECONDS = 15 * 60
 WRONG_CREDENTIALS = "wrong username or password"
 
 Account = dict[str, Any]
 
 
-def backoff_seconds(failed_attempts: int) -> float:
-    """How long after the last failure the next attempt must wait."""
-    if failed_attempts < FAILURE_THRESHOLD:
-        return 0.0
-    return float(min(MAX_DELAY_SECONDS, 2 ** (failed_attempts - FAILURE_THRESHOLD)))
-
-
-async def authenticate(project: Any, username: str, password: str, register: bool = False) -> tuple[Account, str]:
+async def authenticate(project: Any, username: str, password: str, register: bool = False,
+                       address: str | None = None) -> tuple[Account, str]:
     """Log in (or, with ``register``, sign up) and return ``(account, token)``.
+
+    ``address`` is the client's address (failures are counted per username and address).
 
     The account is ``{"id", "username", "roles"}``; the token is a JWT of this
     project valid for ``settings.token_ttl_minutes``.
@@ -58,7 +48,7 @@ async def authenticate(project: Any, username: str, password: str, register: boo
     if register:
         account_id = await _register(project, username, password)
     else:
-        account_id = await _log_in(project, username, password)
+        account_id = await _log_in(project, username, password, address)
     account, token, _expires = await issue_session(project, account_id)
     return account, token
 
@@ -66,13 +56,13 @@ async def authenticate(project: Any, username: str, password: str, register: boo
 async def issue_session(project: Any, account_id: int, ttl_minutes: int | None = None) -> tuple[Account, str, dt.datetime]:
     """The account (with roles), a fresh token for it and when that expires."""
     async with project.pool.connection() as conn:
-        found = await fetch_account(conn, account_id)
+        found = await fetch_account_version(conn, account_id)
     if found is None:
         raise LoginFailed(WRONG_CREDENTIALS)
-    username, custom = found
-    auth_state(project).remember(account_id, username, custom)
+    username, custom, version = found
+    auth_state(project).remember(account_id, username, custom, version)
     ttl = ttl_minutes if ttl_minutes is not None else project.state.resolved.definition.settings.token_ttl_minutes
-    token, expires = issue_token(project, account_id, ttl)
+    token, expires = issue_token(project, account_id, ttl, version)
     return {"id": account_id, "username": username, "roles": list(effective_roles(project, custom))}, token, expires
 
 
@@ -102,49 +92,38 @@ async def _register(project: Any, username: str, password: str) -> int:
         return await create_account(conn, username, password_hash)
 
 
-async def _log_in(project: Any, username: str, password: str) -> int:
+async def _log_in(project: Any, username: str, password: str, address: str | None) -> int:
     if not isinstance(username, str) or not isinstance(password, str) or len(password) > 1024 or len(username) > 200:
         raise LoginFailed(WRONG_CREDENTIALS)
     async with project.pool.connection() as conn:
         async with conn.transaction():
+            verdict = await throttle.check(conn, username, address)
+            if verdict.wait_seconds:
+                raise LoginFailed(f"too many attempts, try again in {verdict.wait_seconds} s",
+                                  extra={"retry_after_seconds": verdict.wait_seconds})
             cur = await conn.execute(
-                f"""SELECT c.account_id, c.password_hash, c.failed_attempts,
-                           coalesce(extract(epoch FROM clock_timestamp() - c.last_failed_at), 1e9)::float8
+                f"""SELECT c.account_id, c.password_hash
                     FROM {SCHEMA}.credential AS c JOIN public."account" AS a ON a.id = c.account_id
-                    WHERE a.username = %s FOR UPDATE OF c""",
-                (username,),
+                    WHERE lower(a.username) = lower(%s) ORDER BY a.username = %s DESC, a.id LIMIT 1""",
+                (username, username),
             )
             row = await cur.fetchone()
             if row is None:
                 await verify_password(None, password)  # same cost as a real check: no username probing by timing
-                raise LoginFailed(WRONG_CREDENTIALS)
-            # clock_timestamp, not now(): a transaction that queued on the row lock started
-            # before the failure it waited for was recorded.
-            account_id, password_hash, failed, since_last = int(row[0]), row[1], int(row[2]), max(0.0, float(row[3]))
-            if since_last > FORGET_AFTER_SECONDS:
-                failed = 0
-            wait = backoff_seconds(failed) - since_last
-            if failed >= FAILURE_THRESHOLD and wait > 0:
-                seconds = max(1, math.ceil(wait))
-                raise LoginFailed(f"too many attempts, try again in {seconds} s", extra={"retry_after_seconds": seconds})
-            if not await verify_password(password_hash, password):
-                await conn.execute(
-                    f"UPDATE {SCHEMA}.credential SET failed_attempts = %s, last_failed_at = clock_timestamp() WHERE account_id = %s",
-                    (failed + 1, account_id),
-                )
-                failed_login = True
+                account_id, password_hash, right = 0, None, False
             else:
-                failed_login = False
-                await conn.execute(
-                    f"UPDATE {SCHEMA}.credential SET failed_attempts = 0, last_failed_at = NULL WHERE account_id = %s AND failed_attempts <> 0",
-                    (account_id,),
-                )
-                if needs_rehash(password_hash):
+                account_id, password_hash = int(row[0]), row[1]
+                right = await verify_password(password_hash, password)
+            if not right:
+                await throttle.record_failure(conn, username, address)
+            else:
+                await throttle.record_success(conn, username, address)
+                if password_hash is not None and needs_rehash(password_hash):
                     await conn.execute(
                         f"UPDATE {SCHEMA}.credential SET password_hash = %s WHERE account_id = %s",
                         (await hash_password(password), account_id),
                     )
     # Raised after the commit, so the failure is counted.
-    if failed_login:
+    if not right:
         raise LoginFailed(WRONG_CREDENTIALS)
     return account_id

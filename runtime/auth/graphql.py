@@ -28,7 +28,7 @@ from runtime.auth.roles import assign_role, remove_role, role_holders
 from runtime.graphql.extensions import ExtensionField, TypeRegistry
 from runtime.permissions import Grants
 from runtime.project import PublishedState
-from runtime.types import BadUserInput, RequestContext
+from runtime.types import CLIENT_ADDRESS, BadUserInput, RequestContext
 
 
 def _types(types: TypeRegistry) -> tuple[Any, Any]:
@@ -55,7 +55,8 @@ def _types(types: TypeRegistry) -> tuple[Any, Any]:
 
 
 async def _authenticate(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
-    account, token = await authenticate(ctx.project, args["username"], args["password"], bool(args.get("register")))
+    account, token = await authenticate(ctx.project, args["username"], args["password"], bool(args.get("register")),
+                                        address=ctx.headers.get(CLIENT_ADDRESS) or None)
     return {"account": account, "jwt": {"token": token}}
 
 

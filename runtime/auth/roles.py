@@ -17,16 +17,31 @@ from runtime.system_tables import SCHEMA
 from runtime.types import BadUserInput, NotFound
 
 _ACCOUNT_WITH_ROLES = f"""
-    SELECT a.username, coalesce(array_agg(r.role ORDER BY r.role) FILTER (WHERE r.role IS NOT NULL), '{{}}')
+    SELECT a.username, coalesce(array_agg(r.role ORDER BY r.role) FILTER (WHERE r.role IS NOT NULL), '{{}}'),
+           coalesce(c.token_version, 0)
     FROM public."account" AS a LEFT JOIN {SCHEMA}.account_role AS r ON r.account_id = a.id
-    WHERE a.id = %s GROUP BY a.id, a.username"""
+         LEFT JOIN {SCHEMA}.credential AS c ON c.account_id = a.id
+    WHERE a.id = %s GROUP BY a.id, a.username, c.token_version"""
 
 
 async def fetch_account(conn: AsyncConnection, account_id: int) -> tuple[str, tuple[str, ...]] | None:
     """``(username, custom roles)`` of an account, or None when it does not exist."""
+    found = await fetch_account_version(conn, account_id)
+    return None if found is None else (found[0], found[1])
+
+
+async def fetch_account_version(conn: AsyncConnection, account_id: int) -> tuple[str, tuple[str, ...], int] | None:
+    """``(username, custom roles, token version)``; tokens of an older version are revoked."""
     cur = await conn.execute(_ACCOUNT_WITH_ROLES, (account_id,))
     row = await cur.fetchone()
-    return None if row is None else (row[0], tuple(row[1]))
+    return None if row is None else (row[0], tuple(row[1]), int(row[2]))
+
+
+async def revoke_tokens(project: Any, account_id: int) -> None:
+    """Every token issued so far to ``account_id`` stops working (logout): at once on this worker, within seconds on others."""
+    async with project.pool.connection() as conn:
+        await conn.execute(f"UPDATE {SCHEMA}.credential SET token_version = token_version + 1 WHERE account_id = %s", (account_id,))
+    auth_state(project).forget(account_id)
 
 
 async def cached_account(project: Any, account_id: int) -> CachedAccount | None:
@@ -36,11 +51,11 @@ async def cached_account(project: Any, account_id: int) -> CachedAccount | None:
     if cached is not None:
         return cached
     async with project.pool.connection() as conn:
-        found = await fetch_account(conn, account_id)
+        found = await fetch_account_version(conn, account_id)
     if found is None:
         state.forget(account_id)
         return None
-    return state.remember(account_id, found[0], found[1])
+    return state.remember(account_id, found[0], found[1], found[2])
 
 
 def effective_roles(project: Any, custom: tuple[str, ...]) -> tuple[str, ...]:

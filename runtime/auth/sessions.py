@@ -46,6 +46,8 @@ async def session_from_token(project: Any, token: str | None) -> Session:
     account = await cached_account(project, claims.account_id)
     if account is None:
         raise InvalidToken("the account of this token no longer exists")
+    if account.token_version != claims.token_version:
+        raise InvalidToken("the token was revoked (logged out): log in again")
     return Session(role=USER, account_id=account.account_id, roles=effective_roles(project, account.roles), username=account.username)
 
 

@@ -25,6 +25,7 @@ class CachedAccount:
     username: str
     roles: tuple[str, ...]  # custom roles only
     loaded_at: float
+    token_version: int = 0  # a token carrying another version was revoked
 
 
 @dataclass
@@ -39,11 +40,11 @@ class AuthState:
             return None
         return cached
 
-    def remember(self, account_id: int, username: str, roles: tuple[str, ...]) -> CachedAccount:
+    def remember(self, account_id: int, username: str, roles: tuple[str, ...], token_version: int = 0) -> CachedAccount:
         if len(self.accounts) > 10_000:  # bound memory: drop everything stale at once
             now = time.monotonic()
             self.accounts = {k: v for k, v in self.accounts.items() if now - v.loaded_at <= ACCOUNT_TTL_SECONDS}
-        cached = CachedAccount(account_id, username, roles, time.monotonic())
+        cached = CachedAccount(account_id, username, roles, time.monotonic(), token_version)
         self.accounts[account_id] = cached
         return cached
 

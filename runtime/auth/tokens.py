@@ -32,17 +32,18 @@ VERIFIED_TOKENS_KEPT = 10_000
 class Claims:
     account_id: int
     expires_at: dt.datetime
+    token_version: int = 0
 
 
 def issuer(slug: str) -> str:
     return ISSUER_PREFIX + slug
 
 
-def issue_token(project: Any, account_id: int, ttl_minutes: int) -> tuple[str, dt.datetime]:
-    """A signed token for ``account_id`` and when it expires."""
+def issue_token(project: Any, account_id: int, ttl_minutes: int, token_version: int = 0) -> tuple[str, dt.datetime]:
+    """A signed token for ``account_id`` and when it expires; ``tv`` is the account's token version (logout bumps it)."""
     now = dt.datetime.now(dt.UTC)
     expires = now + dt.timedelta(minutes=ttl_minutes)
-    claims = {"sub": str(account_id), "iss": issuer(project.slug), "aud": project.slug, "iat": now, "exp": expires}
+    claims = {"sub": str(account_id), "iss": issuer(project.slug), "aud": project.slug, "iat": now, "exp": expires, "tv": token_version}
     return jwt.encode(claims, project.secrets.jwt_secret, algorithm=ALGORITHM), expires
 
 
@@ -98,7 +99,10 @@ def _verify(project: Any, token: str) -> Claims:
         raise InvalidToken("the token has expired: log in again") from exc
     except jwt.PyJWTError as exc:
         raise InvalidToken("the token is not valid for this project") from exc
-    subject = claims.get("sub")
-    if not isinstance(subject, str) or not subject.isdigit():
+    subject, version = claims.get("sub"), claims.get("tv", 0)
+    # ASCII digits only: str.isdigit() also accepts "١" (Arabic-Indic one), which int() reads as 1.
+    if not isinstance(subject, str) or not (subject.isascii() and subject.isdigit()) or len(subject) > 19:
         raise InvalidToken("the token is not valid for this project")
-    return Claims(account_id=int(subject), expires_at=dt.datetime.fromtimestamp(claims["exp"], dt.UTC))
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise InvalidToken("the token is not valid for this project")
+    return Claims(account_id=int(subject), expires_at=dt.datetime.fromtimestamp(claims["exp"], dt.UTC), token_version=version)

@@ -18,6 +18,11 @@ from runtime.files.store import new_key, store_for, temp_dir
 from runtime.system_tables import SCHEMA
 
 Image.MAX_IMAGE_PIXELS = 50_000_000
+MAX_VARIANTS = 16  # sizes kept per image: a client asking for ever new sizes cannot fill the disk
+
+
+class TooManyVariants(Exception):
+    """The image already has ``MAX_VARIANTS`` stored sizes."""
 _FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "PNG", "image/webp": "WEBP"}
 
 
@@ -72,8 +77,12 @@ async def variant(project: Any, asset: dict[str, Any], spec: str) -> tuple[str, 
     async with project.pool.connection() as conn:
         row = await (await conn.execute(
             f"SELECT storage_key, content_type, size FROM {SCHEMA}.variant WHERE asset_id = %s AND spec = %s", (asset["id"], spec))).fetchone()
+        count = None if row is not None else await (await conn.execute(
+            f"SELECT count(*) FROM {SCHEMA}.variant WHERE asset_id = %s", (asset["id"],))).fetchone()
     if row is not None:
         return row[0], row[1], row[2]
+    if count is not None and count[0] >= MAX_VARIANTS:
+        raise TooManyVariants(f"This image already has {MAX_VARIANTS} sizes; use one of the sizes the app shows")
     store = store_for(project)
     folder = temp_dir(project)
     source = Path(tempfile.mkstemp(dir=folder)[1])

@@ -17,11 +17,11 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from runtime.auth.sessions import session_from_http
-from runtime.files.images import variant
+from runtime.files.images import TooManyVariants, variant
 from runtime.files.signing import file_key, signed_path, verify
 from runtime.files.sniff import serving_headers
 from runtime.files.store import CHUNK, store_for
-from runtime.files.uploads import MB, UploadRefused, check_declared, receive_put, store_upload
+from runtime.files.uploads import MB, UploadRefused, check_declared, may_upload, receive_put, store_upload
 from runtime.system_tables import SCHEMA
 from runtime.types import RuntimeError_
 
@@ -74,7 +74,8 @@ def build_files_router(runtime: Any) -> APIRouter:
                 raise UploadRefused(413, "PAYLOAD_TOO_LARGE", f"The file is larger than this app's limit of {limit // MB} MB")
             if not request.headers.get("content-type", "").startswith("multipart/form-data"):
                 raise UploadRefused(400, "BAD_REQUEST", "Send the file as multipart/form-data with the fields `file` and `kind`")
-            check_declared(project, session, "file", "x", "application/octet-stream", None, None)  # the right to upload, before reading
+            if not may_upload(project, session):  # before reading the body
+                raise UploadRefused(403, "UPLOAD_FORBIDDEN", f"The role {session.role} may not upload files in this app")
             async with request.form(max_files=1, max_fields=4) as form:
                 upload, kind = form.get("file"), form.get("kind") or "file"
                 if not isinstance(upload, UploadFile):
@@ -107,7 +108,10 @@ def build_files_router(runtime: Any) -> APIRouter:
         if spec:
             if asset["kind"] != "image":
                 return _refusal(400, "BAD_REQUEST", "Only images have resized variants")
-            key, content_type, size = await variant(project, asset, spec)
+            try:
+                key, content_type, size = await variant(project, asset, spec)
+            except TooManyVariants as exc:
+                return _refusal(400, "TOO_MANY_SIZES", str(exc))
         headers = serving_headers(content_type, asset["filename"])
         headers["Content-Length"] = str(size)
         headers["Cache-Control"] = "private, max-age=3600"

@@ -21,8 +21,6 @@ import asyncio
 import os
 from typing import Any
 
-import psycopg
-
 from runtime.graphql.multiplex import multiplexable, rows_multiplexed, rows_pipelined
 from runtime.lease import Lease
 
@@ -70,8 +68,10 @@ class ReadCoalescer:
             return await self._alone(plan, params)
         try:
             rows = await self._together(plan, batch.params)
-        except psycopg.Error:
-            rows = None  # each request runs alone and gets its own answer or error
+        except Exception:  # noqa: BLE001 - whatever failed the batch, each request runs alone and gets its own answer or error
+            # (not only psycopg.Error: a parameter that cannot even be encoded raises before the
+            # statement is sent, and the leader must not take a follower's error as its own)
+            rows = None
         except BaseException:
             self._release(batch, None)
             raise

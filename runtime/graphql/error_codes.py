@@ -42,6 +42,8 @@ HASURA_CODES: dict[str, str] = {
     "NOT_FOUND": "not-exists",
     "ACTION_FLOW_FAILED": "unexpected",
     "CONFLICT": "concurrent-update",
+    "SCHEMA_CHANGED": "concurrent-update",
+    "DATABASE_UNAVAILABLE": "postgres-error",
     "PROJECT_NOT_SERVED": "unexpected",
     "INTERNAL": "unexpected",
 }

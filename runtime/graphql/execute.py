@@ -57,8 +57,9 @@ from runtime.graphql.projection import project as project_value
 from runtime.graphql.response import RawJSON, Response
 from runtime.graphql.schema import SchemaBundle, schema_for
 from runtime.graphql.selection import collect
+from runtime.graphql.text_input import text_problem, variables_problem
 from runtime.permissions import grants_for
-from runtime.types import RequestContext, RuntimeError_, Session, TableAccessDenied
+from runtime.types import BadUserInput, RequestContext, RuntimeError_, Session, TableAccessDenied
 
 log = logging.getLogger("minimomen.graphql")
 MAX_ATTEMPTS = 3
@@ -135,6 +136,9 @@ class Variables:
             raise DocumentErrors([graphql_error("`variables` must be a JSON object", "BAD_USER_INPUT")])
         self.prepared = prepared
         self.raw = dict(raw or {})
+        problem = variables_problem(self.raw)
+        if problem:  # before any statement: it could be shared with other requests
+            raise DocumentErrors([graphql_error(problem, "BAD_USER_INPUT")])
         self._full: Any = None
         fast = coerce_simple(prepared.analysis, self.raw)
         self.coerced: dict[str, Any] = fast if fast is not None else self.full.coerced
@@ -285,6 +289,8 @@ async def _run_mutation(project: Any, state: Any, session: Session, prepared: Pr
             return await _mutation_transaction(project, state, session, plan, variable_values, headers, key)
         except _Replayed as replay:
             return Response(replay.response.get("data"), list(replay.response.get("errors") or []))
+        except SCHEMA_GONE:
+            raise  # execute_response retries on the version now served
         except psycopg.Error as exc:
             if is_retryable(exc) and attempt < MAX_ATTEMPTS - 1:
                 # a short random pause: two retried losers of the same conflict should not meet again
@@ -306,8 +312,17 @@ async def _respond(project: Any, state: Any, session: Session, prepared: Prepare
         return Response(errors=exc.to_graphql_list(), status=400, has_data=False)
     except RuntimeError_ as exc:
         return _failure(exc)
+    except SCHEMA_GONE:
+        raise  # execute_response retries on the version now served
     except psycopg.Error as exc:
         return Response(None, errors_of(from_database(exc)))
+
+
+# A statement compiled for the definition a request started with met tables a publish has
+# changed: retryable (extensions.code SCHEMA_CHANGED, HTTP 503), never INTERNAL.
+SCHEMA_GONE = (psycopg.errors.UndefinedColumn, psycopg.errors.UndefinedTable, psycopg.errors.UndefinedFunction,
+               psycopg.errors.UndefinedObject, psycopg.errors.DatatypeMismatch)
+SCHEMA_CHANGED = "SCHEMA_CHANGED"
 
 
 def _failure(exc: RuntimeError_) -> Response:
@@ -317,16 +332,29 @@ def _failure(exc: RuntimeError_) -> Response:
 
 async def execute_response(project: Any, session: Session, query: str, variables: Mapping[str, Any] | None = None,
                            operation_name: str | None = None, *, headers: Mapping[str, str] | None = None, state: Any = None,
-                           read_only: bool = False) -> Response:
+                           read_only: bool = False, _retried: bool = False) -> Response:
     """``execute`` as a ``Response``; ``read_only`` (HTTP GET) refuses mutations with 405."""
     state = state if state is not None else project.state  # once per request: a publish never changes it midway
     try:
+        problem = text_problem(query) if isinstance(query, str) else None
+        if problem:
+            raise BadUserInput(f"the query {problem}")
         prepared = prepare(project, state, session, query, operation_name)
         if read_only and prepared.operation == "mutation":
             raise MethodNotAllowed("Mutations must be sent with POST")
         return await _respond(project, state, session, prepared, variables, headers or {})
     except RuntimeError_ as exc:
         return _failure(exc)
+    except SCHEMA_GONE:
+        # A publish changed the tables under this request (its statement was compiled for the
+        # version it started with, and the failed statement changed nothing). Run it once more on
+        # the version now served; if that one is not in place yet, say so with a retryable code.
+        if project.state is not state and not _retried:
+            return await execute_response(project, session, query, variables, operation_name, headers=headers,
+                                          read_only=read_only, _retried=True)
+        log.warning("GraphQL request met a changed schema (a publish in progress?)", exc_info=True)
+        return Response(None, [graphql_error("The app was published while this request ran; send it again", SCHEMA_CHANGED)],
+                        status=503, has_data=False)
     except Exception:
         log.exception("GraphQL request failed")
         return Response(None, [graphql_error("Internal error: the request could not be completed", "INTERNAL")])

@@ -16,13 +16,17 @@ otherwise costs several percent of a one-row query's CPU on every request.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from typing import Any
 
+from runtime.db_supervisor import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS
 from runtime.graphql import cors
+from runtime.graphql.error_codes import public
 from runtime.graphql.errors import RequestError
-from runtime.graphql.http import answer_post
+from runtime.graphql.http import JSON, answer_post
+from runtime.types import with_client
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -43,18 +47,41 @@ async def _chunks(receive: Receive) -> AsyncIterator[bytes]:
             return
 
 
+# Paths that need the database: answered 503 at once while it is down (runtime.db_supervisor).
+_GATED = ("/p/", "/zero/", "/healthz", "/mcp")
+_UNAVAILABLE = json.dumps({"errors": [public({"message": "The database is not available right now (it is being restarted); try again in a moment",
+                                              "extensions": {"code": DATABASE_UNAVAILABLE}})]}).encode()
+
+
+def _database_down(runtime: Any) -> bool:
+    try:
+        supervisor = runtime.database
+    except (RuntimeError, AttributeError):  # not started yet
+        return False
+    return not supervisor.available
+
+
+async def _unavailable(send: Send) -> None:
+    await send({"type": "http.response.start", "status": 503,
+                "headers": [_CONTENT_TYPE, (b"content-length", b"%d" % len(_UNAVAILABLE)), (b"retry-after", b"%d" % RETRY_AFTER_SECONDS)]})
+    await send({"type": "http.response.body", "body": _UNAVAILABLE})
+
+
 class GraphQLFastPath:
     def __init__(self, app: ASGIApp, runtime: Any):
         self.app = app
         self.runtime = runtime
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        match = PATH.match(scope["path"]) if scope["type"] == "http" else None
+        if scope["type"] == "http" and scope["path"].startswith(_GATED) and _database_down(self.runtime):
+            await _unavailable(send)
+            return
+        match = PATH.fullmatch(scope["path"]) if scope["type"] == "http" else None
         if match is None:
             await self.app(scope, receive, send)
             return
         slug = match.group("slug") or match.group("zero")
-        headers = {key.decode("latin-1"): value.decode("latin-1") for key, value in scope["headers"]}
+        headers = with_client({key.decode("latin-1"): value.decode("latin-1") for key, value in scope["headers"]}, scope.get("client"))
         origin = headers.get("origin")
         granted = cors.grant(origin, cors.own_origin(scope.get("scheme", "http"), headers), cors.allowed_origins(self.runtime.get(slug)),
                              "cookie" in headers)
@@ -76,6 +103,9 @@ class GraphQLFastPath:
         await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", media.encode()), (b"content-length", b"%d" % len(body)), *extra]})
         await send({"type": "http.response.body", "body": body})
+
+
+_CONTENT_TYPE = (b"content-type", JSON.encode())
 
 
 def outermost(app: Any) -> ASGIApp:

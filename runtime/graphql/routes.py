@@ -26,7 +26,7 @@ from runtime.graphql.http import (
     refusal,
     response_media,
 )
-from runtime.types import RuntimeError_
+from runtime.types import RuntimeError_, with_client
 
 __all__ = ["MAX_BODY_BYTES", "build_graphql_router"]
 
@@ -54,7 +54,8 @@ def build_graphql_router(runtime: Any) -> APIRouter:
             query, variables, operation_name = parse_parts(params.get("query"), params.get("variables"), params.get("operationName"))
         except RuntimeError_ as exc:
             return _response(refusal(exc, media))
-        return _response(await answer(project, dict(request.headers), "GET", query, variables, operation_name, media))
+        return _response(await answer(project, with_client(dict(request.headers), request.scope.get("client")), "GET", query, variables,
+                                      operation_name, media))
 
     async def asset(request: Request) -> Response:
         return graphiql_asset(request.path_params["name"])

@@ -1,6 +1,6 @@
 """``edit_definition``: named operations applied to a copy of the draft, kept only if the whole result validates.
 
-The operations come from ``ops_data``, ``ops_flows`` and ``ops_pages``; ``Operation``
+The operations come from ``ops_data``, ``ops_access``, ``ops_flows`` and ``ops_pages``; ``Operation``
 is their union (discriminated by ``op``), so the tool's JSON schema lists each one.
 ``apply`` never touches the workspace: ``backend.Backend.edit`` saves the result
 through ``Workspace.save`` (one history entry: one Undo step in the designer).
@@ -17,10 +17,10 @@ from pydantic import Field
 from builder.errors import Problem
 from builder.loader import upgrade
 from builder.validation import validate
-from runtime.mcp import ops_data, ops_flows, ops_pages
+from runtime.mcp import ops_access, ops_data, ops_flows, ops_pages
 from runtime.mcp.ops_common import Json, Op, OperationError
 
-REGISTRY: dict[str, tuple[type[Op], Any]] = {**ops_data.OPERATIONS, **ops_flows.OPERATIONS, **ops_pages.OPERATIONS}
+REGISTRY: dict[str, tuple[type[Op], Any]] = {**ops_data.OPERATIONS, **ops_access.OPERATIONS, **ops_flows.OPERATIONS, **ops_pages.OPERATIONS}
 
 Operation = Annotated[Union[tuple(model for model, _ in REGISTRY.values())], Field(discriminator="op")]  # type: ignore[valid-type]  # noqa: UP007
 

@@ -36,7 +36,7 @@ class Position(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     parent: str | None = Field(default=None, description="id of the parent node/component; omit for the top level")
-    branch: str | None = Field(default=None, description="branch id when the parent is a condition / conditional view")
+    branch: str | None = Field(default=None, description="branch id when the parent is a condition / conditional view; 'not_found' for a record container's fallback")
     index: int | None = Field(default=None, ge=0, description="position among the siblings; omit to append")
 
 
@@ -121,10 +121,11 @@ def slot(items: list[Json], position: Position | None, children: Children, what:
         if not lists:
             raise OperationError(f"The {what} `{position.parent}` cannot hold others.", "parent")
         if position.branch is None:
-            if len(lists) > 1 or lists[0][0] is not None:
+            unnamed = [inner for name, inner in lists if name is None]
+            if not unnamed:
                 names = ", ".join(str(name) for name, _ in lists)
                 raise OperationError(f"`{position.parent}` has branches ({names}): say which with `branch`.", "branch")
-            target = lists[0][1]
+            target = unnamed[0]
         else:
             matches = [inner for name, inner in lists if name == position.branch]
             if not matches:

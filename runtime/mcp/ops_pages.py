@@ -24,10 +24,13 @@ from runtime.mcp.ops_common import (
 
 
 def component_children(component: Json) -> Iterator[tuple[str | None, list[Json]]]:
-    """A container's children, a list's item template, a conditional view's branches (by branch id)."""
+    """A container's children (and ``not_found`` when it loads a record), a list's item template,
+    a conditional view's branches (by branch id)."""
     kind = component.get("type")
     if kind == "container":
         yield None, component.setdefault("children", [])
+        if component.get("record") or component.get("not_found"):
+            yield "not_found", component.setdefault("not_found", [])
     elif kind == "list":
         yield None, component.setdefault("item", [])
     elif kind == "conditional_view":

@@ -15,11 +15,11 @@ def _tree(items: list[Json], children: Any, keys: tuple[str, ...]) -> list[Json]
     out = []
     for item in items:
         entry = {k: item[k] for k in keys if k in item}
-        inner = list(children(item))
-        if len(inner) == 1 and inner[0][0] is None:
-            entry["children"] = _tree(inner[0][1], children, keys)
-        elif inner:
-            entry["branches"] = {str(name): _tree(nodes, children, keys) for name, nodes in inner}
+        for name, nodes in children(item):
+            if name is None:
+                entry["children"] = _tree(nodes, children, keys)
+            else:
+                entry.setdefault("branches", {})[str(name)] = _tree(nodes, children, keys)
         out.append(entry)
     return out
 

@@ -4,8 +4,6 @@ walkthrough of the README) and prompts that walk a model through the tools."""
 from __future__ import annotations
 
 import json
-import re
-from pathlib import Path
 from typing import Any
 
 from graphql import print_schema
@@ -15,18 +13,8 @@ from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 from builder import expressions
 from builder.definition import json_schema
 from runtime.mcp.backend import Backend
+from runtime.mcp.docs import FORMULA, PAGES_DOC, readme_section
 from runtime.mcp.tools_read import session_for
-
-README = Path(__file__).resolve().parents[2] / "README.md"
-
-
-def readme_section(title: str) -> str:
-    """One ``## title`` section of the README (empty when the README is not shipped alongside)."""
-    if not README.is_file():
-        return ""
-    text = README.read_text(encoding="utf-8")
-    match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", text, flags=re.S | re.M)
-    return match.group(0).strip() if match else ""
 
 
 def register(server: MCPServer, backend: Backend) -> None:
@@ -59,7 +47,11 @@ def register(server: MCPServer, backend: Backend) -> None:
 
     @server.resource("minimomen://docs/expressions", mime_type="text/plain", description="values, references and conditions in app.json")
     def expression_language() -> str:
-        return (expressions.__doc__ or "").strip() + "\n\nOperators: " + ", ".join(expressions.OPERATORS) + "\nComparisons: " + ", ".join(expressions.COMPARISONS)
+        return "\n\n".join(part for part in (readme_section(FORMULA, 3), (expressions.__doc__ or "").strip()) if part)
+
+    @server.resource("minimomen://docs/pages", mime_type="text/markdown", description="the page format: components, bindings, actions")
+    def pages_format() -> str:
+        return PAGES_DOC.read_text(encoding="utf-8") if PAGES_DOC.is_file() else readme_section("Pages")
 
     @server.resource("minimomen://docs/designer", mime_type="text/markdown", description="the README's designer walkthrough (the tutorial app)")
     def designer_walkthrough() -> str:

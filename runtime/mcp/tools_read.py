@@ -14,6 +14,7 @@ from builder import expressions
 from builder.api.registry import registry
 from builder.validation import validate
 from runtime.mcp.backend import Backend
+from runtime.mcp.docs import FORMULA, readme_section
 from runtime.mcp.outline import outline, part
 from runtime.types import Session
 
@@ -103,12 +104,13 @@ def register(server: MCPServer, backend: Backend) -> None:
         backend.enter(ctx)
         return {
             "text": (expressions.__doc__ or "").strip(),
+            "formula": readme_section(FORMULA, 3),
             "operators": {name: arity for name, arity in expressions.OPERATORS.items()},
             "comparisons": list(expressions.COMPARISONS),
             "logical": list(expressions.LOGICAL),
             "reference_scopes": {
                 "actionflow": ["input.<name>", "var.<name>", "node.<node id>.<output>", "session.account_id", "item (inside a loop)"],
-                "page": ["item.<field> (inside a list)", "component.<id>.value", "global.is_logged_in",
+                "page": ["item.<field> (inside a list)", "record.<container id>.<field>", "param.<name>", "component.<id>.value", "global.is_logged_in",
                          "global.current_account.<field>", "page.<variable>", "result.<output> (on_success)", "error.message (on_failure)"],
                 "permission": ["session.account_id", "session.role"],
             },

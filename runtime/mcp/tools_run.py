@@ -11,6 +11,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
+from builder.api.callbacks import CallbackError
 from runtime.mcp.backend import Backend
 from runtime.mcp.grants import Grant
 from runtime.mcp.tools_read import READ_ONLY, Project
@@ -70,7 +71,10 @@ def register(server: MCPServer, backend: Backend) -> None:
             chosen = await account_id(grant, project, account, create_account)
             if chosen is None:
                 raise ToolError("role=account needs `account` (a username or id).")
-            session = await user_session(running, chosen)
+            try:
+                session = await user_session(running, chosen)
+            except CallbackError as exc:
+                raise ToolError(f"{exc.code}: {exc.message}") from exc
         else:
             session = Session.admin() if role == "admin" else Session.anonymous()
         if role != "anonymous" and _writes(query):

@@ -28,6 +28,7 @@ from builder.definition import Definition
 from builder.loader import load_definition
 from runtime.actionflows.sqlflow.install import install_functions
 from runtime.database import DatabaseServer
+from runtime.integrations.changes import install_change_triggers
 from runtime.migrations.diff import diff_schemas
 from runtime.migrations.ops import Step, trigger_statements
 from runtime.migrations.plan import MigrationFailed, MigrationPlan, MigrationRefused
@@ -85,6 +86,7 @@ def _publish(conn: sa.Connection, slug: str, definition: Definition, project_dir
         if not dry_run:
             _finish_schema(conn, new_spec)
             install_functions(conn, definition, None)
+            install_change_triggers(conn, definition)
             conn.commit()
         return MigrationPlan(version=last.version, changed=False)
 
@@ -112,6 +114,7 @@ def _publish(conn: sa.Connection, slug: str, definition: Definition, project_dir
         _finish_schema(conn, new_spec)
         # Compiled actionflows (PL/pgSQL functions); the previous version's stay for workers still serving it.
         install_functions(conn, definition, load_definition(last.definition) if last else None)
+        install_change_triggers(conn, definition)
         if last is None:
             insert_seed(conn, definition, new_spec)
         conn.execute(

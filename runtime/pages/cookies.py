@@ -34,7 +34,7 @@ def cookie_path(slug: str) -> str:
 def safe_next(slug: str, value: str | None) -> str:
     """Where to go after logging in: a relative path inside this app, else its home page."""
     home = f"/p/{slug}/"
-    if not value or not _SAFE_PATH.match(value) or value.startswith("//") or "\\" in value:
+    if not value or not _SAFE_PATH.fullmatch(value) or value.startswith("//") or "\\" in value:
         return home
     parts = urlsplit(value)
     if parts.scheme or parts.netloc or not (parts.path + "/").startswith(home):

@@ -77,7 +77,7 @@ class ListQuery:
 
 
 def _name(value: str) -> str:
-    if not _NAME.match(value):
+    if not _NAME.fullmatch(value):
         raise QueryBuildError(f"`{value}` cannot be used as a GraphQL name")
     return value
 

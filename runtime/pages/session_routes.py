@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from runtime.auth.sessions import SESSION_COOKIE
 from runtime.pages.cookies import (
     add_security_headers,
     clear_session_cookie,
@@ -56,10 +57,23 @@ def _friendly(exc: RuntimeError_, register: bool) -> str:
     return message[0].upper() + message[1:] + ("" if message.endswith((".", "!", "?")) else ".")
 
 
-async def _authenticate(project: Any, body: LoginRequest) -> tuple[Any, str]:
+async def _authenticate(project: Any, body: LoginRequest, address: str | None) -> tuple[Any, str]:
     from runtime.auth.accounts import authenticate
 
-    return await authenticate(project, body.username.strip(), body.password, body.sign_up)
+    return await authenticate(project, body.username.strip(), body.password, body.sign_up, address=address)
+
+
+async def _revoke(project: Any, token: str | None) -> None:
+    """Logging out revokes the account's tokens (all of them: this one may have been copied)."""
+    from runtime.auth.roles import revoke_tokens
+    from runtime.auth.sessions import session_from_token
+
+    try:
+        session = await session_from_token(project, token)
+    except RuntimeError_:
+        return  # an invalid or expired token: nothing to revoke
+    if session.account_id is not None and session.role == "user":
+        await revoke_tokens(project, session.account_id)
 
 
 def build_session_router(runtime: Any, renderer: PageRenderer, not_found: Callable[[str | None, str], HTMLResponse]) -> APIRouter:
@@ -90,7 +104,7 @@ def build_session_router(runtime: Any, renderer: PageRenderer, not_found: Callab
         if not body.username.strip() or not body.password:
             return _error("BAD_USER_INPUT", "Enter a username and a password.", 400)
         try:
-            account, token = await _authenticate(project, body)
+            account, token = await _authenticate(project, body, request.client.host if request.client else None)
         except RuntimeError_ as exc:
             status = exc.http_status if exc.http_status >= 400 else ERROR_STATUS.get(exc.code, 400)
             return _error(exc.code, _friendly(exc, body.sign_up), status)
@@ -110,6 +124,7 @@ def build_session_router(runtime: Any, renderer: PageRenderer, not_found: Callab
             return _error("NOT_FOUND", f"There is no app called “{slug}” here.", 404)
         if not csrf_ok(request):
             return _error("CSRF", CSRF_MESSAGE, 403)
+        await _revoke(runtime.get(slug), request.cookies.get(SESSION_COOKIE))
         response = JSONResponse({"ok": True, "next": f"/p/{slug}/"})
         add_security_headers(response)
         clear_session_cookie(request, response, slug)

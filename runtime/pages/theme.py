@@ -9,7 +9,7 @@ DEFAULT_ACCENT = "#4f46e5"
 
 
 def _rgb(color: str) -> tuple[int, int, int]:
-    match = _HEX.match(color) or _HEX.match(DEFAULT_ACCENT)
+    match = _HEX.fullmatch(color) or _HEX.fullmatch(DEFAULT_ACCENT)
     assert match is not None
     value = match.group(1)
     return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)

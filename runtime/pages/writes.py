@@ -19,12 +19,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from builder.expressions import iter_refs
 from builder.page_actions import ROW_WRITE_TYPES, walk_actions
 from builder.page_inputs import INPUT_TYPES
 from builder.pages import Page, walk_components
 from builder.resolved import ResolvedProject, ResolvedTable
 from runtime.auth.sessions import CSRF_HEADER, session_from_http
-from runtime.expressions import evaluate, lookup
+from runtime.expressions import evaluate
 from runtime.pages.access import may_open
 from runtime.pages.cookies import add_security_headers
 from runtime.pages.input_rules import check_input
@@ -112,18 +113,19 @@ async def run_write(project: Any, session: Session, page: Page, action: Any, ref
     inputs = _inputs(page)
     fields: dict[str, str] = {}
     values: dict[str, Any] = {}
-    for path, raw in refs.items():
+    # Only what the action reads counts, and every input it reads is checked, sent or not.
+    read = sorted(set(iter_refs(getattr(action, "values", {}))) | set(iter_refs(getattr(action, "row_id", None))))
+    for path in read:
+        raw = refs.get(path)
         root, _, rest = path.partition(".")
-        if root == "component":
-            component_id, _, key = rest.partition(".")
-            component = inputs.get(component_id)
-            if component is None or key != "value":
-                continue
+        component_id, _, key = rest.partition(".")
+        component = inputs.get(component_id) if root == "component" and key == "value" else None
+        if component is not None:
             typed, problem = check_input(component, raw)
             if problem:
                 fields[component_id] = problem
             values[path] = typed
-        else:
+        elif root != "component":
             values[path] = raw
     if fields:
         return _error("Check the highlighted fields.", 422, fields)
@@ -131,9 +133,6 @@ async def run_write(project: Any, session: Session, page: Page, action: Any, ref
     def resolve(path: str) -> Any:
         if path in values:
             return values[path]
-        for known, value in values.items():  # record.box.requester.id when record.box was sent whole
-            if path.startswith(known + ".") and isinstance(value, dict):
-                return lookup(value, path[len(known) + 1:])
         return None
 
     try:

@@ -23,6 +23,7 @@
     return null;
   }
 
+  MM.readCookie = readCookie;
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
   class PageRuntime {
     constructor(spec) {
@@ -289,23 +290,6 @@
 
     goToLogin() {
       location.assign(`${this.spec.base}/login?next=${encodeURIComponent(location.pathname + location.search)}`);
-    }
-
-    // A row write of this page's action `actionId`, checked and run by the server as the visitor.
-    async write(actionId, refs) {
-      const headers = { "content-type": "application/json", accept: "application/json" };
-      const csrf = readCookie("mm_csrf");
-      if (csrf) headers["x-csrf-token"] = csrf;
-      const body = JSON.stringify({ page: this.spec.page, action: actionId, refs });
-      try {
-        const response = await fetch(`${this.spec.base}/_write`, { method: "POST", headers, body, credentials: "same-origin" });
-        let parsed = {};
-        try { parsed = await response.json(); } catch (error) { parsed = {}; }
-        if (response.ok && parsed.ok) return { row: parsed.row || {} };
-        return { error: parsed.error || `The change was refused (HTTP ${response.status}).`, fields: parsed.fields || {} };
-      } catch (error) {
-        return { error: "The server could not be reached. Check your connection and try again.", fields: {} };
-      }
     }
 
     async logout() {

@@ -53,11 +53,28 @@
     return found;
   }
 
+  // POST /p/<slug>/_write (runtime/pages/writes.py): -> {row} or {error, fields: {input id: message}}.
+  async function sendWrite(runtime, actionId, refs) {
+    const headers = { "content-type": "application/json", accept: "application/json" };
+    const csrf = MM.readCookie("mm_csrf");
+    if (csrf) headers["x-csrf-token"] = csrf;
+    const body = JSON.stringify({ page: runtime.spec.page, action: actionId, refs });
+    try {
+      const response = await fetch(`${runtime.spec.base}/_write`, { method: "POST", headers, body, credentials: "same-origin" });
+      let parsed = {};
+      try { parsed = await response.json(); } catch (error) { parsed = {}; }
+      if (response.ok && parsed.ok) return { row: parsed.row || {} };
+      return { error: parsed.error || `The change was refused (HTTP ${response.status}).`, fields: parsed.fields || {} };
+    } catch (error) {
+      return { error: "The server could not be reached. Check your connection and try again.", fields: {} };
+    }
+  }
+
   // Insert / Update / Delete row: the server checks the inputs again and writes as the visitor.
   async function rowWrite(action, ctx) {
     const refs = {};
     for (const path of refPaths([action.values || {}, action.row_id === undefined ? null : action.row_id])) refs[path] = jsonValue(ctx.resolve(path));
-    const outcome = await ctx.runtime.write(action.id, refs);
+    const outcome = await sendWrite(ctx.runtime, action.id, refs);
     if (outcome.error) {
       for (const [id, message] of Object.entries(outcome.fields || {})) {
         const field = ctx.runtime.findField(ctx.origin, id);

@@ -39,7 +39,7 @@ from runtime.subscriptions.groups import (
 from runtime.subscriptions.hub import LiveHub
 from runtime.subscriptions.outbox import Outbox
 from runtime.subscriptions.protocols import Reply, WireProtocol, id_json
-from runtime.types import RuntimeError_, Session
+from runtime.types import RuntimeError_, Session, with_client
 
 log = logging.getLogger("minimomen.live")
 
@@ -235,7 +235,7 @@ class LiveConnection:
             self._reply(self.protocol.forbidden(exc.message))
             return
         self.session, self.token = session, token
-        self.headers = init_headers(payload)
+        self.headers = with_client(init_headers(payload), self.websocket.scope.get("client"))
         self._watch_expiry()
         self._send(self.protocol.ack())
         if self.protocol.name == "graphql-ws":

@@ -50,4 +50,11 @@ class LiveSettings:
 # sans-I/O implementation, and no permessage-deflate, whose zlib state costs about
 # 70 KB per connection (measured: 74 KB -> 33 KB per idle socket) for results of a
 # few hundred bytes.
-UVICORN_WEBSOCKET_OPTIONS: dict[str, Any] = {"ws": "websockets-sansio", "ws_per_message_deflate": False}
+# A message larger than ``MINIMOMEN_WS_MAX_MESSAGE_BYTES`` (1 MiB by default; a GraphQL
+# operation is a few KB) closes the connection with 1009 instead of being buffered.
+WS_MAX_MESSAGE_ENV = "MINIMOMEN_WS_MAX_MESSAGE_BYTES"
+WS_MAX_MESSAGE_BYTES = 1024 * 1024
+UVICORN_WEBSOCKET_OPTIONS: dict[str, Any] = {
+    "ws": "websockets-sansio", "ws_per_message_deflate": False,
+    "ws_max_size": int(os.environ.get(WS_MAX_MESSAGE_ENV) or WS_MAX_MESSAGE_BYTES),
+}

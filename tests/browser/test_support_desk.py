@@ -72,7 +72,7 @@ def test_requester_and_staff(desk: Desk, contexts) -> None:  # type: ignore[no-u
     expect(page.locator("html[data-mm-live=online]")).to_have_count(1)
     page.get_by_label("Add a comment").fill("Any news?")
     page.get_by_role("button", name="Add comment").click()
-    expect(page.locator("[data-mm=comment_list] .mm-item")).to_have_text([f"{ann}: Any news?"])
+    expect(page.locator("[data-mm=comment_list] .mm-item [data-mm=comment_line]")).to_have_text([f"{ann}: Any news?"])
     expect(page.get_by_label("Add a comment")).to_have_value("")  # Reset inputs
     page.screenshot(path=str(screenshot_path("page-desk-detail.png")), full_page=True)
 
@@ -109,6 +109,17 @@ def test_requester_and_staff(desk: Desk, contexts) -> None:  # type: ignore[no-u
     ready(page)
     page.get_by_role("button", name="Back").click()  # Go back: to the page we came from
     page.wait_for_url(f"**{BASE}/ticket?ticket_id={ticket_id}")
+
+    # Delete row: the requester's own comment goes, live.
+    page.locator("[data-mm=comment_list] .mm-item").get_by_role("button", name="Delete").click()
+    expect_toast(page, "Comment deleted.")
+    expect(page.locator("[data-mm=comment_list] .mm-list__empty")).to_be_visible()
+    assert desk.sql("SELECT count(*) FROM comment WHERE ticket_id = %s", (ticket_id,)) == [(0,)]
+
+    # A shared link: a visitor without a session logs in and comes back to it; not theirs, so not found.
+    stranger = sign_up(contexts(base_url=desk.server.url), unique_name("dee_"), f"/ticket?ticket_id={ticket_id}")
+    expect(stranger.get_by_text("This ticket does not exist, or you may not see it.")).to_be_visible()
+    assert title not in stranger.content()
 
     # A ticket that does not exist: the designed not-found state.
     page.goto(f"{BASE}/ticket?ticket_id=999999")

@@ -100,7 +100,7 @@ def test_load_definition_reports_structural_problems_as_sentences() -> None:
     (problem,) = caught.value.problems
     assert problem.path == "tables[1].fields[2].type"
     assert problem.message == (
-        "Field `type` of table product, field stock: must be one of text, bigint, decimal, boolean, timestamptz, date, jsonb."
+        "Field `type` of table product, field stock: must be one of text, bigint, decimal, boolean, timestamptz, date, jsonb, image, file."
     )
     assert problem.location == {"table": "tbl_product", "field": "fld_product_stock"}
 

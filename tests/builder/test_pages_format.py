@@ -101,3 +101,17 @@ def test_unresolvable_bindings_are_problems_on_the_component(change: Callable[[d
     change(data)
     found = problems(data)
     assert any(says in message and where in path for path, message in found), found
+
+
+def test_renaming_a_field_rewrites_records_and_row_writes() -> None:
+    from builder.loader import load_definition
+    from builder.refactor import rename_field
+    from builder.validation import validate_definition
+
+    after = rename_field(load_definition(desk()), "tbl_ticket", "fld_ticket_title", "headline")
+    assert validate_definition(after) == []
+    data = after.model_dump(mode="json")
+    assert find(page(data, "page_ticket"), "td_title")["value"] == {"ref": "record.ticket_box.headline"}
+    create = find(page(data, "page_new_ticket"), "create_ticket")["events"]["onClick"][0]
+    assert create["values"]["headline"] == {"ref": "component.new_title.value"} and "title" not in create["values"]
+    assert find(page(data, "page_tickets"), "ticket_list")["source"]["filter"]["headline"] == {"_contains": {"ref": "component.search.value"}}

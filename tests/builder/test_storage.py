@@ -135,6 +135,26 @@ def test_undo_restores_previous_versions_in_turn(workspace: Workspace) -> None:
         workspace.undo("shop")
 
 
+def test_redo_goes_forward_again_until_a_new_save(workspace: Workspace) -> None:
+    original = workspace.load("shop")
+    workspace.save("shop", renamed(original, "One"))
+    workspace.save("shop", renamed(original, "Two"))
+    with pytest.raises(StorageError, match="nothing to redo"):
+        workspace.redo("shop")
+    workspace.undo("shop")
+    workspace.undo("shop")
+    assert len(workspace.redoable("shop")) == 2
+    assert workspace.redo("shop").name == "One"
+    assert workspace.load("shop").name == "One"
+    assert workspace.redo("shop").name == "Two"
+    assert [workspace.load("shop").name, len(workspace.history("shop"))] == ["Two", 2]
+    workspace.undo("shop")
+    workspace.save("shop", renamed(original, "Three"))  # a new change: the undone "Two" is gone
+    assert workspace.redoable("shop") == []
+    with pytest.raises(StorageError, match="nothing to redo"):
+        workspace.redo("shop")
+
+
 def test_history_is_bounded(tmp_path: Path) -> None:
     ws = Workspace(tmp_path, history_limit=3)
     definition = ws.create("shop", "V0")

@@ -121,11 +121,11 @@ def test_structural_errors_are_plain_sentences_with_paths() -> None:
     messages = {p.path: p.message for p in report.problems}
     assert messages == {
         "name": "Field `name` of the app: is required.",
-        "tables[1].fields[2].type": "Field `type` of table product, field stock: must be one of text, bigint, decimal, boolean, timestamptz, date, jsonb.",
+        "tables[1].fields[2].type": "Field `type` of table product, field stock: must be one of text, bigint, decimal, boolean, timestamptz, date, jsonb, image, file.",
         "actionflows[0].nodes[0].colour": "Field `colour` of actionflow Place Order, node Get ID: is not a known setting here; remove it.",
         "actionflows[0].nodes[1].branches[0].nodes[1]": (
             "Actionflow Place Order, node Check Stock Deduction Result: unknown type `updat`; must be one of "
-            "get_current_account, condition, query, insert, update, delete, set_variable, loop, run_actionflow, raise_error."
+            "get_current_account, condition, query, insert, update, delete, set_variable, loop, run_actionflow, raise_error, call_api, run_code."
         ),
         "permissions.tables[0].select.columns": "Field `columns` of permission of role anonymous on table product: must be a list, or must be one of *.",
         "settings.accent_color": "Field `accent_color` of settings: must be a colour like #4f46e5.",

@@ -173,3 +173,21 @@ def test_serve_publishes_and_brings_healthz_up(tmp_path: Path, db_server: Databa
         server.stop()
         DatabaseServer(db_server.url, prefix=prefix).drop_database(prefix + SLUG)
     assert server.process.returncode == 0
+
+
+def test_a_running_server_serves_a_project_the_cli_created_and_migrated(cli: Cli, db_server: DatabaseServer) -> None:
+    import time
+
+    server = start_server(cli.workspace, db_server, prefix=cli.prefix)
+    try:
+        url = f"{server.url}/p/fresh_cli/graphql"
+        assert httpx.post(url, json={"query": "{ __typename }"}).status_code == 404
+        assert cli("new", "fresh_cli").returncode == 0
+        migrated = cli("migrate", "fresh_cli")
+        assert migrated.returncode == 0, migrated.stderr
+        deadline = time.monotonic() + 10  # well before the minute's reconcile: the CLI announced it
+        while httpx.post(url, json={"query": "{ __typename }"}).status_code != 200:
+            assert time.monotonic() < deadline, server.log()[-2000:]
+            time.sleep(0.2)
+    finally:
+        server.stop()

@@ -5,16 +5,21 @@ import { newId } from '../ids.js';
 import { flowById, locateNode, moveInList } from '../model.js';
 import { addNodePanel, nodePanel, nodeSummary } from './flow_node_form.js';
 import { makeDraggable, makeDropTarget, openMoveDialog } from './flow_move.js';
-import { flowSettingsPanel, runPanel, stressPanel } from './flow_panels.js';
+import { flowSettingsPanel, forgetAccounts, runPanel, stressPanel } from './flow_panels.js';
 
 export function render(ctx) {
   const { def, ui } = ctx;
   if (!ui.flow || !flowById(def, ui.flow)) ui.flow = (def.actionflows[0] || {}).id || null;
   const flow = flowById(def, ui.flow);
+  const pane = h('section', { class: 'main-pane chart-pane', 'aria-label': 'Flowchart', 'data-scroll': 'flowchart' });
+  if (flow) {
+    const drawing = chart(ctx, flow);
+    pane.append(zoomTools(ctx, pane, drawing), drawing);
+    enablePan(pane);
+  } else pane.append(h('p', { class: 'muted' }, 'Create an actionflow to start.'));
   return h('div', { class: 'layout-3' },
     sidebar(ctx),
-    h('section', { class: 'main-pane chart-pane', 'aria-label': 'Flowchart', 'data-scroll': 'flowchart' },
-      flow ? chart(ctx, flow) : h('p', { class: 'muted' }, 'Create an actionflow to start.')),
+    pane,
     flow ? sidePanel(ctx, flow) : h('aside', { class: 'props' }));
 }
 
@@ -33,6 +38,68 @@ function sidebar(ctx) {
     h('ul', { class: 'nav-list' }, def.actionflows.map((f) => h('li', {},
       button(f.name, () => { Object.assign(ui, { flow: f.id, node: null, insert: null, panel: 'flow' }); ctx.refresh(); }, { class: f.id === ui.flow ? 'nav-item active' : 'nav-item', 'aria-current': f.id === ui.flow ? 'true' : null })))),
     h('div', { class: 'add-box' }, field('New actionflow', name), button('Add actionflow', add, { class: 'small primary', id: 'add-flow' })));
+}
+
+// ------------------------------------------------------------ zoom, fit, pan
+
+const ZOOMS = [0.4, 0.5, 0.6, 0.75, 0.9, 1, 1.25, 1.5];
+
+// The chart's scale: "fit" (the default) shrinks a wide chart to the pane's width — never
+// enlarges it — so a flow with nested conditions is whole at 1280 px; − / + step through
+// fixed sizes and 100% shows it as drawn. The scale is the CSS zoom of the drawing, so
+// scrolling (and dragging the background to pan) covers the whole zoomed chart.
+function zoomTools(ctx, pane, drawing) {
+  const { ui } = ctx;
+  const mode = ui.zoom ?? 'fit';
+  const label = h('span', { class: 'zoom-level', id: 'zoom-level', 'aria-live': 'polite' });
+  const apply = (scale) => {
+    drawing.style.zoom = String(scale);
+    label.textContent = `${Math.round(scale * 100)}%`;
+    drawing.dataset.zoom = String(scale);
+  };
+  const current = () => Number(drawing.dataset.zoom || 1);
+  const set = (next) => { ui.zoom = next; if (next === 'fit') fit(); else apply(next); };
+  const fit = () => {
+    drawing.style.zoom = '1';
+    const natural = drawing.scrollWidth;
+    const room = pane.clientWidth - 32;
+    let scale = natural > room && room > 0 ? Math.max(0.25, Math.floor((room / natural) * 100) / 100) : 1;
+    apply(scale);
+    // A scroll bar coming or going changes the room: shrink a little more until nothing sticks out.
+    for (let i = 0; i < 6 && scale > 0.25 && pane.scrollWidth > pane.clientWidth; i += 1) { scale = Math.round((scale - 0.02) * 100) / 100; apply(scale); }
+  };
+  const step = (direction) => {
+    const now = current();
+    const next = direction > 0 ? ZOOMS.find((z) => z > now + 0.001) : [...ZOOMS].reverse().find((z) => z < now - 0.001);
+    set(next ?? now);
+  };
+  // Measured once the drawing is in the page (rerender attaches it right after this returns).
+  requestAnimationFrame(() => { if (drawing.isConnected) { if (mode === 'fit') fit(); else apply(mode); } });
+  return h('div', { class: 'chart-tools', role: 'toolbar', 'aria-label': 'Flowchart zoom' },
+    button('−', () => step(-1), { class: 'icon', 'aria-label': 'Zoom out', id: 'zoom-out' }),
+    label,
+    button('+', () => step(1), { class: 'icon', 'aria-label': 'Zoom in', id: 'zoom-in' }),
+    button('Fit', () => set('fit'), { class: 'small', 'aria-label': 'Fit to the canvas', id: 'zoom-fit', 'aria-pressed': String(mode === 'fit') }),
+    button('100%', () => set(1), { class: 'small', 'aria-label': 'Actual size', id: 'zoom-actual' }));
+}
+
+// Drag the empty background of the chart to move around it (nodes and buttons keep their clicks and drags).
+function enablePan(pane) {
+  let start = null;
+  pane.addEventListener('pointerdown', (e) => {
+    if (e.button !== 0 || e.target.closest('button, .node, input, select, textarea, a, .chart-tools')) return;
+    start = { x: e.clientX, y: e.clientY, left: pane.scrollLeft, top: pane.scrollTop };
+    pane.setPointerCapture(e.pointerId);
+    pane.classList.add('panning');
+  });
+  pane.addEventListener('pointermove', (e) => {
+    if (!start) return;
+    pane.scrollLeft = start.left - (e.clientX - start.x);
+    pane.scrollTop = start.top - (e.clientY - start.y);
+  });
+  const stop = (e) => { if (start) { start = null; pane.classList.remove('panning'); if (pane.hasPointerCapture(e.pointerId)) pane.releasePointerCapture(e.pointerId); } };
+  pane.addEventListener('pointerup', stop);
+  pane.addEventListener('pointercancel', stop);
 }
 
 // ------------------------------------------------------------ the chart
@@ -122,7 +189,12 @@ function sidePanel(ctx, flow) {
   const { ui } = ctx;
   let panel = ui.panel || 'flow';
   if (panel === 'node' && !ui.node) panel = 'flow';
-  const tabs = h('div', { class: 'segmented', role: 'tablist', 'aria-label': 'Actionflow panels' }, PANELS.map((p) => button(p.label, () => { ui.panel = p.id; if (p.id !== 'add') ui.insert = null; ctx.refresh(); },
+  const tabs = h('div', { class: 'segmented', role: 'tablist', 'aria-label': 'Actionflow panels' }, PANELS.map((p) => button(p.label, () => {
+    ui.panel = p.id;
+    if (p.id !== 'add') ui.insert = null;
+    if (p.id === 'run' || p.id === 'stress') forgetAccounts(ui); // opening the panel lists today's accounts
+    ctx.refresh();
+  },
     { role: 'tab', 'aria-selected': String(panel === p.id || (panel === 'add' && p.id === 'node')), id: `flow-panel-${p.id}`, disabled: p.id === 'node' && !ui.node && panel !== 'add' })));
   let content;
   if (panel === 'add' && ui.insert) content = addNodePanel(ctx, flow, ui.insert, targetList);

@@ -8,15 +8,13 @@ import { conditionEditor } from '../widgets/condition.js';
 import { mapEditor } from '../widgets/map_editor.js';
 import { schemaForm } from '../widgets/schema_form.js';
 
-function firstTable(def) {
-  return (def.tables.find((t) => t.name !== 'account') || def.tables[0] || {}).id || '';
-}
+const NUMERIC = ['bigint', 'decimal'];
 
 // A new node of each type, with the fields its model requires.
 function newNode(def, flow, type, name) {
   const id = newId(def, name, '', 'node');
   const base = { id, name, description: '', type };
-  const table = firstTable(def);
+  const table = ''; // asked for: a guess (the first table) is a wrong write waiting to happen
   const branchId = (n) => newId(def, `${name}_${n}`, '', 'branch');
   switch (type) {
     case 'condition': return { ...base, branches: [{ id: branchId('branch_1'), name: 'Branch 1', condition: {}, nodes: [] }, { id: branchId('otherwise'), name: 'Otherwise', condition: null, nodes: [] }] };
@@ -28,6 +26,8 @@ function newNode(def, flow, type, name) {
     case 'loop': return { ...base, over: null, max_iterations: 1000, nodes: [] };
     case 'run_actionflow': return { ...base, actionflow: (def.actionflows.find((f) => f.id !== flow.id) || {}).id || '', args: {} };
     case 'raise_error': return { ...base, message: 'Something went wrong' };
+    case 'call_api': return { ...base, method: 'POST', url: 'https://', headers: {}, query: {}, body_type: 'json', body: {}, mode: 'after_commit', timeout_ms: 10000, retries: 3, response_schema: {} };
+    case 'run_code': return { ...base, code: "const quantity = context.getArg('quantity');\ncontext.setResult({ total: quantity * 2 });", args: {}, outputs: { total: 'decimal' }, timeout_ms: 1000, memory_mb: 64, gql_role: 'caller' };
     default: return base;
   }
 }
@@ -68,6 +68,8 @@ export function nodeSummary(ctx, node) {
     case 'run_actionflow': return `run ${(flowById(def, node.actionflow) || { name: '?' }).name}`;
     case 'raise_error': return 'abort and roll back';
     case 'get_current_account': return 'account_id, username';
+    case 'call_api': return `${node.method} ${typeof node.url === 'string' ? node.url : '(computed URL)'} — ${node.mode === 'inline' ? 'inline, inside the transaction' : 'after commit'}`;
+    case 'run_code': return `JavaScript → ${keys(node.outputs) || 'result'}`;
     default: return '';
   }
 }
@@ -112,6 +114,13 @@ function branchesEditor(ctx, flow, node, refs) {
     }), { class: 'small', id: 'add-branch' }));
 }
 
+// Why the mode matters, next to the choice (the validator adds a warning for inline calls).
+function callModeHint(node) {
+  return node.mode === 'inline'
+    ? h('p', { class: 'hint warning', id: 'call-mode-hint' }, 'Inline: the call happens inside the flow\'s transaction, which stays open (and keeps its rows locked) until the answer arrives. Later nodes can use the answer. Avoid it on busy tables.')
+    : h('p', { class: 'hint', id: 'call-mode-hint' }, 'After commit: the request is queued in the flow\'s transaction and sent once the flow has committed, retried with backoff; never sent when the flow rolls back. Use it to charge a card or send an email. Secrets: write {{secret:name}} in a value.');
+}
+
 export function nodePanel(ctx, flow, nodeId) {
   const { store, def } = ctx;
   const found = locateNode(flow.nodes, nodeId);
@@ -121,21 +130,41 @@ export function nodePanel(ctx, flow, nodeId) {
   const refs = flowRefsForNode(def, store.registry, flow, node.id);
   const columns = columnsOf(def, node.table);
   const writable = writableColumns(def, node.table).map((c) => ({ value: c.name, label: c.name }));
+  // Increase / Decrease by: numbers only, and never a foreign key.
+  const numeric = writableColumns(def, node.table).filter((c) => NUMERIC.includes(c.type) && !c.foreignKey).map((c) => ({ value: c.name, label: c.name }));
   const set = (prop, value) => store.change(() => { node[prop] = value; });
   const idBase = idFor('node', node.id);
   const overrides = {
-    table: ({ value, label, id }) => field(label, h('select', { id, 'aria-label': label, value, onChange: (e) => store.change(() => { node.table = e.target.value; }) }, tableOptions(def).map((o) => h('option', { value: o.value }, o.label)))),
+    table: ({ value, label, id }) => field(label, h('select', {
+      id, 'aria-label': label, value, 'aria-invalid': value ? null : 'true',
+      onChange: (e) => store.change(() => {
+        node.table = e.target.value;
+        // The old table's columns mean nothing on the new one.
+        for (const key of ['filter', 'values', 'set', 'increment', 'decrement']) if (key in node) node[key] = {};
+        if ('order_by' in node) node.order_by = [];
+      }),
+    }, value ? null : h('option', { value: '' }, '(choose a table)'), tableOptions(def).map((o) => h('option', { value: o.value }, o.label)))),
     filter: ({ value }) => h('div', { class: 'field' }, h('span', { class: 'field-label' }, 'Filter'), conditionEditor({
       label: 'Filter', value, ...filterScope(def, node.table), refs, id: `${idBase}-filter`, onChange: (v) => set('filter', v),
     })),
     order_by: ({ value }) => orderByEditor({ value, columns, onChange: (v) => set('order_by', v), id: `${idBase}-order` }),
     values: ({ value }) => mapEditor({ label: 'Values', value, keys: writable, refs, id: `${idBase}-values`, onChange: (v) => set('values', v) }),
     set: ({ value }) => mapEditor({ label: 'Set to', value, keys: writable, refs, id: `${idBase}-set`, onChange: (v) => set('set', v) }),
-    increment: ({ value }) => mapEditor({ label: 'Increase by', value, keys: writable, refs, id: `${idBase}-inc`, onChange: (v) => set('increment', v) }),
-    decrement: ({ value }) => mapEditor({ label: 'Decrease by', value, keys: writable, refs, id: `${idBase}-dec`, onChange: (v) => set('decrement', v) }),
+    increment: ({ value }) => mapEditor({ label: 'Increase by', value, keys: numeric, refs, id: `${idBase}-inc`, onChange: (v) => set('increment', v) }),
+    decrement: ({ value }) => mapEditor({ label: 'Decrease by', value, keys: numeric, refs, id: `${idBase}-dec`, onChange: (v) => set('decrement', v) }),
     assignments: ({ value }) => mapEditor({ label: 'Assignments', value, keys: (flow.variables || []).map((v) => ({ value: v.name, label: v.name })), refs, id: `${idBase}-assign`, onChange: (v) => set('assignments', v) }),
     actionflow: ({ value, label, id }) => field(label, h('select', { id, 'aria-label': label, value, onChange: (e) => set('actionflow', e.target.value) }, flowOptions(def).filter((o) => o.value !== flow.id).map((o) => h('option', { value: o.value }, o.label)))),
+    headers: ({ value }) => mapEditor({ label: 'Headers', value, keys: null, refs, id: `${idBase}-headers`, freeKeys: true, defaultValue: '', onChange: (v) => set('headers', v) }),
+    query: ({ value }) => mapEditor({ label: 'Query', value, keys: null, refs, id: `${idBase}-query`, freeKeys: true, defaultValue: '', onChange: (v) => set('query', v) }),
+    body: ({ value }) => mapEditor({ label: 'Body', value, keys: null, refs, id: `${idBase}-body`, freeKeys: true, onChange: (v) => set('body', v) }),
+    code: ({ value, label, id }) => {
+      const area = h('textarea', { id, 'aria-label': label, rows: 8, spellcheck: 'false', class: 'code' });
+      area.value = value || '';
+      area.addEventListener('change', () => set('code', area.value));
+      return field(label, area, 'The body of an async function: context.getArg(name), context.setResult(value), context.log(...), await context.runGql(query, variables).');
+    },
     args: ({ value }) => {
+      if (node.type === 'run_code') return mapEditor({ label: 'Arguments', value, keys: null, refs, id: `${idBase}-args`, freeKeys: true, onChange: (v) => set('args', v) });
       const target = flowById(def, node.actionflow);
       return mapEditor({ label: 'Arguments', value, keys: ((target && target.inputs) || []).map((i) => ({ value: i.name, label: i.name })), refs, id: `${idBase}-args`, onChange: (v) => set('args', v) });
     },
@@ -150,5 +179,6 @@ export function nodePanel(ctx, flow, nodeId) {
     field('Name', nameInput),
     h('p', { class: 'muted small-text' }, `id: ${node.id} — later nodes use its outputs as ${node.name} → …`),
     node.type === 'condition' ? branchesEditor(ctx, flow, node, refs) : null,
+    node.type === 'call_api' ? callModeHint(node) : null,
     entry ? schemaForm({ schema: entry.schema, value: node, skip: ['id', 'type', 'name', 'branches', 'nodes'], overrides, refs, idBase, onChange: set }) : null);
 }

@@ -5,6 +5,7 @@ import { confirmDialog } from '../dialog.js';
 import { button, field, h, idFor, input, select, toast } from '../dom.js';
 import { slugify } from '../ids.js';
 import { flowRefsForOutput } from '../refs.js';
+import { changeSection, webhookSection } from './flow_triggers.js';
 import { mapEditor } from '../widgets/map_editor.js';
 
 const VALUE_TYPES = ['text', 'bigint', 'decimal', 'boolean', 'timestamptz', 'date', 'jsonb'];
@@ -91,6 +92,8 @@ export function flowSettingsPanel(ctx, flow) {
     typedList(ctx, flow, 'input'),
     typedList(ctx, flow, 'variable'),
     scheduleSection(ctx, flow),
+    changeSection(ctx, flow),
+    webhookSection(ctx, flow),
     h('section', { class: 'card', 'aria-label': 'Output' }, mapEditor({ label: 'Output', value: flow.output, refs: flowRefsForOutput(store.def, store.registry, flow), freeKeys: true, id: idFor('flow', flow.id, 'out'), onChange: (v) => store.change(() => { flow.output = v; }) })),
     button('Delete actionflow', async () => {
       if (!await confirmDialog({ title: `Delete ${flow.name}?`, message: 'Pages and permissions that use it will show problems until you change them.', confirmLabel: 'Delete actionflow', danger: true })) return;
@@ -146,16 +149,41 @@ function collectArgs(flow, state) {
 
 function accountPicker(ctx, state, id, noneLabel) {
   const { store } = ctx;
-  if (!state.accounts && !state.loadingAccounts) {
+  const load = () => {
+    if (state.loadingAccounts) return;
     state.loadingAccounts = true;
-    loadAccounts(store.slug).then((a) => { state.accounts = a; }).catch((e) => { state.accounts = []; state.accountError = e.message; }).finally(() => { state.loadingAccounts = false; ctx.refresh(); });
-  }
+    loadAccounts(store.slug).then((a) => { state.accounts = a; state.accountError = null; }).catch((e) => { state.accounts = []; state.accountError = e.message; }).finally(() => { state.loadingAccounts = false; ctx.refresh(); });
+  };
+  if (!state.accounts) load();
   const options = [{ value: '', label: noneLabel }, ...((state.accounts || []).map((a) => ({ value: String(a.id), label: `${a.username} (#${a.id})` })))];
+  // Accounts appear while the designer is open (sign-ups in the app, test accounts of a
+  // preview, a publish): forgetAccounts makes the next draw ask again.
   return h('div', {}, field('Run as', select(options, { id, 'aria-label': 'Run as', value: state.account ?? '', onChange: (e) => { state.account = e.target.value; } })),
     state.accountError ? h('small', { class: 'hint' }, 'Publish the app to list its accounts.') : null);
 }
 
+// Forget the loaded "Run as" accounts so the next draw asks again (accounts changed elsewhere).
+export function forgetAccounts(ui) {
+  for (const states of [ui.run, ui.stress]) for (const state of Object.values(states || {})) delete state.accounts;
+}
+
 const pretty = (v) => JSON.stringify(v, null, 2);
+
+// Run reaches real endpoints: the builder sees which and agrees first.
+function confirmCalls(calls) {
+  const list = h('ul', {}, calls.map((c) => h('li', {}, `${c.node}: ${c.method} ${c.url} (${c.mode === 'inline' ? 'inline' : 'after commit'})`)));
+  return confirmDialog({ title: 'Call real APIs?', message: h('div', {}, h('p', {}, 'This run sends these requests to their real endpoints:'), list), confirmLabel: 'Run and call them' });
+}
+
+// The run log's outbound calls: method, host, status, time (never headers or bodies).
+function callsOf(log) {
+  const calls = (log || []).flatMap((entry) => entry.calls || []);
+  if (!calls.length) return null;
+  return h('table', { class: 'grid compact', 'aria-label': 'Outbound calls' },
+    h('thead', {}, h('tr', {}, ['Node', 'Mode', 'Method', 'Host', 'Status', 'Time'].map((t) => h('th', {}, t)))),
+    h('tbody', {}, calls.map((c) => h('tr', {}, h('td', {}, c.node), h('td', {}, c.mode === 'inline' ? 'inline' : 'after commit'), h('td', {}, c.method),
+      h('td', {}, c.host), h('td', {}, c.status ? String(c.status) : (c.error || 'queued')), h('td', {}, c.ms !== undefined ? `${c.ms} ms` : '')))));
+}
 
 export function runPanel(ctx, flow) {
   const { store, ui } = ctx;
@@ -163,9 +191,17 @@ export function runPanel(ctx, flow) {
   const state = ui.run[flow.id] || (ui.run[flow.id] = {});
   const run = async () => {
     state.running = true; ctx.refresh();
+    const body = { args: collectArgs(flow, state), account_id: state.account ? Number(state.account) : null };
     try {
-      state.result = await api('POST', projectUrl(store.slug, `/actionflows/${flow.id}/run`), { args: collectArgs(flow, state), account_id: state.account ? Number(state.account) : null });
-    } catch (e) { state.result = { ok: false, error: { message: e.message, code: e.code } }; }
+      state.result = await api('POST', projectUrl(store.slug, `/actionflows/${flow.id}/run`), body);
+    } catch (e) {
+      state.result = { ok: false, error: { message: e.message, code: e.code } };
+      if (e.code === 'CONFIRM_CALLS' && await confirmCalls(e.detail.calls || [])) {
+        try {
+          state.result = await api('POST', projectUrl(store.slug, `/actionflows/${flow.id}/run`), { ...body, confirm_calls: true });
+        } catch (again) { state.result = { ok: false, error: { message: again.message, code: again.code } }; }
+      }
+    }
     state.running = false; ctx.refresh();
   };
   const r = state.result;
@@ -175,6 +211,7 @@ export function runPanel(ctx, flow) {
     r ? h('section', { class: 'card run-result', 'aria-label': 'Run result', role: 'status' },
       h('h4', {}, r.ok ? 'Output' : 'Failed'),
       h('pre', { class: 'code' }, r.ok ? pretty(r.output) : `${(r.error && r.error.code) || ''} ${(r.error && r.error.message) || ''}`),
+      r.log ? callsOf(r.log) : null,
       r.log ? h('details', { open: true }, h('summary', {}, 'Run log'), h('pre', { class: 'code' }, pretty(r.log))) : null) : null);
 }
 

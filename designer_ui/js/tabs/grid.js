@@ -13,13 +13,33 @@ async function gql(slug, query, variables) {
   return result.data;
 }
 
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}(:?\d{2})?)?$/;
+const realDate = (text) => !Number.isNaN(Date.parse(text.slice(0, 10))) && new Date(`${text.slice(0, 10)}T00:00:00Z`).toISOString().slice(0, 10) === text.slice(0, 10);
+
+class TypedValueError extends Error {}
+
+// A typed value from what was typed, or an Error naming the column and the expected shape
+// (said here, before the request, instead of the database's message).
 function parseValue(column, text) {
   if (text === '' || text === null || text === undefined) return null;
-  if (column.type === 'bigint' || isAsset(column)) return /^-?\d+$/.test(text) ? (Number.isSafeInteger(Number(text)) ? Number(text) : text) : text;
-  if (column.type === 'decimal') return text;
+  const bad = (shape) => new TypedValueError(`${column.name} must be ${shape} (not “${text}”).`);
+  if (column.type === 'bigint' || isAsset(column)) {
+    if (!/^-?\d+$/.test(text)) throw bad('a whole number');
+    return Number.isSafeInteger(Number(text)) ? Number(text) : text;
+  }
+  if (column.type === 'decimal') { if (!Number.isFinite(Number(text))) throw bad('a number'); return text; }
   if (column.type === 'boolean') return text === true || text === 'true';
-  if (column.type === 'jsonb') return JSON.parse(text);
+  if (column.type === 'date') { if (!DATE.test(text) || !realDate(text)) throw bad('a date such as 2026-12-31'); return text; }
+  if (column.type === 'timestamptz') { if (!TIMESTAMP.test(text) || !realDate(text)) throw bad('a date and time such as 2026-12-31 18:30 or 2026-12-31T18:30:00Z'); return text; }
+  if (column.type === 'jsonb') { try { return JSON.parse(text); } catch { throw bad('JSON, e.g. {"a": 1} or "text"'); } }
   return text;
+}
+
+// The editor of one cell: a date picker for dates, a text box (with the expected shape) otherwise.
+function cellInput(column, attrs) {
+  if (column.type === 'date') return h('input', { ...attrs, type: 'date' });
+  return input({ ...attrs, placeholder: attrs.placeholder || (column.type === 'timestamptz' ? 'YYYY-MM-DD HH:MM' : undefined) });
 }
 
 const show = (v) => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
@@ -32,13 +52,13 @@ export function renderGrid(ctx, table) {
   const box = h('div', { class: 'grid-box' });
   const load = async () => {
     state.loading = true;
-    const where = state.filter.value === '' ? {} : { [state.filter.column]: { [state.filter.op]: parseValue(columns.find((c) => c.name === state.filter.column) || {}, state.filter.value) } };
     try {
+      const where = state.filter.value === '' ? {} : { [state.filter.column]: { [state.filter.op]: state.filter.op === '_ilike' ? state.filter.value : parseValue(columns.find((c) => c.name === state.filter.column) || {}, state.filter.value) } };
       const data = await gql(store.slug, `query Rows($where: ${table.name}_bool_exp, $limit: Int) { rows: ${table.name}(where: $where, order_by: {id: asc}, limit: $limit) { ${columns.map(selectionOf).join(' ')} } }`, { where, limit: PAGE });
       state.rows = data.rows;
       state.error = null;
     } catch (e) {
-      state.error = `${e.message} (publish the app to browse its data)`;
+      state.error = e instanceof TypedValueError ? e.message : `${e.message} (publish the app to browse its data)`;
     }
     state.loading = false;
     ctx.refresh();
@@ -67,7 +87,7 @@ export function renderGrid(ctx, table) {
           load();
         }));
       }
-      const el = input({ value: show(row[c.name]), 'aria-label': `${c.name} of row ${row.id}`, class: 'cell', id: `grid-${table.id}-${row.id}-${c.name}` });
+      const el = cellInput(c, { value: show(row[c.name]), 'aria-label': `${c.name} of row ${row.id}`, class: 'cell', id: `grid-${table.id}-${row.id}-${c.name}` });
       inputs[c.name] = el;
       return h('td', {}, el);
     });
@@ -88,7 +108,7 @@ export function renderGrid(ctx, table) {
     }, { class: 'small danger', 'aria-label': `Delete row ${row.id}` });
     return h('tr', {}, cells, h('td', { class: 'row-actions' }, save, del));
   });
-  const newInputs = Object.fromEntries(editable.map((c) => [c.name, input({ 'aria-label': `New row ${c.name}`, class: 'cell', placeholder: c.type, id: `grid-new-${table.id}-${c.name}`, 'data-keep': true })]));
+  const newInputs = Object.fromEntries(editable.map((c) => [c.name, cellInput(c, { 'aria-label': `New row ${c.name}`, class: 'cell', placeholder: c.type === 'timestamptz' ? null : c.type, id: `grid-new-${table.id}-${c.name}`, 'data-keep': true })]));
   const add = button('Add row', async () => {
     try {
       const object = {};

@@ -2,8 +2,8 @@
 // (inputs bound, on success / on failure), set variable, navigate, login, logout, refresh.
 import { button, field, h, idFor, input, select } from '../dom.js';
 import { newId } from '../ids.js';
-import { flowById, flowOptions, moveInList, walkComponents } from '../model.js';
-import { pageRefs } from '../refs.js';
+import { flowById, flowOptions, moveInList, pageById, tableOptions, walkComponents, writableColumns } from '../model.js';
+import { isInput, pageRefs } from '../refs.js';
 import { conditionEditor } from '../widgets/condition.js';
 import { expressionEditor } from '../widgets/expression.js';
 import { mapEditor } from '../widgets/map_editor.js';
@@ -19,7 +19,12 @@ function newAction(def, type) {
       return { id, type, actionflow: flow ? flow.id : '', args: flow ? Object.fromEntries(flow.inputs.map((i) => [i.name, null])) : {}, on_success: [], on_failure: [] };
     }
     case 'set_variable': return { id, type, variable: '', value: null };
-    case 'navigate': return { id, type, page: def.pages[0] ? def.pages[0].id : '' };
+    case 'navigate': return { id, type, page: '', params: {} };
+    case 'insert_row': return { id, type, table: '', values: {}, on_success: [], on_failure: [] };
+    case 'update_row': return { id, type, table: '', row_id: null, values: {}, on_success: [], on_failure: [] };
+    case 'delete_row': return { id, type, table: '', row_id: null, on_success: [], on_failure: [] };
+    case 'set_input_value': return { id, type, component: '', value: null };
+    case 'reset_inputs': return { id, type, components: [] };
     case 'refresh': return { id, type, component: null };
     default: return { id, type };
   }
@@ -74,7 +79,7 @@ function actionCard(ctx, page, found, list, index, chainLabel, scope) {
           }),
         })),
         mapEditor({ label: 'Inputs', value: action.args, keys: ((flow && flow.inputs) || []).map((i) => ({ value: i.name, label: i.name })), refs, id: `${idBase}-args`, onChange: (v) => set('args', v) }),
-        h('div', { class: 'sub-chain' }, h('h5', {}, 'On success'), actionChain(ctx, page, found, action.on_success, { label: `${chainLabel} › on success`, scope: { ...scope, result: action.actionflow, error: false }, mutableList: () => action.on_success })),
+        h('div', { class: 'sub-chain' }, h('h5', {}, 'On success'), actionChain(ctx, page, found, action.on_success, { label: `${chainLabel} › on success`, scope: { ...scope, result: action.actionflow, resultTable: null, error: false }, mutableList: () => action.on_success })),
         h('div', { class: 'sub-chain' }, h('h5', {}, 'On failure'), actionChain(ctx, page, found, action.on_failure, { label: `${chainLabel} › on failure`, scope: { ...scope, result: null, error: true }, mutableList: () => action.on_failure })));
       break;
     }
@@ -88,11 +93,45 @@ function actionCard(ctx, page, found, list, index, chainLabel, scope) {
         field('Variable', select([{ value: '', label: '(choose)' }, ...(page.variables || []).map((v) => ({ value: v.name, label: v.name }))], { 'aria-label': 'Variable', id: `${idBase}-var`, value: action.variable, onChange: (e) => set('variable', e.target.value) })),
         h('div', { class: 'field' }, h('span', { class: 'field-label' }, 'Value'), expressionEditor({ label: 'Value', value: action.value, refs, id: `${idBase}-val`, onChange: (v) => set('value', v) })));
       break;
-    case 'navigate':
-      body = field('Page', select(store.def.pages.map((p) => ({ value: p.id, label: p.name })), { 'aria-label': 'Page', id: `${idBase}-page`, value: action.page, onChange: (e) => set('page', e.target.value) }));
+    case 'navigate': {
+      const target = pageById(store.def, action.page);
+      const params = (target && target.params) || [];
+      body = h('div', {},
+        field('Page', select([...(action.page ? [] : [{ value: '', label: '(choose a page)' }]), ...store.def.pages.map((p) => ({ value: p.id, label: p.name }))], {
+          'aria-label': 'Page', id: `${idBase}-page`, value: action.page,
+          onChange: (e) => store.change((d) => {
+            action.page = e.target.value;
+            const next = pageById(d, e.target.value);
+            action.params = Object.fromEntries(((next && next.params) || []).map((p) => [p.name, (action.params || {})[p.name] ?? null]));
+          }),
+        })),
+        params.length ? mapEditor({ label: 'Parameters', value: action.params || {}, keys: params.map((p) => ({ value: p.name, label: `${p.name} (${p.type})` })), refs, id: `${idBase}-params`, onChange: (v) => set('params', v) }) : null);
+      break;
+    }
+    case 'insert_row':
+    case 'update_row':
+    case 'delete_row':
+      body = rowWriteBody(ctx, page, found, action, { refs, idBase, chainLabel, scope, set });
+      break;
+    case 'set_input_value':
+      body = h('div', {},
+        field('Input', select([{ value: '', label: '(choose)' }, ...[...walkComponents(page.components)].filter(isInput).map((x) => ({ value: x.id, label: x.name }))], { 'aria-label': 'Input to set', id: `${idBase}-comp`, value: action.component, onChange: (e) => set('component', e.target.value) })),
+        h('div', { class: 'field' }, h('span', { class: 'field-label' }, 'Value'), expressionEditor({ label: 'Value', value: action.value, refs, id: `${idBase}-val`, onChange: (v) => set('value', v) })));
+      break;
+    case 'reset_inputs': {
+      const chosen = action.components || [];
+      body = h('fieldset', { class: 'map' }, h('legend', {}, 'Inputs to reset (none ticked: every input)'),
+        [...walkComponents(page.components)].filter(isInput).map((x) => h('label', { class: 'check' }, h('input', {
+          type: 'checkbox', checked: chosen.includes(x.id), 'aria-label': `Reset ${x.name}`,
+          onChange: (e) => set('components', e.target.checked ? [...chosen, x.id] : chosen.filter((y) => y !== x.id)),
+        }), x.name)));
+      break;
+    }
+    case 'go_back':
+      body = h('p', { class: 'muted' }, 'Back to the previous page (the home page when there is none).');
       break;
     case 'refresh':
-      body = field('List', select([{ value: '', label: 'every list of the page' }, ...[...walkComponents(page.components)].filter((x) => x.type === 'list').map((x) => ({ value: x.id, label: x.name }))], { 'aria-label': 'List to refresh', id: `${idBase}-comp`, value: action.component || '', onChange: (e) => set('component', e.target.value || null) }));
+      body = field('List', select([{ value: '', label: 'every list of the page' }, ...[...walkComponents(page.components)].filter((x) => x.type === 'list' || (x.type === 'container' && x.record)).map((x) => ({ value: x.id, label: x.name }))], { 'aria-label': 'List to refresh', id: `${idBase}-comp`, value: action.component || '', onChange: (e) => set('component', e.target.value || null) }));
       break;
     default:
       body = schemaForm({ schema: entry.schema, value: action, skip: ['id', 'type'], refs, idBase, onChange: set });
@@ -104,4 +143,21 @@ function actionCard(ctx, page, found, list, index, chainLabel, scope) {
         button('↓', () => store.change(() => moveInList(list, index, 1)), { class: 'icon', 'aria-label': `Move action ${n} of ${chainLabel} down`, disabled: index === list.length - 1 }),
         button('✕', () => store.change(() => list.splice(index, 1)), { class: 'icon danger', 'aria-label': `Delete action ${n} of ${chainLabel}` }))),
     body);
+}
+
+// Insert / Update / Delete row: the table, the row (update, delete), the values bound to
+// inputs, parameters and data, and what follows (on success the written row is "Written row.…").
+function rowWriteBody(ctx, page, found, action, { refs, idBase, chainLabel, scope, set }) {
+  const { store } = ctx;
+  const writable = writableColumns(store.def, action.table).map((c) => ({ value: c.name, label: `${c.name} (${c.type})` }));
+  return h('div', {},
+    field('Table', select([...(action.table ? [] : [{ value: '', label: '(choose a table)' }]), ...tableOptions(store.def)], {
+      'aria-label': 'Table', id: `${idBase}-table`, value: action.table, 'aria-invalid': action.table ? null : 'true',
+      onChange: (e) => store.change(() => { action.table = e.target.value; if ('values' in action) action.values = {}; }),
+    })),
+    action.type === 'insert_row' ? null : h('div', { class: 'field' }, h('span', { class: 'field-label' }, 'Row id'),
+      expressionEditor({ label: 'Row id', value: action.row_id, refs, id: `${idBase}-row`, onChange: (v) => set('row_id', v) })),
+    action.type === 'delete_row' ? null : mapEditor({ label: 'Values', value: action.values, keys: writable, refs, id: `${idBase}-values`, onChange: (v) => set('values', v) }),
+    h('div', { class: 'sub-chain' }, h('h5', {}, 'On success'), actionChain(ctx, page, found, action.on_success, { label: `${chainLabel} › on success`, scope: { ...scope, result: null, resultTable: action.table, error: false }, mutableList: () => action.on_success })),
+    h('div', { class: 'sub-chain' }, h('h5', {}, 'On failure'), actionChain(ctx, page, found, action.on_failure, { label: `${chainLabel} › on failure`, scope: { ...scope, result: null, resultTable: null, error: true }, mutableList: () => action.on_failure })));
 }

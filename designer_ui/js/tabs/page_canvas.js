@@ -40,6 +40,11 @@ function draw(ctx, page, c, axis = 'y') {
     case 'container':
       Object.assign(style, { display: 'flex', flexDirection: c.direction === 'row' ? 'row' : 'column', gap: `${c.gap ?? 12}px`, padding: `${c.padding ?? 0}px` });
       inner = c.children.length ? c.children.map((x) => draw(ctx, page, x, c.direction === 'row' ? 'x' : 'y')) : h('span', { class: 'cv-empty' }, 'Empty container');
+      if (c.record) {
+        const table = tableById(ctx.store.def, c.record.table);
+        inner = [h('div', { class: 'cv-caption' }, `One ${table ? table.name : '?'} record (${c.record.request})`), inner,
+          h('div', { class: 'cv-branch' }, h('div', { class: 'cv-caption' }, 'when the record is missing'), (c.not_found || []).map((x) => draw(ctx, page, x)))];
+      }
       break;
     case 'list': {
       const table = tableById(ctx.store.def, c.source && c.source.table);
@@ -51,7 +56,16 @@ function draw(ctx, page, c, axis = 'y') {
     case 'text': inner = h('span', { class: `cv-text-${c.variant || 'body'}` }, `${c.prefix || ''}${show(c.value)}${c.suffix || ''}`); break;
     case 'image': inner = h('span', { class: 'cv-image' }, `🖼 ${show(c.src) || 'image'}`); break;
     case 'text_input':
-    case 'number_input': inner = h('span', { class: 'cv-input' }, h('span', { class: 'cv-label' }, c.label || c.name), h('span', { class: 'cv-box' }, c.placeholder || c.value_type)); break;
+    case 'number_input':
+    case 'textarea':
+    case 'date_input':
+    case 'datetime_input':
+    case 'select':
+    case 'checkbox': {
+      const hint = { textarea: 'multi-line text', date_input: 'YYYY-MM-DD', datetime_input: 'date and time', select: 'Choose…', checkbox: c.variant === 'switch' ? 'switch' : 'checkbox' }[c.type];
+      inner = h('span', { class: 'cv-input' }, h('span', { class: 'cv-label' }, `${c.label || c.name}${c.required ? ' *' : ''}`), h('span', { class: 'cv-box' }, c.placeholder || hint || c.value_type));
+      break;
+    }
     case 'button': inner = h('span', { class: `cv-btn cv-btn-${c.variant || 'primary'}` }, show(c.label)); break;
     case 'conditional_view':
       inner = (c.branches || []).map((b) => intoBox(ctx, page, h('div', { class: 'cv-branch' }, h('div', { class: 'cv-caption' }, `if ${b.condition === null || b.condition === undefined ? 'otherwise' : b.name}`), b.children.map((x) => draw(ctx, page, x))), c, b.id));

@@ -2,19 +2,20 @@
 // Page settings when nothing is selected.
 import { button, field, h, idFor, input, select } from '../dom.js';
 import { columnsOf, filterScope, locateComponent, tableOptions } from '../model.js';
-import { pageRefs } from '../refs.js';
+import { isInput, pageRefs } from '../refs.js';
 import { conditionEditor } from '../widgets/condition.js';
 import { expressionEditor } from '../widgets/expression.js';
 import { schemaForm } from '../widgets/schema_form.js';
 import { orderByEditor } from './flow_node_form.js';
 import { actionChain } from './page_actions.js';
+import { pageSettings } from './page_settings.js';
 import { newId } from '../ids.js';
 
 const STYLE_PROPS = ['color', 'background', 'font-size', 'font-weight', 'text-align', 'width', 'max-width', 'margin', 'padding', 'border', 'border-radius', 'box-shadow'];
 // Expression properties shown on the Design tab (the rest are bindings, on the Data tab).
 const DESIGN_EXPRESSIONS = ['label'];
 const DATA_SCALARS = ['prefix', 'suffix', 'format', 'empty_text'];
-const STRUCTURE = ['id', 'type', 'name', 'events', 'children', 'item', 'branches', 'source', 'style'];
+const STRUCTURE = ['id', 'type', 'name', 'events', 'children', 'item', 'branches', 'source', 'style', 'record', 'not_found', 'options', 'options_source'];
 
 function isExpressionProp(schema, prop) {
   const s = schema.properties[prop] || {};
@@ -79,6 +80,8 @@ function dataTab(ctx, page, found, entry) {
     parts.push(schemaForm({ schema: { ...entry.schema, properties: Object.fromEntries(scalars.map((p) => [p, entry.schema.properties[p]])) }, value: c, idBase: idFor('comp', c.id), onChange: set }));
   }
   if (c.type === 'conditional_view') parts.push(viewBranches(ctx, page, found));
+  if (c.type === 'container') parts.push(recordEditor(ctx, page, found));
+  if (c.type === 'select') parts.push(optionsEditor(ctx, c));
   if (!parts.length) parts.push(h('p', { class: 'muted' }, 'This component has no data settings.'));
   return h('div', {}, parts);
 }
@@ -96,9 +99,106 @@ function sourceEditor(ctx, page, found) {
   return h('fieldset', { class: 'map' }, h('legend', {}, 'Data source'),
     field('Table', select(tableOptions(store.def), { 'aria-label': 'Data source table', id: idFor('src', c.id, 'table'), value: source.table, onChange: (e) => store.change(() => { source.table = e.target.value; source.filter = {}; source.order_by = []; }) })),
     field('Request type', select([{ value: 'query', label: 'Query (load once)' }, { value: 'subscription', label: 'Subscription (live)' }], { 'aria-label': 'Request type', id: idFor('src', c.id, 'request'), value: source.request, onChange: (e) => setSource('request', e.target.value) })),
-    h('div', { class: 'field' }, h('span', { class: 'field-label' }, 'Filter'), conditionEditor({ label: 'Source filter', value: source.filter, ...filterScope(store.def, source.table), refs, id: idFor('src', c.id, 'filter'), onChange: (v) => setSource('filter', v) })),
+    h('div', { class: 'field' }, h('span', { class: 'field-label' }, 'Filter'), conditionEditor({ label: 'Source filter', value: source.filter, ...filterScope(store.def, source.table), refs, search: true, id: idFor('src', c.id, 'filter'), onChange: (v) => setSource('filter', v) })),
     orderByEditor({ value: source.order_by, columns, onChange: (v) => setSource('order_by', v), id: idFor('src', c.id, 'order') }),
+    pagingEditor(ctx, page, c),
     field('Limit', limit), field('Text when empty', empty));
+}
+
+// Pages of a list (page size, Load more or numbered pages) and the page variable end users sort by.
+function pagingEditor(ctx, page, c) {
+  const { store } = ctx;
+  const source = c.source;
+  const size = h('input', {
+    type: 'number', min: 1, max: 200, 'aria-label': 'Page size', id: idFor('src', c.id, 'page_size'), value: source.page_size ?? '',
+    onChange: (e) => store.change(() => { source.page_size = e.target.value === '' ? null : Number(e.target.value); }),
+  });
+  const pager = select([{ value: 'load_more', label: 'Load more button' }, { value: 'numbered', label: 'Numbered pages (with total)' }], {
+    'aria-label': 'Pager', id: idFor('src', c.id, 'pager'), value: source.pager || 'load_more', disabled: !source.page_size,
+    onChange: (e) => store.change(() => { source.pager = e.target.value; }),
+  });
+  const textVars = (page.variables || []).filter((v) => v.type === 'text');
+  const sortVar = select([{ value: '', label: '(fixed: the sort above)' }, ...textVars.map((v) => ({ value: v.name, label: `Page variable: ${v.name}` }))], {
+    'aria-label': 'Sort by page variable', id: idFor('src', c.id, 'sort_variable'), value: source.sort_variable || '',
+    onChange: (e) => store.change(() => { source.sort_variable = e.target.value || null; }),
+  });
+  return h('fieldset', { class: 'map' }, h('legend', {}, 'Pages and sorting'),
+    h('div', { class: 'form-row' }, field('Page size', size, 'empty = no pages'), field('Pager', pager)),
+    field('Sort by page variable', sortVar, 'a text variable holding "<field>:asc" or "<field>:desc" (set it from a select or a button)'));
+}
+
+// A container that loads one record: by id (a page parameter, an input …) or the first row of a filter.
+function recordEditor(ctx, page, found) {
+  const { store } = ctx;
+  const c = found.component;
+  const on = Boolean(c.record);
+  const toggle = h('label', { class: 'check' }, h('input', {
+    type: 'checkbox', checked: on, 'aria-label': 'Load one record', id: idFor('rec', c.id, 'on'),
+    onChange: (e) => store.change((d) => {
+      if (e.target.checked) {
+        const param = (page.params || [])[0];
+        c.record = { table: '', request: 'query', row_id: param ? { ref: `param.${param.name}` } : null, filter: {}, order_by: [] };
+        if (!(c.not_found || []).length) c.not_found = [{ id: newId(d, `${c.id}_not_found`, '', 'component'), name: `${c.name} not found`, type: 'text', style: {}, events: {}, value: 'Not found.', prefix: '', suffix: '', format: 'plain', variant: 'body' }];
+      } else { c.record = null; c.not_found = []; }
+    }),
+  }), 'Load one record');
+  if (!on) return h('fieldset', { class: 'map' }, h('legend', {}, 'Record'), toggle, h('p', { class: 'hint' }, 'Its children bind the record\'s fields; a not-found state shows when there is no such row.'));
+  const record = c.record;
+  const refs = pageRefs(store.def, page, found.ancestors);
+  const set = (key, v) => store.change(() => { record[key] = v; });
+  const byId = record.row_id !== null && record.row_id !== undefined;
+  return h('fieldset', { class: 'map' }, h('legend', {}, 'Record'), toggle,
+    field('Table', select([...(record.table ? [] : [{ value: '', label: '(choose a table)' }]), ...tableOptions(store.def)], {
+      'aria-label': 'Record table', id: idFor('rec', c.id, 'table'), value: record.table,
+      onChange: (e) => store.change(() => { record.table = e.target.value; record.filter = {}; record.order_by = []; }),
+    })),
+    field('Request type', select([{ value: 'query', label: 'Query (load once)' }, { value: 'subscription', label: 'Subscription (live)' }], { 'aria-label': 'Record request type', id: idFor('rec', c.id, 'request'), value: record.request, onChange: (e) => set('request', e.target.value) })),
+    field('Find it', select([{ value: 'id', label: 'by id' }, { value: 'filter', label: 'first row of a filter' }], {
+      'aria-label': 'Find the record', id: idFor('rec', c.id, 'how'), value: byId ? 'id' : 'filter',
+      onChange: (e) => set('row_id', e.target.value === 'id' ? { ref: refs.find((r) => r.value.startsWith('param.'))?.value || (refs[0] || {}).value || '' } : null),
+    })),
+    byId
+      ? h('div', { class: 'field' }, h('span', { class: 'field-label' }, 'Row id'), expressionEditor({ label: 'Record id', value: record.row_id, refs, id: idFor('rec', c.id, 'row_id'), onChange: (v) => set('row_id', v) }))
+      : h('div', {}, h('div', { class: 'field' }, h('span', { class: 'field-label' }, 'Filter'), conditionEditor({ label: 'Record filter', value: record.filter, ...filterScope(store.def, record.table), refs, search: true, id: idFor('rec', c.id, 'filter'), onChange: (v) => set('filter', v) })),
+        orderByEditor({ value: record.order_by, columns: columnsOf(store.def, record.table), onChange: (v) => set('order_by', v), id: idFor('rec', c.id, 'order') })),
+    h('p', { class: 'hint' }, `Inside, bind its fields as "${c.name} record.…"; the tree shows what appears when it is missing.`));
+}
+
+// A select's choices: fixed options (label → value), or the rows of a table (showing one field, yielding the id).
+function optionsEditor(ctx, c) {
+  const { store } = ctx;
+  const fromTable = Boolean(c.options_source);
+  const mode = select([{ value: 'static', label: 'Fixed options' }, { value: 'table', label: 'Rows of a table' }], {
+    'aria-label': 'Options from', id: idFor('opt', c.id, 'mode'), value: fromTable ? 'table' : 'static',
+    onChange: (e) => store.change(() => {
+      if (e.target.value === 'table') c.options_source = { table: '', label_field: 'id', filter: {}, order_by: [], limit: null };
+      else c.options_source = null;
+    }),
+  });
+  if (fromTable) {
+    const src = c.options_source;
+    return h('fieldset', { class: 'map' }, h('legend', {}, 'Options'), field('Options from', mode),
+      field('Table', select([...(src.table ? [] : [{ value: '', label: '(choose a table)' }]), ...tableOptions(store.def)], { 'aria-label': 'Options table', id: idFor('opt', c.id, 'table'), value: src.table, onChange: (e) => store.change(() => { src.table = e.target.value; src.label_field = 'id'; }) })),
+      field('Show field', select(columnsOf(store.def, src.table).map((col) => col.name), { 'aria-label': 'Options label field', id: idFor('opt', c.id, 'label'), value: src.label_field, onChange: (e) => store.change(() => { src.label_field = e.target.value; }) })),
+      h('p', { class: 'hint' }, 'The chosen row\'s id is the value.'));
+  }
+  c.options = c.options || [];
+  const rows = c.options.map((o, i) => {
+    const label = input({ 'aria-label': `Option ${i + 1} label`, id: idFor('opt', c.id, i, 'label'), value: o.label, class: 'narrow' });
+    label.addEventListener('change', () => store.change(() => { o.label = label.value; }));
+    const value = input({ 'aria-label': `Option ${i + 1} value`, id: idFor('opt', c.id, i, 'value'), value: o.value ?? '', class: 'narrow' });
+    value.addEventListener('change', () => store.change(() => { o.value = value.value; }));
+    return h('div', { class: 'map-row' }, label, value, button('✕', () => store.change(() => c.options.splice(i, 1)), { class: 'icon', 'aria-label': `Remove option ${i + 1}` }));
+  });
+  const newLabel = input({ 'aria-label': 'New option label', id: idFor('opt', c.id, 'newlabel'), 'data-keep': true, class: 'narrow', placeholder: 'Open' });
+  const newValue = input({ 'aria-label': 'New option value', id: idFor('opt', c.id, 'newvalue'), 'data-keep': true, class: 'narrow', placeholder: 'open' });
+  const add = () => {
+    const l = newLabel.value.trim();
+    if (!l) return;
+    store.change(() => c.options.push({ label: l, value: newValue.value.trim() || l }));
+  };
+  return h('fieldset', { class: 'map' }, h('legend', {}, 'Options'), field('Options from', mode), rows,
+    h('div', { class: 'map-add' }, newLabel, newValue, button('Add option', add, { class: 'small' })));
 }
 
 function viewBranches(ctx, page, found) {
@@ -120,7 +220,7 @@ function viewBranches(ctx, page, found) {
 
 function actionTab(ctx, page, found) {
   const c = found.component;
-  const events = ['text_input', 'number_input'].includes(c.type) ? ['onChange', 'onClick'] : ['onClick'];
+  const events = isInput(c) ? ['onChange', 'onClick'] : ['onClick'];
   c.events = c.events || {};
   return h('div', {}, events.map((event) => h('section', { class: 'event', 'aria-label': event },
     h('h4', {}, event === 'onClick' ? 'On click' : 'On change'),
@@ -130,24 +230,4 @@ function actionTab(ctx, page, found) {
       onChange: (list) => ctx.store.change(() => { if (list.length) c.events[event] = list; else delete c.events[event]; }),
       mutableList: () => { if (!c.events[event]) c.events[event] = []; return c.events[event]; },
     }))));
-}
-
-function pageSettings(ctx, page) {
-  const { store, ui } = ctx;
-  const name = input({ 'aria-label': 'Page name', id: idFor('page', page.id, 'name'), value: page.name });
-  name.addEventListener('change', () => store.change(() => { page.name = name.value.trim() || page.name; }));
-  const path = input({ 'aria-label': 'Page path', id: idFor('page', page.id, 'path'), value: page.path, placeholder: '(home page)' });
-  path.addEventListener('change', () => store.change(() => { page.path = path.value.trim(); }));
-  const title = input({ 'aria-label': 'Page title', id: idFor('page', page.id, 'title'), value: page.title || '' });
-  title.addEventListener('change', () => store.change(() => { page.title = title.value; }));
-  const vars = (page.variables || []).map((v, i) => h('div', { class: 'map-row' }, h('span', { class: 'map-key' }, `${v.name}: ${v.type}`),
-    button('✕', () => store.change(() => page.variables.splice(i, 1)), { class: 'icon', 'aria-label': `Delete page variable ${v.name}` })));
-  const vname = input({ 'aria-label': 'New page variable name', class: 'narrow', id: idFor('pvar', page.id, 'name'), 'data-keep': true });
-  const vtype = select(['text', 'bigint', 'decimal', 'boolean', 'jsonb'], { 'aria-label': 'New page variable type', id: idFor('pvar', page.id, 'type'), 'data-keep': true });
-  return h('div', { class: 'panel-body' }, h('h3', {}, 'Page'), h('p', { class: 'hint' }, 'Select a component to edit it; new components go into the selected container.'),
-    field('Name', name), field('Path', path, 'empty = home page'), field('Title', title),
-    h('label', { class: 'check' }, h('input', { type: 'checkbox', checked: store.def.settings.home_page === page.id, 'aria-label': 'Home page', onChange: (e) => store.change((d) => { d.settings.home_page = e.target.checked ? page.id : null; }) }), 'Home page'),
-    h('fieldset', { class: 'map' }, h('legend', {}, 'Page variables'), vars,
-      h('div', { class: 'map-add' }, vname, vtype, button('Add variable', () => { if (vname.value.trim()) store.change(() => { page.variables = page.variables || []; page.variables.push({ name: vname.value.trim(), type: vtype.value, default: null }); }); }, { class: 'small' }))),
-    button('Delete page', () => store.change((d) => { d.pages = d.pages.filter((p) => p.id !== page.id); if (d.settings.home_page === page.id) d.settings.home_page = null; ui.page = null; }), { class: 'danger small' }));
 }

@@ -62,8 +62,8 @@ function tree(ctx, page) {
         store.change(() => list.splice(index, 1));
       }, { class: 'icon danger', 'aria-label': `Delete ${c.name}` }));
     const item = h('li', { class: 'tree-item', dataset: { component: c.id } }, row,
-      children.map((child) => h('ul', { class: 'tree', 'aria-label': child.branch ? `Branch ${child.branch.name}` : `${c.name} contents` },
-        child.branch ? branchLabel(ctx, page, c, child.branch) : null,
+      children.map((child) => h('ul', { class: 'tree', 'aria-label': child.branch ? `Branch ${child.branch.name}` : child.label || `${c.name} contents` },
+        child.branch ? branchLabel(ctx, page, c, child.branch) : child.label ? h('li', { class: 'muted small-text' }, child.label) : null,
         (child.list || []).map((x, i) => entry(x, child.list, i)))));
     makeDraggable(row, c);
     makeDropTarget(ctx, page, row, {
@@ -101,6 +101,8 @@ export function newComponent(def, type, name) {
     case 'text': return { ...base, value: name, prefix: '', suffix: '', format: 'plain', variant: 'body' };
     case 'image': return { ...base, src: '', alt: '' };
     case 'text_input': return { ...base, label: name, value_type: 'text', placeholder: '', default: null, min: null, max: null, required: false };
+    case 'textarea': case 'date_input': case 'datetime_input': case 'checkbox': return { ...base, label: name, default: null, required: false };
+    case 'select': return { ...base, label: name, value_type: 'text', default: null, required: false, options: [] };
     case 'number_input': return { ...base, label: name, value_type: 'bigint', placeholder: '', default: null, min: null, max: null, step: null, required: false };
     case 'button': return { ...base, label: name, variant: 'primary' };
     case 'conditional_view': return { ...base, branches: [{ id: bid('branch_1'), name: 'Branch 1', condition: {}, children: [] }, { id: bid('otherwise'), name: 'Otherwise', condition: null, children: [] }] };

@@ -47,6 +47,7 @@ export function render(ctx) {
       matrix(ctx, ui.role),
       ui.detail && tableById(def, ui.detail) ? details(ctx, ui.role, ui.detail) : null,
       flowRights(ctx, ui.role),
+      uploadRight(ctx, ui.role),
       ui.role !== 'anonymous' && ui.role !== 'user' ? assignmentSection(ctx, ui.role) : null,
       problems(ctx)));
 }
@@ -159,6 +160,20 @@ function flowRights(ctx, role) {
         if (!d.permissions.actionflows[role].length) delete d.permissions.actionflows[role];
       }),
     }), f.name))) : h('p', { class: 'muted' }, 'No actionflows yet.'));
+}
+
+// Image / file uploads (permissions.uploads): admin always may.
+function uploadRight(ctx, role) {
+  const { def, store } = ctx;
+  const allowed = (def.permissions.uploads || []).includes(role);
+  return h('section', { class: 'card', 'aria-label': 'Uploads' }, h('h3', {}, 'Files and images'),
+    h('label', { class: 'check' }, h('input', {
+      type: 'checkbox', checked: role === 'admin' || allowed, disabled: role === 'admin', 'aria-label': `${role} may upload files and images`,
+      onChange: (e) => store.change((d) => {
+        const list = (d.permissions.uploads || []).filter((r) => r !== role);
+        d.permissions.uploads = e.target.checked ? [...list, role] : list;
+      }),
+    }), 'May upload files and images'));
 }
 
 function problems(ctx) {

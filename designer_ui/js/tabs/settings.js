@@ -6,9 +6,10 @@
 import { api, projectUrl } from '../api.js';
 import { confirmDialog } from '../dialog.js';
 import { button, field, h, input, select, toast } from '../dom.js';
+import { integrations } from './settings_secrets.js';
 
 export function render(ctx) {
-  return h('div', { class: 'settings-page', 'data-scroll': 'settings' }, general(ctx), regional(ctx), connect(ctx));
+  return h('div', { class: 'settings-page', 'data-scroll': 'settings' }, general(ctx), regional(ctx), integrations(ctx), connect(ctx));
 }
 
 function general(ctx) {
@@ -20,10 +21,11 @@ function general(ctx) {
   description.addEventListener('change', () => store.change((d) => { d.description = description.value; }, { render: false }));
   const home = select([{ value: '', label: '(none)' }, ...def.pages.map((p) => ({ value: p.id, label: p.name }))], { 'aria-label': 'Home page', id: 'settings-home', value: def.settings.home_page || '', onChange: (e) => store.change((d) => { d.settings.home_page = e.target.value || null; }) });
   const ttl = h('input', { type: 'number', min: 1, 'aria-label': 'Login lasts (minutes)', id: 'settings-ttl', value: String(def.settings.token_ttl_minutes ?? 10080), onChange: (e) => store.change((d) => { d.settings.token_ttl_minutes = Number(e.target.value) || 10080; }) });
+  const upload = h('input', { type: 'number', min: 1, max: 5120, 'aria-label': 'Largest upload (MB)', id: 'settings-upload', value: String(def.settings.max_upload_mb ?? 10), onChange: (e) => store.change((d) => { d.settings.max_upload_mb = Math.min(5120, Math.max(1, Number(e.target.value) || 10)); }) });
   const accent = h('input', { type: 'color', 'aria-label': 'Accent colour', id: 'settings-accent', value: def.settings.accent_color || '#4f46e5', onChange: (e) => store.change((d) => { d.settings.accent_color = e.target.value; }) });
   return h('section', { class: 'card', 'aria-label': 'General settings' }, h('h2', {}, 'Settings'),
     field('App name', name), field('Description', description),
-    h('div', { class: 'form-row' }, field('Home page', home), field('Login lasts (minutes)', ttl), field('Accent colour', accent)));
+    h('div', { class: 'form-row' }, field('Home page', home), field('Login lasts (minutes)', ttl), field('Largest upload (MB)', upload), field('Accent colour', accent)));
 }
 
 // The server's verdict on one setting (unknown code, misspelt zone), shown under its control.

@@ -22,6 +22,13 @@ const OPS = [
   { value: '_nlike', label: 'does not match (like)' },
   { value: '_nilike', label: 'does not match, any case' },
 ];
+// Text searches of page list filters (any case; the runtime escapes % and _ of the visitor's text).
+const SEARCH_OPS = [
+  { value: '_contains', label: 'contains (any case)' },
+  { value: '_starts_with', label: 'starts with (any case)' },
+  { value: '_ends_with', label: 'ends with (any case)' },
+];
+const IGNORE_EMPTY = '_ignore_empty';
 const LOGICAL = ['_and', '_or', '_not'];
 const NO_SCOPE = { keys: [], relations: [] };
 const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -44,8 +51,10 @@ function parseKey(key, value, scope) {
     return [{ type: 'rel', key, group: parseGroup(value, relation ? relation.scope() : NO_SCOPE) }];
   }
   if (!isObject(value)) return [{ type: 'raw', key, value }];
-  const ops = Object.entries(value);
-  return ops.length ? ops.map(([op, v]) => rowFromPair(key, op, v)) : [{ type: 'row', key, op: '_eq', value: null }];
+  const ops = Object.entries(value).filter(([op]) => op !== IGNORE_EMPTY);
+  const rows = ops.length ? ops.map(([op, v]) => rowFromPair(key, op, v)) : [{ type: 'row', key, op: '_eq', value: null }];
+  if (IGNORE_EMPTY in value) for (const row of rows) row.ignoreEmpty = value[IGNORE_EMPTY];
+  return rows;
 }
 
 // A group: {type: 'group', mode: 'and' | 'or', not, items: [row | rel | group | raw]}.
@@ -76,8 +85,13 @@ function parseItem(exp, scope) {
 function rowToExp(row) {
   if (row.op === 'is_null') return { [row.key]: { _is_null: true } };
   if (row.op === 'is_not_null') return { [row.key]: { _is_null: false } };
-  return { [row.key]: { [row.op]: row.value } };
+  const comparison = { [row.op]: row.value };
+  if (row.ignoreEmpty !== undefined) comparison[IGNORE_EMPTY] = row.ignoreEmpty;
+  return { [row.key]: comparison };
 }
+
+// "Ignore when empty" when the flag is not written: on for values read from an input.
+const readsInput = (value) => Boolean(value && typeof value === 'object' && typeof value.ref === 'string' && value.ref.startsWith('component.'));
 
 function itemToExp(item) {
   if (item.type === 'group') return groupToExp(item, false);
@@ -112,8 +126,8 @@ function newRow(scope) {
 }
 
 class Editor {
-  constructor({ label, refs, onChange, id }, root) {
-    Object.assign(this, { label, refs, onChange, id, root });
+  constructor({ label, refs, onChange, id, search }, root) {
+    Object.assign(this, { label, refs, onChange, id, root, search });
   }
 
   commit() { this.onChange(groupToExp(this.root, true)); }
@@ -177,21 +191,29 @@ class Editor {
     const valueEditor = item.op === 'is_null' || item.op === 'is_not_null'
       ? null
       : expressionEditor({ label: `${name} value`, value: item.value, refs: this.refs, id: this.domId(path, '-v'), onChange: (v) => { item.value = v; this.commit(); } });
-    const ops = OPS.some((o) => o.value === item.op) ? OPS : [...OPS, { value: item.op, label: item.op }];
+    const known = this.search ? [...OPS, ...SEARCH_OPS] : OPS;
+    const ops = known.some((o) => o.value === item.op) ? known : [...known, { value: item.op, label: item.op }];
+    const ignore = this.search && valueEditor
+      ? h('label', { class: 'check' }, h('input', {
+        type: 'checkbox', checked: item.ignoreEmpty ?? readsInput(item.value), 'aria-label': `${name} ignore when empty`, id: this.domId(path, '-ie'),
+        onChange: (e) => { item.ignoreEmpty = e.target.checked; this.commit(); },
+      }), 'Ignore when empty')
+      : null;
     return h('div', { class: 'cond-row', role: 'group', 'aria-label': name },
       keySelect,
       select(ops, { 'aria-label': `${name} comparison`, id: this.domId(path, '-o'), value: item.op, onChange: (e) => { item.op = e.target.value; this.commit(); } }),
       valueEditor,
+      ignore,
       remove);
   }
 }
 
 // keys: [{value, label, group?}] left-hand sides (columns, or reference paths in flow and page
 // conditions); relations: [{value, label, scope: () => ({keys, relations})}] for table filters;
-// refs: what values may refer to.
-export function conditionEditor({ label, value, keys = [], relations = [], refs, onChange, id }) {
+// refs: what values may refer to; search: a page list filter (text searches, "ignore when empty").
+export function conditionEditor({ label, value, keys = [], relations = [], refs, onChange, id, search = false }) {
   const scope = { keys, relations };
   const root = parseGroup(value || {}, scope);
-  const editor = new Editor({ label, refs, onChange, id }, root);
+  const editor = new Editor({ label, refs, onChange, id, search }, root);
   return editor.group(root, [], scope, { nested: false, onRemove: null });
 }

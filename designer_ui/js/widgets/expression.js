@@ -27,9 +27,19 @@ function initial(kind, value, refs) {
     case 'number': return 0;
     case 'bool': return true;
     case 'ref': return { ref: refs.length ? refs[0].value : '' };
-    case 'json': return value ?? {};
+    case 'json': return asFormula(value);
     default: return null;
   }
+}
+
+// The current value written as a formula, so "Formula" can be picked from any source and
+// starts from what was there: a literal stays itself inside {"literal": …} (a bare string
+// would read back as Text), a reference becomes coalesce(ref) (the same value).
+export function asFormula(value) {
+  if (value === null || value === undefined) return { literal: null };
+  if (kindOf(value) === 'json') return value;
+  if (isRef(value)) return { coalesce: [value] };
+  return { literal: value };
 }
 
 export function expressionEditor({ label, value, refs = [], onChange, id, kinds }) {
@@ -65,7 +75,9 @@ function valueControl(kind, { label, value, refs, onChange, id }) {
     area.value = JSON.stringify(value);
     area.addEventListener('change', () => {
       try {
-        onChange(JSON.parse(area.value));
+        const parsed = JSON.parse(area.value);
+        // A bare scalar stays a formula ({"literal": …}); a bare {"ref": …} shows as Data (pick).
+        onChange(parsed !== null && typeof parsed === 'object' ? parsed : { literal: parsed });
         area.removeAttribute('aria-invalid');
       } catch {
         area.setAttribute('aria-invalid', 'true');

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from runtime.actionflows.nodes import (
+    call_api,
     condition,
     delete,
     get_current_account,
@@ -17,6 +18,7 @@ from runtime.actionflows.nodes import (
     query,
     raise_error,
     run_actionflow,
+    run_code,
     set_variable,
     update,
 )
@@ -34,5 +36,7 @@ NODE_COMPILERS: Mapping[str, NodeCompiler] = MappingProxyType(
         "loop": loop.compile_node,
         "run_actionflow": run_actionflow.compile_node,
         "raise_error": raise_error.compile_node,
+        "call_api": call_api.compile_node,
+        "run_code": run_code.compile_node,
     }
 )

@@ -42,6 +42,8 @@ class RunActionflow:
             per_node_transactions=run.per_node_transactions,
             depth=run.depth + 1,
             reached=run.reached,
+            state=run.state,
+            calls=run.calls,
         )
 
 

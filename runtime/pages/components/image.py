@@ -23,7 +23,7 @@ _SAFE_SRC = re.compile(r"^(https?://|/(?!/))[^\s\"'<>]*$", re.IGNORECASE)
 
 def safe_src(value: Any) -> str:
     text = plain_text(value).strip()
-    return text if _SAFE_SRC.match(text) else ""
+    return text if _SAFE_SRC.fullmatch(text) else ""
 
 
 def image_src(value: Any, component: Any) -> str:

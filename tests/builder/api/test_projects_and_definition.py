@@ -52,6 +52,10 @@ def test_save_validates_and_keeps_history(client: TestClient, workspace: Workspa
     undone = client.post(f"/api/projects/{SAMPLE}/undo").json()
     assert "sku" not in [f["name"] for f in undone["definition"]["tables"][1]["fields"]]
     assert "sku" not in [f.name for f in workspace.load(SAMPLE).tables[1].fields]
+    assert undone["redo"] == 1
+    redone = client.post(f"/api/projects/{SAMPLE}/redo").json()
+    assert "sku" in [f["name"] for f in redone["definition"]["tables"][1]["fields"]] and redone["redo"] == 0
+    assert client.post(f"/api/projects/{SAMPLE}/redo").status_code in (400, 404, 409)
 
 
 def test_a_save_based_on_an_old_revision_does_not_overwrite_a_change_made_elsewhere(client: TestClient, workspace: Workspace) -> None:

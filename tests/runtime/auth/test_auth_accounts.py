@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from runtime.auth import accounts
+from runtime.auth import throttle
 from runtime.auth.accounts import authenticate
 from runtime.auth.errors import InvalidToken, LoginFailed
 from runtime.auth.roles import assign_role, remove_role
@@ -19,6 +19,9 @@ from runtime.types import BadUserInput, NotFound
 from tests.runtime.auth.project_harness import run_with_project, sample_with
 
 INJECTION = "'; DROP TABLE \"order\"; --"
+
+
+PAIR = throttle.pair_key("carol", None)
 
 
 async def _scalar(project: Any, query: str, *args: Any) -> Any:
@@ -76,11 +79,11 @@ def test_injection_in_username_is_inert(db_server, tmp_path: Path) -> None:
 
 def test_failed_logins_back_off_without_locking_forever(db_server, tmp_path: Path) -> None:
     async def scenario(project: Any) -> None:
-        account, _ = await authenticate(project, "carol", "right-password", register=True)
-        # Guesses in parallel queue on the credential row: every one is counted.
+        await authenticate(project, "carol", "right-password", register=True)
+        # Guesses in parallel queue on the (username, address) counter: every one is counted.
         results = await asyncio.gather(*(authenticate(project, "carol", f"guess-{i}") for i in range(5)), return_exceptions=True)
         assert all(isinstance(r, LoginFailed) and r.message == "wrong username or password" for r in results), results
-        assert await _scalar(project, "SELECT failed_attempts FROM minimomen.credential WHERE account_id = %s", account["id"]) == 5
+        assert await _scalar(project, "SELECT failed_attempts FROM minimomen.login_failure WHERE key = %s", PAIR) == 5
 
         # Now even the right password is refused until the back-off has passed ...
         with pytest.raises(LoginFailed, match=r"too many attempts, try again in 1 s") as info:
@@ -94,16 +97,16 @@ def test_failed_logins_back_off_without_locking_forever(db_server, tmp_path: Pat
             await authenticate(project, "carol", "right-password")
         await asyncio.sleep(2.2)
         await authenticate(project, "carol", "right-password")
-        assert await _scalar(project, "SELECT failed_attempts FROM minimomen.credential WHERE account_id = %s", account["id"]) == 0
+        assert await _scalar(project, "SELECT count(*) FROM minimomen.login_failure WHERE key = %s", PAIR) == 0
 
         # The wait is bounded: 60 s at most, however many failures.
-        await _scalar(project, "UPDATE minimomen.credential SET failed_attempts = 500, last_failed_at = now() - interval '30 s' RETURNING 1")
+        await _scalar(project, "INSERT INTO minimomen.login_failure VALUES (%s, 500, now() - interval '30 s') RETURNING 1", PAIR)
         with pytest.raises(LoginFailed, match=r"try again in (29|30) s"):
             await authenticate(project, "carol", "right-password")
-        await _scalar(project, "UPDATE minimomen.credential SET last_failed_at = now() - interval '61 s' RETURNING 1")
+        await _scalar(project, "UPDATE minimomen.login_failure SET last_failed_at = now() - interval '61 s' WHERE key = %s RETURNING 1", PAIR)
         await authenticate(project, "carol", "right-password")
 
-    assert accounts.backoff_seconds(4) == 0 and accounts.backoff_seconds(5) == 1 and accounts.backoff_seconds(50) == 60
+    assert throttle.backoff_seconds(4) == 0 and throttle.backoff_seconds(5) == 1 and throttle.backoff_seconds(50) == 60
     run_with_project(db_server, sample_with(tmp_path), scenario)
 
 
@@ -173,5 +176,42 @@ def test_simulated_login(db_server, tmp_path: Path) -> None:
         # Nobody can log in to a simulated account with a password.
         with pytest.raises(LoginFailed):
             await authenticate(project, "preview_user", "")
+
+    run_with_project(db_server, sample_with(tmp_path), scenario)
+
+
+def test_guesses_from_one_address_never_refuse_the_owner_elsewhere(db_server, tmp_path: Path) -> None:
+    async def scenario(project: Any) -> None:
+        await authenticate(project, "dave", "right-password", register=True, address="10.0.0.1")
+        for i in range(8):
+            with pytest.raises(LoginFailed):
+                await authenticate(project, "dave", f"guess-{i}", address="10.9.9.9")
+        # The attacker's address waits even with the right password ...
+        with pytest.raises(LoginFailed, match="too many attempts"):
+            await authenticate(project, "dave", "right-password", address="10.9.9.9")
+        # ... the owner's does not; and an unknown name is throttled the same way (no probing for accounts).
+        account, _ = await authenticate(project, "Dave", "right-password", address="10.0.0.1")
+        assert account["username"] == "dave"
+        for i in range(6):
+            with pytest.raises(LoginFailed):
+                await authenticate(project, "nobody_at_all", f"guess-{i}", address="10.9.9.8")
+        with pytest.raises(LoginFailed, match="too many attempts"):
+            await authenticate(project, "nobody_at_all", "x", address="10.9.9.8")
+        # Usernames are unique regardless of case.
+        with pytest.raises(BadUserInput, match="already taken"):
+            await authenticate(project, "DAVE", "another-password", register=True)
+
+    run_with_project(db_server, sample_with(tmp_path), scenario)
+
+
+def test_an_address_guessing_many_names_is_slowed(db_server, tmp_path: Path) -> None:
+    async def scenario(project: Any) -> None:
+        await authenticate(project, "erin", "right-password", register=True)
+        for i in range(throttle.ADDRESS_THRESHOLD):
+            with pytest.raises(LoginFailed, match="wrong username"):
+                await authenticate(project, f"name{i}", "guess", address="10.7.7.7")
+        with pytest.raises(LoginFailed, match="too many attempts"):
+            await authenticate(project, "erin", "right-password", address="10.7.7.7")
+        await authenticate(project, "erin", "right-password", address="10.0.0.2")
 
     run_with_project(db_server, sample_with(tmp_path), scenario)

@@ -136,3 +136,14 @@ def test_actionflow_takes_asset_ids_and_returns_asset_objects(server: LiveServer
     assert missing.codes and not missing.ok  # no such file: the foreign key refuses it, nothing changes
     after = gql(server.graphql_url(), "{ product_by_pk(id: 2) { cover { id } } }").field("product_by_pk")
     assert after["cover"]["id"] == stored["id"]
+
+
+def test_sizes_per_image_are_capped(server: LiveServer) -> None:
+    admin = server.admin_token()
+    stored = upload(server.url, server.graphql_url(), admin, "image", "many.png", "image/png", png(50, 50))
+    gql(server.graphql_url(), "mutation($c: bigint!) { update_product_by_pk(pk_columns: {id: 3}, _set: {cover: $c}) { id } }",
+        {"c": stored["id"]}, token=admin).field("update_product_by_pk")
+    sizes = " ".join(f"s{n}: url(width: {n})" for n in range(1, 18))
+    cover = gql(server.graphql_url(), f"{{ product_by_pk(id: 3) {{ cover {{ {sizes} }} }} }}").field("product_by_pk")["cover"]
+    answers = [httpx.get(server.url + cover[f"s{n}"]).status_code for n in range(1, 18)]
+    assert answers == [200] * 16 + [400]

@@ -156,7 +156,9 @@ async def publish_and_check(client: Client, slug: str) -> None:
                       query="query { order { quantity product { product_name } } }")
     assert mine["data"]["order"] == [{"quantity": 1, "product": {"product_name": "Limited Sneakers"}}]
     logs = await call(client, "run_logs", project=slug, actionflow=FLOW, status="COMPLETED")
-    assert len(logs["entries"]) >= 3
+    assert len(logs["entries"]) >= 3 and all(e["actionflow"] == FLOW and e["status"] == "COMPLETED" for e in logs["entries"])
+    assert (await call(client, "run_logs", project=slug, since="2999-01-01T00:00:00Z"))["entries"] == []
+    assert len((await call(client, "run_logs", project=slug, until="2999-01-01T00:00:00"))["entries"]) >= len(logs["entries"])
 
 
 async def stress_and_read(client: Client, slug: str) -> None:

@@ -59,3 +59,17 @@ def test_a_component_cannot_move_inside_itself_and_nothing_changes() -> None:
                   "position": {"parent": "quantity_input"}})
     assert not result.applied and result.draft is None
     assert result.problems[0].path == "operations[1].position" or result.problems[0].path.startswith("operations[1]")
+
+
+def test_a_record_container_takes_components_in_its_children_or_its_not_found() -> None:
+    desk = json.loads((SAMPLES / "support_desk" / "app.json").read_text())
+    text = {"id": "td_hint", "name": "Hint", "type": "text", "value": "Try another ticket."}
+    placed = apply(desk, OPS.validate_python([
+        {"op": "add_component", "page": "page_ticket", "component": text, "position": {"parent": "ticket_box", "branch": "not_found", "index": 1}}]))
+    assert placed.applied, placed.problems
+    box = next(c for c in placed.draft["pages"] if c["id"] == "page_ticket")
+    found = json.dumps(box)
+    assert found.index('"td_missing"') < found.index('"td_hint"') < found.index('"td_back"')
+    wrong = apply(desk, OPS.validate_python([
+        {"op": "add_component", "page": "page_ticket", "component": text, "position": {"parent": "ticket_box", "branch": "elsewhere"}}]))
+    assert not wrong.applied and "not_found" in wrong.problems[0].message

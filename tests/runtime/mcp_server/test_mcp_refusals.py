@@ -127,6 +127,8 @@ def test_an_admin_token_reaches_its_project_only(server: LiveServer) -> None:
             await call(client, "create_project", slug="third", name="Third")
         described = await call(client, "describe_project", project=SLUG)
         assert {t["name"] for t in described["definition"]["tables"]} == {"account", "product", "order"}
+        with pytest.raises(ToolFailed, match="does not exist"):
+            await call(client, "graphql", project=SLUG, role="account", account="424242", query="query { product { id } }")
         sdl = await call(client, "graphql_schema", project=SLUG, role="anonymous")
         assert "product" in sdl["sdl"] and "insert_product" not in sdl["sdl"]
 

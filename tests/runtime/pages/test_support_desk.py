@@ -22,6 +22,7 @@ def test_sample_loads_and_validates() -> None:
     definition = load_definition(data)
     assert {t.name for t in definition.tables} >= {"account", "ticket", "comment"}
     assert [r.name for r in definition.roles] == ["staff"]
+    assert {p.path for p in definition.pages} == {"tickets", "ticket", "new-ticket", "edit-ticket", "staff"}
     assert validate(data).problems == ()
 
 
@@ -46,6 +47,17 @@ def test_migrated_and_served(desk: Desk) -> None:
     assert page.status_code == 200 and 'data-mm="ticket_list"' in page.text
 
 
+def test_page_access_by_role(desk: Desk) -> None:
+    requester = desk.client("role_gus")
+    refused = requester.get(f"{BASE}/staff")
+    assert refused.status_code == 403 and "This board is for staff only." in refused.text
+    desk.add_ticket("role_gus", "Broken chair")
+    staff = desk.client("role_hal")
+    desk.make_staff("role_hal")
+    board = staff.get(f"{BASE}/staff")
+    assert board.status_code == 200 and "Broken chair (role_gus)" in board.text
+
+
 def test_a_form_creates_a_row_as_the_visitor(desk: Desk) -> None:
     client = desk.client("form_bea")
     answer = write(client, "page_new_ticket", "insert_ticket", {
@@ -61,6 +73,7 @@ def test_a_form_creates_a_row_as_the_visitor(desk: Desk) -> None:
 
 BAD_INPUT = [
     ({"component.new_title.value": "", "component.new_priority.value": "low"}, {"new_title": "This field is required."}),
+    ({"component.new_priority.value": "low"}, {"new_title": "This field is required."}),  # left out of the request
     ({"component.new_title.value": 5, "component.new_priority.value": "low"}, {"new_title": "Enter text."}),
     ({"component.new_title.value": "x" * 121, "component.new_priority.value": "low"}, {"new_title": "Enter at most 120 characters."}),
     ({"component.new_title.value": "Ok", "component.new_priority.value": "low", "component.new_due.value": "2026-02-30"},

@@ -388,3 +388,14 @@ def test_row_permission_filter_holds_for_live_orders(ws_server: LiveServer, db_u
             await client.close()
 
     run(scenario)
+
+
+def test_an_oversized_message_closes_the_connection(ws_server: LiveServer) -> None:
+    async def scenario() -> None:
+        client = await WsClient.connect(ws_server.ws_url(), TRANSPORT)
+        await client.ws.send('{"type":"ping","payload":"' + "x" * (2 * 1024 * 1024) + '"}')  # 2 MiB > the 1 MiB default
+        assert (await client.closed())[0] == 1009  # message too big
+        fine = await WsClient.connect(ws_server.ws_url(), TRANSPORT)  # others are unaffected
+        await fine.ws.close()
+
+    run(scenario)
