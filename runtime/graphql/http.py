@@ -183,13 +183,16 @@ async def answer(project: Any, headers: Mapping[str, str], method: str, query: s
 
 async def _batch(project: Any, headers: Mapping[str, str], operations: list[Any], media: str) -> Answer:
     bodies: list[bytes] = []
-    for operation in operations:
+    key = headers.get("idempotency-key")
+    for index, operation in enumerate(operations):
         try:
             query, variables, operation_name = parse_object(operation)
         except RuntimeError_ as exc:
             bodies.append(refusal(exc)[1])
             continue
-        bodies.append((await answer(project, headers, "POST", query, variables, operation_name, media))[1])
+        # One Idempotency-Key covers the batch: each operation is kept under its own position.
+        sent = {**headers, "idempotency-key": f"{key}#{index}"} if key is not None else headers
+        bodies.append((await answer(project, sent, "POST", query, variables, operation_name, media))[1])
     return 200, b"[" + b",".join(bodies) + b"]", media
 
 

@@ -141,3 +141,15 @@ def test_websocket_errors_have_the_same_shape(shop: Shop) -> None:
             message = json.loads(ws.recv(timeout=10))
     assert message["type"] == "error"
     assert message["payload"]["extensions"] == {"code": "access-denied", "classification": "TABLE_ACCESS", "path": "$"}
+
+
+def test_batch_with_one_idempotency_key_runs_each_operation_once(shop: Shop) -> None:
+    shop.reset()
+    bump = {"query": "mutation { update_product_by_pk(pk_columns: {id: 4}, _inc: {stock: 1}) { stock } }"}
+    read = {"query": "{ product_by_pk(id: 4) { stock } }"}
+    first = _post(shop, [bump, bump, read], **{"Idempotency-Key": "batch-key-1"}).json()
+    assert [r["data"] for r in first] == [{"update_product_by_pk": {"stock": 101}}, {"update_product_by_pk": {"stock": 102}},
+                                          {"product_by_pk": {"stock": 102}}]
+    again = _post(shop, [bump, bump], **{"Idempotency-Key": "batch-key-1"}).json()
+    assert again == first[:2]  # a retried batch is answered from the first run, nothing written twice
+    assert shop.sql("SELECT stock FROM product WHERE id = 4") == [(102,)]
