@@ -99,6 +99,8 @@ def from_database(exc: psycopg.Error) -> RuntimeError_:
     if isinstance(exc, (pg.IntegrityConstraintViolation, psycopg.IntegrityError)):
         return ConstraintViolation(f"Constraint violation on {table}: {diag.message_primary}", extra={"constraint": diag.constraint_name})
     if isinstance(exc, psycopg.DataError) or (exc.sqlstate or "").startswith("22"):  # class 22: a bad value (number, date, regex ...)
+        if exc.sqlstate == "22023":  # raised on purpose by the runtime's own functions (e.g. an asset of someone else)
+            return BadUserInput(f"Invalid value: {diag.message_primary}")
         return BadUserInput(f"Invalid value: {diag.message_primary}", code="DATA_EXCEPTION")
     log.error("database error (%s): %s", exc.sqlstate, exc)
     return RuntimeError_("Internal error: the request could not be completed", code="INTERNAL")
