@@ -22,4 +22,4 @@ EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
     CMD python -c "import urllib.request, sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status != 200)"
 
-CMD ["minimomen", "serve", "--workspace", "/app/projects", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]
+CMD ["minimomen", "serve", "--workspace", "/app/projects", "--host", "0.0.0.0", "--port", "8000", "--workers", "1"]

@@ -14,6 +14,7 @@ from runtime.project import ProjectRuntime
 
 SERVICE_MODULES: tuple[str, ...] = (
     "runtime.subscriptions.hub",
+    "runtime.actionflows.groupcommit",
     "runtime.actionflows.tasks",
     "runtime.actionflows.schedules",  # after the task worker it queues runs for
     "runtime.integrations.outbox",  # after the task worker, whose run log it writes to

@@ -111,3 +111,5 @@ class RequestContext:
     session: Session
     headers: dict[str, str] = field(default_factory=dict)
     connection: Any = None  # psycopg.AsyncConnection inside a transaction, when one is open
+    idempotency_key: str | None = None  # set for an ``own_idempotency`` field: the key it claims itself
+    respond: Any = None  # with ``idempotency_key``: value -> the response dict stored for the key

@@ -19,6 +19,7 @@ from builder.flows import Actionflow
 from builder.resolved import ResolvedProject
 from runtime.actionflows.nodes import NODE_COMPILERS
 from runtime.actionflows.refs import node_keys, reference_paths
+from runtime.actionflows.sqlflow.batch import BatchFunction, batch_of
 from runtime.actionflows.sqlflow.function import compile_sql_flow
 from runtime.actionflows.sqlflow.install import Installed
 from runtime.actionflows.sqlflow.types import NotCompilable, SqlFlow
@@ -35,6 +36,7 @@ class CompiledFlow:
     steps: tuple[Step, ...]
     sql: SqlFlow | None = None
     not_sql: str | None = None  # why the flow has no SQL function
+    batch: BatchFunction | None = None  # the batch form of ``sql`` (group commit), when it has one
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,8 @@ def compile_flow(project: ResolvedProject, flow: Actionflow) -> CompiledFlow:
     context = _Context(project, flow)
     steps = context.compile_nodes(flow.nodes)
     try:
-        return CompiledFlow(flow, steps, compile_sql_flow(project, flow))
+        function = compile_sql_flow(project, flow)
+        return CompiledFlow(flow, steps, function, batch=batch_of(function))
     except NotCompilable as exc:
         return CompiledFlow(flow, steps, None, str(exc))
     except Exception as exc:  # a compiler bug must not stop the flow: it runs node by node
@@ -79,7 +82,8 @@ def compile_flow(project: ResolvedProject, flow: Actionflow) -> CompiledFlow:
 
 def compile_flows(project: ResolvedProject, version: int) -> FlowSet:
     flows = {flow_id: compile_flow(project, flow) for flow_id, flow in project.actionflows.items()}
-    functions = Installed(c.sql.function for c in flows.values() if c.sql is not None)
+    functions = Installed(name for c in flows.values() if c.sql is not None
+                          for name in (c.sql.function, *((c.batch.function,) if c.batch is not None else ())))
     return FlowSet(version, MappingProxyType(flows), functions)
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import psycopg
 from psycopg import AsyncConnection
@@ -98,10 +98,25 @@ async def execute_sql(compiled: CompiledFlow, project: ResolvedProject, session:
         async with deadline:
             row = await runner.call(conn, function, inputs, session_values)
     except psycopg.Error as exc:
-        error = runner.flow_error(function, compiled.flow, exc, trace.reached, expired=deadline.expired)
-        if error is exc:
-            raise
-        raise error from None
+        raise_flow_error(compiled, exc, trace, expired=deadline.expired)
+    return finish_sql(compiled, project, session_values, inputs, row, trace)
+
+
+def raise_flow_error(compiled: CompiledFlow, exc: psycopg.Error, trace: Trace, *, expired: bool = False) -> NoReturn:
+    """Raise what the interpreter raises for the function's error ``exc``."""
+    assert compiled.sql is not None
+    error = runner.flow_error(compiled.sql, compiled.flow, exc, trace.reached, expired=expired)
+    if error is exc:
+        raise exc
+    raise error from None
+
+
+def finish_sql(compiled: CompiledFlow, project: ResolvedProject, session_values: Mapping[str, Any], inputs: dict[str, Any],
+               row: tuple[Any, ...], trace: Trace) -> dict[str, Any]:
+    """The flow's output from the function's OUT values ``row`` (``_last`` first)."""
+    function = compiled.sql
+    assert function is not None
+    trace.compiled = True
     if row[0] is not None:
         trace.reached.append(function.nodes[row[0]])
     variables, nodes = runner.scope_of(function, project, row)

@@ -148,7 +148,7 @@ def _typed_mutation(project: ResolvedProject, flow: Actionflow, types: TypeRegis
     async def resolve(ctx: RequestContext, arguments: dict[str, Any]) -> Any:
         return await invoke(ctx, flow.id, arguments)
 
-    return ExtensionField(flow.id, "mutation", field, resolve=resolve, standalone=True)
+    return ExtensionField(flow.id, "mutation", field, resolve=resolve, standalone=True, own_idempotency=True)
 
 
 def _reserved_names(project: ResolvedProject) -> set[str]:
@@ -177,7 +177,7 @@ def _invoke_field(types: TypeRegistry) -> ExtensionField:
     async def resolve(ctx: RequestContext, arguments: dict[str, Any]) -> Any:
         return await invoke(ctx, arguments["actionFlowId"], _args(arguments.get("args")), arguments.get("versionId"))
 
-    return ExtensionField("fz_invoke_action_flow", "mutation", field, resolve=resolve, standalone=True)
+    return ExtensionField("fz_invoke_action_flow", "mutation", field, resolve=resolve, standalone=True, own_idempotency=True)
 
 
 def _task_fields(types: TypeRegistry) -> list[ExtensionField]:

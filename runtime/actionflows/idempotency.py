@@ -19,6 +19,19 @@ from runtime.types import BadUserInput, Session
 MAX_KEY_LENGTH = 200
 
 
+class Replayed(Exception):
+    """The Idempotency-Key already ran: roll back and answer with the stored response."""
+
+    def __init__(self, response: dict[str, Any]):
+        super().__init__("replayed")
+        self.response = response
+
+
+def check_key(key: str) -> None:
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise BadUserInput(f"the Idempotency-Key header must be 1 to {MAX_KEY_LENGTH} characters")
+
+
 def caller_of(session: Session) -> str:
     if session.is_admin:
         return "admin"
@@ -29,8 +42,7 @@ def caller_of(session: Session) -> str:
 
 async def claim(conn: AsyncConnection, key: str, caller: str) -> dict[str, Any] | None:
     """Claim ``key`` for this transaction; return the first response if it already ran."""
-    if not key or len(key) > MAX_KEY_LENGTH:
-        raise BadUserInput(f"the Idempotency-Key header must be 1 to {MAX_KEY_LENGTH} characters")
+    check_key(key)
     cur = await conn.execute(
         f"INSERT INTO {SCHEMA}.idempotency_key (key, caller) VALUES (%s, %s) ON CONFLICT DO NOTHING RETURNING 1",
         (key, caller),

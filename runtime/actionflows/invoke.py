@@ -8,14 +8,11 @@ to invoke has been checked; inputs are validated before anything runs.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
-from psycopg import AsyncConnection
-
 from builder.flows import Actionflow
-from runtime.actionflows.compiler import compiled_flows
+from runtime.actionflows import groupcommit, idempotency
+from runtime.actionflows.compiler import CompiledFlow, FlowSet, compiled_flows
 from runtime.actionflows.engine import Trace, run_flow
 from runtime.actionflows.idempotency import caller_of
 from runtime.actionflows.run import FlowError
@@ -54,19 +51,58 @@ def check_invoke(state: Any, session: Session, flow: Actionflow) -> None:
         raise ActionflowAccessDenied(f"{describe_caller(session)} has no permission on invocation of action flow: {flow.id}")
 
 
-@asynccontextmanager
-async def _connection(ctx: RequestContext) -> AsyncIterator[tuple[AsyncConnection, bool]]:
-    """The request's transaction when there is one, else a pool connection in autocommit
-    (``run_flow`` opens a transaction there unless the flow runs as one SQL statement)."""
+async def _answer(ctx: RequestContext, flow: Actionflow, output: dict[str, Any]) -> Any:
+    """The caller's JSON answer from the flow's output (asset ids become asset objects)."""
+    return to_json(await with_asset_objects(ctx.project, flow, output))
+
+
+async def _alone(ctx: RequestContext, flows: FlowSet, compiled: CompiledFlow, inputs: dict[str, Any], trace: Trace) -> Any:
+    """Run the flow by itself: in the request's transaction when there is one, else on a leased connection,
+    where the SQL function runs as a statement of its own (``run_flow`` opens a transaction for node by node),
+    or, with an Idempotency-Key, in a transaction that claims the key and stores the response."""
+    project, session, key = ctx.state.resolved, ctx.session, ctx.idempotency_key
     if ctx.connection is not None:
-        yield ctx.connection, True
-        return
+        return await _answer(ctx, compiled.flow, await run_flow(ctx.connection, project, flows, compiled, session, inputs, trace=trace,
+                                                                in_transaction=True))
     async with ctx.project.lease.connection() as conn:
-        yield conn, False
+        if key is None:
+            return await _answer(ctx, compiled.flow, await run_flow(conn, project, flows, compiled, session, inputs, trace=trace,
+                                                                    in_transaction=False))
+        async with conn.transaction():
+            caller = caller_of(session)
+            stored = await idempotency.claim(conn, key, caller)
+            if stored is not None:
+                raise idempotency.Replayed(stored)
+            value = await _answer(ctx, compiled.flow, await run_flow(conn, project, flows, compiled, session, inputs, trace=trace,
+                                                                     in_transaction=True))
+            await idempotency.record(conn, key, caller, ctx.respond(value))
+            return value
+
+
+async def _run(ctx: RequestContext, flows: FlowSet, compiled: CompiledFlow, inputs: dict[str, Any], trace: Trace) -> Any:
+    """The flow's JSON output: in a group commit when it can join one (``groupcommit``), else alone."""
+    batch, function = compiled.batch, compiled.sql
+    group = None
+    # Before the first call asked which functions exist (known() is None), a call joins too: it runs
+    # alone (which asks), and no batch forms before it returns.
+    if ctx.connection is None and batch is not None and function is not None and flows.functions.known(batch.function) is not False:
+        group = groupcommit.of(ctx.project)
+    if group is None:
+        return await _alone(ctx, flows, compiled, inputs, trace)
+    assert function is not None
+    call = groupcommit.Call(compiled, ctx.state.resolved, ctx.session.variables(), inputs, trace,
+                            lambda: _alone(ctx, flows, compiled, inputs, trace), lambda output: _answer(ctx, compiled.flow, output),
+                            ctx.idempotency_key, caller_of(ctx.session), ctx.respond)
+    return await group.run(call)
 
 
 async def invoke(ctx: RequestContext, flow_ref: str, args: Any, version: int | None = None) -> dict[str, Any]:
-    """Run a synchronous flow for ``ctx.session`` in one transaction; return its JSON output."""
+    """Run a synchronous flow for ``ctx.session`` in one transaction; return its JSON output.
+
+    With ``ctx.idempotency_key`` (a field with ``own_idempotency``), the key is claimed in
+    that transaction and ``ctx.respond(output)`` stored for it; a key that already ran
+    raises ``idempotency.Replayed``.
+    """
     state = ctx.state
     started = time.perf_counter()
     trace = Trace()
@@ -77,12 +113,15 @@ async def invoke(ctx: RequestContext, flow_ref: str, args: Any, version: int | N
         check_invoke(state, ctx.session, flow)
         if flow.mode == "async":
             raise BadUserInput(f"actionflow {flow.name} runs asynchronously: start it with fz_create_action_flow_task")
+        if ctx.idempotency_key is not None:
+            idempotency.check_key(ctx.idempotency_key)
         inputs = coerce_inputs(flow, args)
         flows = compiled_flows(state)
         compiled = flows.get(flow.id)
         assert compiled is not None, "every published flow is compiled"
-        async with _connection(ctx) as (conn, in_transaction):
-            output = await run_flow(conn, state.resolved, flows, compiled, ctx.session, inputs, trace=trace, in_transaction=in_transaction)
+        output = await _run(ctx, flows, compiled, inputs, trace)
+    except idempotency.Replayed:
+        raise  # it ran before: nothing ran now
     except RuntimeError_ as exc:
         _log(ctx, flow_id, started, "FAILED", exc.message, exc.node if isinstance(exc, FlowError) else trace.last, trace)
         raise
@@ -92,7 +131,7 @@ async def invoke(ctx: RequestContext, flow_ref: str, args: Any, version: int | N
     _log(ctx, flow_id, started, "COMPLETED", None, trace.last, trace)
     if ctx.connection is None:  # committed now (else the request's transaction commits later and the poll finds it)
         outbox.wake_if_queued(ctx.project, trace.calls)
-    return to_json(await with_asset_objects(ctx.project, flow, output))
+    return output  # type: ignore[no-any-return]
 
 
 def _log(ctx: RequestContext, flow_id: str, started: float, status: str, error: str | None, node: str | None, trace: Trace) -> None:

@@ -20,7 +20,7 @@ from psycopg.rows import dict_row
 from builder.definition import FieldType
 from builder.resolved import ResolvedProject, ResolvedTable
 from runtime.data.filters import FilterCompiler
-from runtime.data.sql import PG_TYPES, Params, coerce_value, ident
+from runtime.data.sql import PG_TYPES, TOUCH, Params, coerce_value, ident
 from runtime.types import BadUserInput
 
 WRITABLE_EXCLUDED = frozenset({"id", "created_at", "updated_at"})
@@ -190,6 +190,7 @@ def update_statement(
         assignments.append(sql.SQL("{} = {} + {}").format(ident(column), ident("t", column), value))
     if not assignments:
         raise BadUserInput(f"{what}: nothing to change")
+    assignments.append(TOUCH)
     return sql.SQL("UPDATE {} AS t SET {} WHERE {} RETURNING *").format(
         ident(table.name), sql.SQL(", ").join(assignments), _where(project, table, params, where, row_rule)
     )

@@ -20,7 +20,7 @@ from builder.asset_types import ASSET_SCHEMA
 from builder.resolved import ResolvedTable
 from runtime.data import jsonb_updates
 from runtime.data.select import Output, SelectCompiler, json_object
-from runtime.data.sql import PG_TYPES, coerce_value, ident
+from runtime.data.sql import PG_TYPES, TOUCH, coerce_value, ident
 from runtime.types import BadUserInput
 
 BoolExp = dict[str, Any]
@@ -116,6 +116,7 @@ class MutationCompiler:
             # Nothing to change (an empty _set, as Hasura): a no-op answering the rows it would have updated.
             rows = sql.SQL("SELECT t.* FROM {} AS t WHERE {}").format(ident(table.name), sql.SQL(" AND ").join(conditions))
             return self.finish(table, [("m", rows)], sql.SQL("0"), sql.SQL("0"), written)
+        assignments.append(TOUCH)
         dml = sql.SQL("UPDATE {} AS t SET {} WHERE {}").format(ident(table.name), sql.SQL(", ").join(assignments), sql.SQL(" AND ").join(conditions))
         return self._statement(table, dml, check, written)
 

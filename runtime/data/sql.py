@@ -17,6 +17,10 @@ from psycopg.types.json import Jsonb
 from builder.definition import FieldType
 from runtime.types import BadUserInput
 
+# Our UPDATEs keep updated_at current themselves: the row trigger (minimomen_touch_unset) then
+# skips its function call. Every user table has the column.
+TOUCH = sql.Composed([sql.SQL("updated_at = now()")])
+
 PG_TYPES: dict[str, str] = {
     "text": "text",
     "bigint": "bigint",

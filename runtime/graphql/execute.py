@@ -83,12 +83,7 @@ class Prepared:
     subscription_field: ExtensionField | None = None
 
 
-class _Replayed(Exception):
-    """The Idempotency-Key already ran: roll back and answer with the stored response."""
-
-    def __init__(self, response: dict[str, Any]):
-        super().__init__("replayed")
-        self.response = response
+_Replayed = idempotency.Replayed
 
 
 def prepare(project: Any, state: Any, session: Session, query: str, operation_name: str | None) -> Prepared:
@@ -172,15 +167,20 @@ def _plan(state: Any, session: Session, prepared: Prepared, coerced: Mapping[str
 
 
 async def _extension(project: Any, state: Any, session: Session, step: Step, variable_values: Variables, headers: Mapping[str, str],
-                     connection: Any) -> Any:
+                     connection: Any, key: str | None = None) -> Any:
+    """The field's projected value; ``key``: the field handles the request's Idempotency-Key itself (``own_idempotency``)."""
     assert step.root is not None and step.root.extension is not None and step.selected is not None
     extension = step.root.extension
-    definition = step.selected.definition
+    selected = step.selected
+    definition = selected.definition
     assert definition is not None and extension.resolve is not None
-    args = get_argument_values(definition, step.selected.node, variable_values.full)
+    args = get_argument_values(definition, selected.node, variable_values.full)
     ctx = RequestContext(project, state, session, dict(headers), connection if extension.transactional else None)
+    if key is not None:
+        ctx.idempotency_key = key
+        ctx.respond = lambda value: Response({step.key: project_value(value, definition.type, selected.children, [step.key])}).to_dict()
     value = await extension.resolve(ctx, args)
-    return project_value(value, definition.type, step.selected.children, [step.key])
+    return project_value(value, definition.type, selected.children, [step.key])
 
 
 def _introspect(prepared: Prepared, plan: Plan, variables: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -264,12 +264,14 @@ async def _mutation_transaction(project: Any, state: Any, session: Session, plan
             return response
 
 
-def _standalone(plan: Plan) -> bool:
-    """A lone extension field that guarantees its own atomicity needs no request transaction."""
+def _standalone(plan: Plan, key: str | None) -> bool:
+    """A lone extension field that guarantees its own atomicity needs no request transaction
+    (with an Idempotency-Key: only a field that claims the key itself)."""
     if len(plan.steps) != 1 or plan.steps[0].kind != "extension":
         return False
     root = plan.steps[0].root
-    return root is not None and root.extension is not None and root.extension.standalone
+    extension = root.extension if root is not None else None
+    return extension is not None and extension.standalone and (key is None or extension.own_idempotency)
 
 
 async def _run_mutation(project: Any, state: Any, session: Session, prepared: Prepared, variables: Mapping[str, Any] | None,
@@ -279,10 +281,10 @@ async def _run_mutation(project: Any, state: Any, session: Session, prepared: Pr
     key = next((v for k, v in headers.items() if k.lower() == "idempotency-key"), None)
     for attempt in range(MAX_ATTEMPTS):
         try:
-            if key is None and _standalone(plan):
+            if _standalone(plan, key):
                 step = plan.steps[0]
                 try:
-                    return Response({step.key: await _extension(project, state, session, step, variable_values, headers, None)})
+                    return Response({step.key: await _extension(project, state, session, step, variable_values, headers, None, key)})
                 except RuntimeError_ as exc:
                     exc.path = exc.path or [step.key]
                     raise

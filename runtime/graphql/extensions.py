@@ -60,6 +60,10 @@ class ExtensionField:
     # the request transaction (it guarantees its own atomicity, e.g. one function call):
     # this saves BEGIN/COMMIT round trips and shortens row-lock hold times.
     standalone: bool = False
+    # A standalone field that also claims the request's Idempotency-Key itself (``RequestContext.idempotency_key``,
+    # storing ``RequestContext.respond(value)``) in the transaction of its own work, so keyed requests skip the
+    # request transaction too (actionflows: keyed calls join a group commit).
+    own_idempotency: bool = False
 
 
 def extension_fields(state: PublishedState, grants: Grants, types: TypeRegistry) -> list[ExtensionField]:

@@ -35,7 +35,8 @@ SA_TYPES: dict[str, str] = {
 }
 CONSTRAINT_TYPES: dict[str, str] = {"unique": "unique", "foreign_key": "foreignkey", "primary_key": "primary"}
 
-TOUCH_TRIGGER = "minimomen_touch"
+TOUCH_TRIGGER = "minimomen_touch_unset"  # renamed when it got its WHEN clause, so publish replaces the old one
+OLD_TOUCH_TRIGGER = "minimomen_touch"
 ProbeKind = Literal["rows", "values", "nulls", "cast"]
 
 
@@ -312,12 +313,21 @@ class AddForeignKey(Step):
 
 
 def trigger_statements(table: str) -> list[str]:
-    """Keep ``updated_at`` current and announce committed changes (idempotent DDL)."""
+    """Keep ``updated_at`` current and announce committed changes (idempotent DDL).
+
+    The runtime's own UPDATEs set ``updated_at = now()`` themselves; the row trigger is
+    the safety net for other writers and runs only when a statement left ``updated_at``
+    unchanged and not already ``now()`` (a row updated again in the same transaction, as
+    a group commit batch does to a hot row); its WHEN clause is checked without calling
+    the function.
+    """
     return [
+        f"DROP TRIGGER IF EXISTS {OLD_TOUCH_TRIGGER} ON public.{quote(table)}",
         f"DROP TRIGGER IF EXISTS {TOUCH_TRIGGER} ON public.{quote(table)}",
         (
-            f"CREATE TRIGGER {TOUCH_TRIGGER} BEFORE UPDATE ON public.{quote(table)} "
-            f"FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.touch_updated_at()"
+            f"CREATE TRIGGER {TOUCH_TRIGGER} BEFORE UPDATE ON public.{quote(table)} FOR EACH ROW "
+            f"WHEN (NEW.updated_at IS NOT DISTINCT FROM OLD.updated_at AND NEW.updated_at IS DISTINCT FROM now()) "
+            f"EXECUTE FUNCTION {SCHEMA}.touch_updated_at()"
         ),
         *table_triggers(table),
     ]

@@ -156,6 +156,8 @@
     receive(result) {
       const errors = Array.isArray(result.errors) ? result.errors : [];
       if (errors.length) {
+        // The server ended this subscription: let the next Refresh or change start it again.
+        if (this.unsubscribe) { this.unsubscribe(); this.unsubscribe = null; }
         this.errorEl.textContent = MM.friendlyError(errors, "list");
         this.errorEl.hidden = false;
         this.emptyEl.hidden = true;

@@ -78,7 +78,11 @@
 
     receive(result) {
       const errors = Array.isArray(result.errors) ? result.errors : [];
-      if (errors.length) { this.show(null, MM.friendlyError(errors, "record")); return; }
+      if (errors.length) {
+        if (this.unsubscribe) { this.unsubscribe(); this.unsubscribe = null; } // Refresh starts it again
+        this.show(null, MM.friendlyError(errors, "record"));
+        return;
+      }
       const rows = result.data ? result.data[this.spec.root] : null;
       if (Array.isArray(rows)) this.show(rows.length ? rows[0] : null, null);
     }

@@ -178,7 +178,10 @@ def test_every_control_is_named_focus_is_visible_and_nothing_scrolls_sideways(pa
     page.evaluate("""() => {
         const probe = document.createElement('div');
         probe.id = 'a11y-probe';
-        probe.innerHTML = '<input type="text"><button type="button" style="outline:none;box-shadow:none"></button><div style="width:3000px">wide</div>';
+        // Styles set through the CSSOM: the designer's Content-Security-Policy drops style attributes.
+        probe.innerHTML = '<input type="text"><button type="button"></button><div>wide</div>';
+        Object.assign(probe.querySelector('button').style, { outline: 'none', boxShadow: 'none' });
+        probe.querySelector('div').style.width = '3000px';
         document.querySelector('.sidebar').prepend(probe);
     }""")
     assert any("a11y-probe" in c or '<input type="text">' in c for c in unnamed_controls(page, cdp))

@@ -110,6 +110,7 @@ def test_a_destructive_change_asks_first(page: Page) -> None:
     grid = page.get_by_role("table", name="Rows of product")
     grid.get_by_label("sku of row 1").fill("SNK-1")
     grid.get_by_role("button", name="Save row 1").click()
+    expect(page.locator("#toasts")).to_contain_text("Row 1 saved")  # the write is in before the database is read
     expect(grid.get_by_label("sku of row 1")).to_have_value("SNK-1")
     assert admin_graphql(page, "{ product_by_pk(id: 1) { sku } }")["product_by_pk"]["sku"] == "SNK-1"
     page.get_by_role("tab", name="Structure").click()

@@ -185,6 +185,8 @@ def test_rows_grid_has_a_date_picker_and_says_what_a_date_looks_like(page: Page)
     grid.get_by_label("New row stock").fill("1")
     new_day.fill("2026-12-24")
     grid.get_by_role("button", name="Add row").click()
+    expect(page.get_by_role("table", name="Rows of product").get_by_label("New row product_name")).to_have_value("")  # the form empties once the row is in
+    expect(page.get_by_role("table", name="Rows of product").locator("tbody tr")).to_have_count(5)  # the sample's three, Dated, the new-row line
     dated = steps.admin_graphql(page, SLUG, '{ product(where: {product_name: {_eq: "Dated"}}) { id sale_day } }')["product"][0]
     assert dated["sale_day"] == "2026-12-24"
     expect(grid.get_by_label(f"sale_day of row {dated['id']}")).to_have_attribute("type", "date")

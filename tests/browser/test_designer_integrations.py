@@ -88,6 +88,11 @@ def test_trigger_sections_add_a_data_change_trigger_and_a_webhook_with_a_secret_
     hook = page.get_by_role("region", name="Run on a webhook")
     hook.get_by_role("button", name="Add a webhook").click()
     saved(page)
+    expect(hook.locator(".problem-error")).to_contain_text("already starts by on change; give it one trigger", timeout=10_000)
+    change.get_by_role("button", name="Remove trigger").click()
+    saved(page)
+    expect(hook.locator(".problem-error")).to_have_count(0, timeout=10_000)
+    assert "on_change" not in flow(page)
     flow_id = flow(page)["id"]
     assert hook.get_by_label("Webhook URL").input_value().endswith(f"/p/{SLUG}/webhooks/{flow_id}")
     hook.get_by_role("button", name="Generate new secret").click()
@@ -95,3 +100,25 @@ def test_trigger_sections_add_a_data_change_trigger_and_a_webhook_with_a_secret_
     shown = hook.locator(f"#webhook-secret-{flow_id} code")
     expect(shown).to_have_count(1)
     assert len(shown.inner_text()) >= 32
+
+
+def test_run_asks_before_calling_a_real_api(page: Page) -> None:
+    from tests.runtime.integrations.receiver import receiver
+
+    with receiver() as api:
+        tab(page, "actionflows")
+        page.get_by_role("complementary", name="Actionflows").get_by_role("button", name=FLOW, exact=True).click()
+        page.get_by_role("button", name="Edit node Tell Shop").click()
+        panel = page.get_by_role("complementary", name="Actionflow properties")
+        steps.set_value(panel, "Url", "text", f"{api.url}/hook")
+        saved(page)
+        assert flow(page)["nodes"][0]["url"] == f"{api.url}/hook"
+        steps.publish(page, 2)
+        page.locator("#flow-panel-run").click()
+        page.locator("#run-flow").click()
+        dialog = page.get_by_role("dialog", name="Call real APIs?")
+        expect(dialog).to_contain_text(f"Tell Shop: POST {api.url}/hook (inline)")
+        dialog.get_by_role("button", name="Cancel").click()
+        result = page.get_by_role("status", name="Run result")
+        expect(result).to_contain_text("CONFIRM_CALLS")
+        assert api.received == []  # nothing left before the builder agreed

@@ -68,8 +68,13 @@ SEARCH_PAGE: dict[str, Any] = {
             {"id": "show_all", "type": "refresh"}]}},
         _input("starts_in", "Starts with", "starts_list"),
         _list("starts_list", {"_starts_with": {"ref": "component.starts_in.value"}}),
-        _input("min_stock", "Minimum stock", "stock_list"),  # text: a word makes the query fail
+        {**_input("min_stock", "Minimum stock", "stock_list"), "events": {"onChange": [  # text: a word makes the query fail
+            {"id": "refresh_stock", "type": "refresh", "component": "stock_list"},
+            {"id": "refresh_stock_live", "type": "refresh", "component": "stock_live_list"}]}},
         _list("stock_list", {"_gte": {"ref": "component.min_stock.value"}}),
+        {**_list("stock_live_list", {"_gte": {"ref": "component.min_stock.value"}}),
+         "source": {"table": "tbl_product", "request": "subscription", "filter": {"stock": {"_gte": {"ref": "component.min_stock.value"}}},
+                    "order_by": [{"field": "product_name", "direction": "asc"}]}},
         {"id": "more_list", "name": "More", "type": "list", "item": [{"id": "more_list_name", "name": "Name", "type": "text", "value": {"ref": "item.product_name"}}],
          "source": {"table": "tbl_product", "request": "subscription", "order_by": [{"field": "id", "direction": "desc"}], "page_size": 2, "pager": "load_more"}},
         {"id": "cheapest", "name": "Cheapest", "type": "container", "record": {
@@ -155,6 +160,12 @@ def test_list_error_clears_on_the_next_successful_load(shop: Shop, contexts) -> 
     expect(error).to_be_hidden()
     expected = [r[0] for r in shop.sql("SELECT product_name FROM product WHERE stock >= 25 ORDER BY product_name")]
     expect(_names(page, "stock_list")).to_have_text(expected)
+    live_error = page.locator("[data-mm=stock_live_list] .mm-list__error")  # the same for a live list
+    _type(page, "Minimum stock", "many")
+    expect(live_error).to_be_visible()
+    _type(page, "Minimum stock", "25")
+    expect(live_error).to_be_hidden()
+    expect(_names(page, "stock_live_list")).to_have_text(expected)
 
 
 def test_a_list_the_visitor_may_not_read_says_so_kindly(shop: Shop, contexts) -> None:  # type: ignore[no-untyped-def]

@@ -104,7 +104,7 @@ def test_sample_creates_tables_keys_and_seed(project: Project) -> None:
     assert project.sql('SELECT product_name, price::text, stock FROM product ORDER BY id')[0] == ("Limited Sneakers", "129.00", 2)
     assert project.sql("SELECT count(*) FROM product") == [(3,)]
     triggers = {r[0] for r in project.sql("SELECT tgname FROM pg_trigger WHERE tgrelid = 'public.\"order\"'::regclass AND NOT tgisinternal")}
-    assert "minimomen_touch" in triggers and any(t.startswith("minimomen_notify") for t in triggers)
+    assert "minimomen_touch_unset" in triggers and "minimomen_touch" not in triggers and any(t.startswith("minimomen_notify") for t in triggers)
     system = {r[0] for r in project.sql("SELECT table_name FROM information_schema.tables WHERE table_schema = 'minimomen'")}
     assert {"applied_definition", "secret", "credential", "idempotency_key", "task", "run_log"} <= system
 
@@ -275,6 +275,24 @@ def test_updated_at_is_kept_current(project: Project) -> None:
     project.sql("UPDATE product SET stock = stock - 1 WHERE id = 1")
     created, updated = project.sql("SELECT created_at, updated_at FROM product WHERE id = 1")[0]
     assert created == before[0] and updated > before[1]
+    # A statement that sets updated_at itself (as the runtime's UPDATEs do) keeps its value; the
+    # trigger fills it in only when a statement left it unchanged, also on a second update
+    # of the row in the same transaction.
+    set_by_statement = project.sql("UPDATE product SET stock = stock - 1, updated_at = '2001-01-01Z' WHERE id = 1 RETURNING updated_at")[0][0]
+    assert set_by_statement.year == 2001
+    stamps = _in_one_transaction(project, [
+        "UPDATE product SET stock = stock - 1 WHERE id = 1 RETURNING updated_at, now()",
+        "UPDATE product SET stock = stock - 1, updated_at = now() WHERE id = 1 RETURNING updated_at, now()",
+        "UPDATE product SET stock = stock - 1 WHERE id = 1 RETURNING updated_at, now()",
+    ])
+    assert all(updated_at == now for updated_at, now in stamps)
+    triggers = project.sql("SELECT tgname FROM pg_trigger WHERE tgrelid = 'public.product'::regclass AND tgname LIKE 'minimomen_touch%%'")
+    assert triggers == [("minimomen_touch_unset",)]
+
+
+def _in_one_transaction(project: Project, statements: list[str]) -> list[tuple]:
+    with psycopg.connect(project.server.conninfo(project.server.database_name(SLUG))) as conn:
+        return [conn.execute(statement).fetchone() for statement in statements]  # type: ignore[misc]
 
 
 def test_concurrent_publishes_end_in_one_schema(server: DatabaseServer, tmp_path: Path) -> None:

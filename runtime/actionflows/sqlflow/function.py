@@ -140,4 +140,6 @@ def _assemble(flow: Actionflow, scope: Scope, body: Body, node_ids: list[str]) -
         nodes=tuple(node_ids),
         node_lines=tuple(node_lines),
         raise_nodes=frozenset(body.raise_nodes),
+        arg_types=tuple(type_ for type_, _ in scope.args),
+        outs=tuple((name, type_) for name, type_, _ in scope.outs),
     )

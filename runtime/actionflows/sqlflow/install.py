@@ -18,6 +18,7 @@ from psycopg import AsyncConnection, sql
 
 from builder.definition import Definition
 from builder.resolved import resolve
+from runtime.actionflows.sqlflow.batch import batch_of
 from runtime.actionflows.sqlflow.function import FUNCTION_PREFIX, compile_sql_flow
 from runtime.actionflows.sqlflow.types import NotCompilable, SqlFlow
 from runtime.system_tables import SCHEMA
@@ -29,7 +30,7 @@ _ALL = "SELECT proname FROM pg_proc WHERE pronamespace = to_regnamespace(%s) AND
 
 
 def sql_flows(definition: Definition) -> dict[str, SqlFlow]:
-    """The compiled functions of a definition's flows that have one, by function name."""
+    """The compiled functions of a definition's flows that have one, by function name (batch forms: ``ddls``)."""
     project = resolve(definition)
     found: dict[str, SqlFlow] = {}
     for flow in project.actionflows.values():
@@ -44,18 +45,29 @@ def sql_flows(definition: Definition) -> dict[str, SqlFlow]:
     return found
 
 
+def ddls(flows: dict[str, SqlFlow]) -> dict[str, str]:
+    """The DDL of every function of ``flows``, by name: each flow's function, then its batch form."""
+    found: dict[str, str] = {}
+    for name, compiled in flows.items():
+        found[name] = compiled.ddl
+        batch = batch_of(compiled)
+        if batch is not None:
+            found[batch.function] = batch.ddl
+    return found
+
+
 def install_functions(conn: object, definition: Definition, previous: Definition | None) -> list[str]:
     """Create the missing functions of ``definition``; drop unused ones. Returns the created names.
 
     ``conn`` is a SQLAlchemy connection in the publish transaction.
     """
-    wanted = sql_flows(definition)
-    keep = set(wanted) | (set(sql_flows(previous)) if previous is not None else set())
+    wanted = ddls(sql_flows(definition))
+    keep = set(wanted) | (set(ddls(sql_flows(previous))) if previous is not None else set())
     existing = {row[0] for row in conn.exec_driver_sql(_ALL, (SCHEMA, FUNCTION_PREFIX))}  # type: ignore[attr-defined]
     created = []
-    for name, compiled in wanted.items():
+    for name, ddl in wanted.items():  # a flow's function before its batch form, which calls it
         if name not in existing:
-            conn.exec_driver_sql(compiled.ddl)  # type: ignore[attr-defined]
+            conn.exec_driver_sql(ddl)  # type: ignore[attr-defined]
             created.append(name)
     for name in sorted(existing - keep):
         conn.exec_driver_sql(sql.SQL("DROP FUNCTION IF EXISTS {}").format(sql.Identifier(SCHEMA, name)).as_string(None))  # type: ignore[attr-defined]
@@ -77,3 +89,7 @@ class Installed:
             if missing:
                 log.warning("compiled actionflow functions missing (publish again to create them); running node by node: %s", sorted(missing))
         return name in self._present
+
+    def known(self, name: str) -> bool | None:
+        """Whether ``name`` exists, when already asked (None before the first ``installed``)."""
+        return None if self._present is None else name in self._present

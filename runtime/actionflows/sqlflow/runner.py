@@ -22,15 +22,17 @@ import datetime as dt
 import decimal
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
 from psycopg import AsyncConnection, errors
+from psycopg.pq import DiagnosticField
 
 from builder.flows import Actionflow, walk_nodes
 from builder.resolved import ResolvedProject
 from runtime.actionflows.run import FlowError, db_message
+from runtime.actionflows.sqlflow.batch import ERROR_FIELDS, FIRST_OUT, BatchFunction
 from runtime.actionflows.sqlflow.nodes import RAISE_SQLSTATE
 from runtime.actionflows.sqlflow.types import ROWS, Returned, SqlFlow
 
@@ -48,6 +50,53 @@ async def call(conn: AsyncConnection, compiled: SqlFlow, inputs: Mapping[str, An
         await cursor.close()
     assert row is not None
     return row
+
+
+async def call_batch(conn: AsyncConnection, compiled: SqlFlow, batch: BatchFunction,
+                     calls: Sequence[tuple[Mapping[str, Any], Mapping[str, Any], str | None, str | None]]) -> list[tuple[Any, ...]]:
+    """One round trip for many calls (inputs, session, Idempotency-Key, caller): one row each, in order (see ``batch``)."""
+    columns: list[list[Any]] = [[] for _ in compiled.args]
+    for inputs, session, _, _ in calls:
+        for column, arg in zip(columns, compiled.args):
+            column.append(arg(inputs, session))
+    params = [*columns, [key for _, _, key, _ in calls], [caller for _, _, _, caller in calls]]
+    cursor = conn.cursor()
+    try:
+        await cursor.execute(batch.call, params)
+        rows = await cursor.fetchall()
+    finally:
+        await cursor.close()
+    assert len(rows) == len(calls)
+    return rows
+
+
+_DIAGNOSTICS = dict(zip((name for name, _ in ERROR_FIELDS), (
+    DiagnosticField.MESSAGE_PRIMARY, DiagnosticField.MESSAGE_DETAIL, DiagnosticField.MESSAGE_HINT, DiagnosticField.CONTEXT,
+    DiagnosticField.CONSTRAINT_NAME, DiagnosticField.TABLE_NAME, DiagnosticField.COLUMN_NAME, DiagnosticField.SCHEMA_NAME,
+    DiagnosticField.DATATYPE_NAME,
+)))
+
+
+def batch_outcome(row: tuple[Any, ...]) -> tuple[str | None, Any]:
+    """A batch row as ``(None, out_values)`` (the call ran), ``("replay", stored)`` or ``("error", psycopg_error)``.
+
+    The error is of the class and carries the diagnostics the same failure raises
+    when the call runs alone, so it maps to the same flow error.
+    """
+    state = row[0]
+    if state is None:
+        return None, row[FIRST_OUT:]
+    if state == "replay":
+        return "replay", row[FIRST_OUT - 1]
+    info: dict[int, bytes | None] = {DiagnosticField.SQLSTATE: state.encode(), DiagnosticField.SEVERITY: b"ERROR"}
+    for (name, _), value in zip(ERROR_FIELDS, row[1:FIRST_OUT - 1]):
+        info[_DIAGNOSTICS[name]] = value.encode() if value else None
+    message = row[1] or state
+    try:
+        kind: type[errors.Error] = errors.lookup(state)
+    except KeyError:
+        kind = errors.DatabaseError
+    return "error", kind(message, info=info)
 
 
 class Deadline:

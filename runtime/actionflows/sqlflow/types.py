@@ -69,3 +69,5 @@ class SqlFlow:
     nodes: tuple[str, ...]  # node ids by index
     node_lines: tuple[tuple[int, int], ...]  # (first body line, node index), ascending
     raise_nodes: frozenset[int] = field(default_factory=frozenset)  # indexes of raise_error nodes
+    arg_types: tuple[str, ...] = ()  # SQL type of each argument, in call order
+    outs: tuple[tuple[str, str], ...] = ()  # (name, SQL type) of the OUT values after _last

@@ -69,10 +69,10 @@ class FlowServer:
         self.server = start_server(self.server.workspace, db_server, prefix=self.prefix)
 
 
-def start_flow_server(workspace: Path, db_server: Any, *, workers: int = 1) -> FlowServer:
+def start_flow_server(workspace: Path, db_server: Any, *, workers: int = 1, extra_env: dict[str, str] | None = None) -> FlowServer:
     project_dir = copy_sample(workspace)
     write_test_project(project_dir)
     prefix = unique_prefix()
-    server = start_server(workspace, db_server, prefix=prefix, workers=workers)
+    server = start_server(workspace, db_server, prefix=prefix, workers=workers, extra_env=extra_env)
     conninfo = db_server.conninfo(prefix + SLUG)
     return FlowServer(server, prefix, conninfo, server.admin_token(SLUG))

@@ -43,7 +43,44 @@ def _touch_product(node_id: str, name: str = "Touch Product") -> dict[str, Any]:
 
 PRODUCT_INPUT = [{"name": "product_id", "type": "bigint", "required": True}]
 
+def _status(node_id: str, status: str) -> dict[str, Any]:
+    return {"id": node_id, "name": f"Status {status}", "type": "set_variable", "assignments": {"status": status}}
+
+
+# One compiled flow with every kind of outcome, for group commit batches: a refused quantity
+# (an error before any write), a shortage (a status), an order, and a raise after the order
+# (``explode``) whose writes must roll back alone.
+BUY_FLOW: dict[str, Any] = {
+    "id": "buy",
+    "name": "Buy",
+    "inputs": [*PRODUCT_INPUT, {"name": "quantity", "type": "bigint", "required": True}, {"name": "explode", "type": "boolean", "required": False}],
+    "variables": [{"name": "status", "type": "text"}],
+    "nodes": [
+        {"id": "buy_check", "name": "Check Quantity", "type": "condition", "branches": [
+            {"id": "buy_bad", "name": "Bad Quantity", "condition": {"input.quantity": {"_lte": 0}},
+             "nodes": [{"id": "buy_refuse", "name": "Refuse", "type": "raise_error", "message": "quantity must be positive"}]},
+        ]},
+        {"id": "buy_deduct", "name": "Deduct", "type": "update", "table": "tbl_product",
+         "filter": {"_and": [{"id": {"_eq": {"ref": "input.product_id"}}}, {"stock": {"_gte": {"ref": "input.quantity"}}}]},
+         "decrement": {"stock": {"ref": "input.quantity"}}},
+        {"id": "buy_branch", "name": "Deducted?", "type": "condition", "branches": [
+            {"id": "buy_short", "name": "Short", "condition": {"node.buy_deduct.id": {"_is_null": True}},
+             "nodes": [_status("buy_status_short", "Stock shortage")]},
+            {"id": "buy_ok", "name": "Deducted", "condition": None, "nodes": [
+                _order("buy_order", {"ref": "input.quantity"}),
+                _status("buy_status_ok", "Order placed successfully"),
+                {"id": "buy_maybe", "name": "Maybe Explode", "type": "condition", "branches": [
+                    {"id": "buy_explode", "name": "Explode", "condition": {"input.explode": {"_eq": True}},
+                     "nodes": [{"id": "buy_boom", "name": "Boom", "type": "raise_error", "message": "exploded after ordering"}]},
+                ]},
+            ]},
+        ]},
+    ],
+    "output": {"status": {"ref": "var.status"}},
+}
+
 TEST_FLOWS: list[dict[str, Any]] = [
+    BUY_FLOW,
     {
         "id": "order_then_raise",
         "name": "Order Then Raise",

@@ -32,7 +32,7 @@ from tests.runtime.actionflows.conftest import FlowProject, publish_flow_project
 # Every flow of the test definition made only of nodes with a SQL form.
 COMPILED = {
     "place_order", "order_then_raise", "deduct_then_bad_insert", "order_then_wait", "order_then_wait_long",
-    "product_info", "tag_hit", "drop_tag", "diff_lookup", "diff_restock", "diff_cleanup",
+    "product_info", "tag_hit", "drop_tag", "diff_lookup", "diff_restock", "diff_cleanup", "buy",
 }
 STAMP = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?[+-]\d\d")  # in "Failing row contains (...)"
 TABLES = {"product": "id, product_name, price, stock", "order": "id, account_id, product_id, quantity",
@@ -130,6 +130,10 @@ def test_compiled_and_interpreted_runs_agree(twins: tuple[FlowProject, FlowProje
         ("diff_cleanup", {}, "anon"),
         ("sum_items", {"items": [1, 2, 3]}, "admin"),
         ("wrap_place_order", {"product_id": ticket, "quantity": 2}, "admin"),
+        ("buy", {"product_id": ticket, "quantity": 0}, "admin"),
+        ("buy", {"product_id": ticket, "quantity": 1, "explode": True}, "admin"),
+        ("buy", {"product_id": ticket, "quantity": 1000}, "admin"),
+        ("buy", {"product_id": ticket, "quantity": 1}, "admin"),
     ]
 
     async def run_all() -> None:
@@ -177,14 +181,18 @@ def test_publish_creates_functions_and_keeps_the_previous_version(db_server, tmp
         flow["timeout_ms"] = timeout_ms
         definition = load_definition(data)
         publish_definition(db_server, slug, definition, project_dir)
-        return {c.sql.function for c in compile_flows(resolve(definition), 1).flows.values() if c.sql}
+        compiled = [c for c in compile_flows(resolve(definition), 1).flows.values() if c.sql]
+        # each flow's function and its batch form (group commit), which flows without list arguments have
+        assert all(c.batch.function.startswith(c.sql.function) for c in compiled if c.batch)  # type: ignore[union-attr]
+        assert sum(1 for c in compiled if c.batch is None) == sum(1 for c in compiled if any("[" in t for t in c.sql.arg_types))  # type: ignore[union-attr]
+        return {name for c in compiled for name in (c.sql.function, *([c.batch.function] if c.batch else []))}  # type: ignore[union-attr]
 
     try:
         first = publish("invalid quantity (v1)", 15000)
-        assert functions() == first and len(first) == len(COMPILED)
+        assert functions() == first and len(COMPILED) < len(first) <= 2 * len(COMPILED)
         assert publish("another message", 15000) == first  # constants are parameters: same function
         second = publish("another message", 9000)
-        assert len(first ^ second) == 2  # only place_order's function changed
+        assert len(first ^ second) == 4  # only place_order's function (and its batch form) changed
         assert functions() == first | second  # v1's stays for workers still serving it
         third = publish("another message", 8000)
         assert functions() == second | third  # v1's is gone
