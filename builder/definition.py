@@ -8,7 +8,7 @@ GraphQL API does, and ``builder.refactor`` rewrites them when a field is renamed
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
@@ -135,6 +135,10 @@ class Settings(Model):
     currency: str = Field(default=DEFAULT_CURRENCY, description="ISO 4217 code of the app's money, e.g. EUR")
     locale: str = Field(default=DEFAULT_LOCALE, description="BCP 47 tag for numbers and dates, e.g. de-DE")
     time_zone: str = Field(default=DEFAULT_TIME_ZONE, description="IANA time zone dates are shown in, e.g. Europe/Berlin")
+    # Browser origins besides the app's own that may call the API (CORS and the WebSocket Origin check).
+    allowed_origins: list[Annotated[str, Field(pattern=r"^(\*|https?://[^/\s?#]+)$")]] = Field(
+        default_factory=list, max_length=50, description="e.g. https://shop.example.com; `*` only for requests without cookies")
+    stringify_numeric_types: bool = Field(default=False, description="bigint and numeric values as JSON strings (Hasura's option)")
     max_upload_mb: int = Field(default=10, ge=1, le=5120, description="largest file or image one upload may store, in MB")
     outbound_hosts: list[str] = Field(
         default_factory=list,

@@ -56,6 +56,7 @@ class InsertGrant:
     columns: frozenset[str]
     check: BoolExp | None
     presets: dict[str, Any]  # column -> value (bound)
+    explicit_id: bool = False  # may give ``id`` (fixtures, data migration): admin, or a rule naming ``id``
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,7 @@ class Grants:
 
     def insert(self, table: ResolvedTable) -> InsertGrant | None:
         if self.is_admin:
-            return InsertGrant(_writable(table, "*"), None, {})
+            return InsertGrant(_writable(table, "*"), None, {}, explicit_id=True)
         rules: list[InsertRule] = [r.insert for r in self._rules(table) if r.insert is not None]
         if not rules:
             return None
@@ -199,6 +200,7 @@ class Grants:
             columns=frozenset().union(*(_writable(table, r.columns) for r in rules)) - set(presets),
             check=_any_of([self._bind(table, r.check) for r in rules]),
             presets=presets,
+            explicit_id=any(isinstance(r.columns, list) and "id" in r.columns for r in rules) and "id" not in presets,
         )
 
     def update(self, table: ResolvedTable) -> UpdateGrant | None:

@@ -75,10 +75,12 @@ class BadUserInput(RuntimeError_):
 
 class TableAccessDenied(RuntimeError_):
     code = "TABLE_ACCESS"
+    http_status = 403  # every denial answers alike (runtime.graphql.http decides the status per Accept)
 
 
 class ActionflowAccessDenied(RuntimeError_):
     code = "ACTION_FLOW"
+    http_status = 403
 
 
 class ConstraintViolation(RuntimeError_):

@@ -158,6 +158,29 @@ def _is_null(params: Params, column: Operand, op: str, operand: Any) -> sql.Comp
     return sql.SQL("{} IS NULL" if operand else "{} IS NOT NULL").format(column.target)
 
 
+def _is_not_null(params: Params, column: Operand, op: str, operand: Any) -> sql.Composable:
+    """Momen's ``_is_not_null: true``: the negation of ``_is_null``."""
+    if not isinstance(operand, bool):
+        raise BadUserInput(f"{column.where}: `_is_not_null` expects true or false")
+    return sql.SQL("{} IS NOT NULL" if operand else "{} IS NULL").format(column.target)
+
+
+def _cast(params: Params, column: Operand, op: str, operand: Any) -> sql.Composable:
+    """Hasura's ``_cast: {String: {<text operators>}}``: a JSON column compared as its text."""
+    if column.field_type != "jsonb":
+        raise BadUserInput(f"{column.where}: `_cast` only applies to JSON fields")
+    if not isinstance(operand, Mapping) or set(operand) != {"String"} or not isinstance(operand["String"], Mapping):
+        raise BadUserInput(f"{column.where}: `_cast` expects {{String: {{<operators>}}}}")
+    text = Operand(sql.SQL("({})::text").format(column.target), "text", f"{column.where} (cast to String)")
+    parts = []
+    for inner, value in operand["String"].items():
+        compile_op = OPERATORS.get(inner)
+        if compile_op is None or inner == "_cast":
+            raise BadUserInput(f"{text.where}: unknown operator `{inner}`")
+        parts.append(compile_op(params, text, inner, value))
+    return _join(parts, "AND") if parts else sql.SQL("TRUE")
+
+
 def _text_pattern(params: Params, column: Operand, op: str, operand: Any) -> sql.Composable:
     if column.field_type != "text":
         raise BadUserInput(f"{column.where}: `{op}` only applies to text fields")
@@ -198,6 +221,8 @@ OPERATORS: dict[str, OperatorCompiler] = {
     "_in": _membership,
     "_nin": _membership,
     "_is_null": _is_null,
+    "_is_not_null": _is_not_null,
+    "_cast": _cast,
     **{op: _text_pattern for op in _PATTERNS},
     "_contains": _jsonb_value,
     "_contained_in": _jsonb_value,

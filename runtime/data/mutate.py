@@ -10,7 +10,7 @@ the whole mutation field is still one statement.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -18,6 +18,7 @@ from psycopg import sql
 
 from builder.asset_types import ASSET_SCHEMA
 from builder.resolved import ResolvedTable
+from runtime.data import jsonb_updates
 from runtime.data.select import Output, SelectCompiler, json_object
 from runtime.data.sql import PG_TYPES, TOUCH, coerce_value, ident
 from runtime.types import BadUserInput
@@ -44,11 +45,15 @@ class Conflict:
 class MutationCompiler:
     """Builds mutation statements for one role: ``rule`` filters what ``returning`` shows."""
 
-    def __init__(self, select: SelectCompiler):
+    def __init__(self, select: SelectCompiler, id_writable: Callable[[ResolvedTable], bool] | None = None):
         self.select = select
         self.params = select.params
+        # Tables whose inserts may give ``id`` (the role's insert rule allows it); the sequence then moves past them.
+        self.id_writable = id_writable or (lambda table: False)
 
     def _value(self, table: ResolvedTable, column: str, raw: Any, what: str) -> sql.Composable:
+        if column == "id" and self.id_writable(table):
+            return self.params.add_input(raw, lambda v: coerce_value(v, "bigint", f"{what}, field id"), PG_TYPES["bigint"])
         if column not in table.columns or column in SYSTEM_COLUMNS:
             raise BadUserInput(f"{what}: field `{column}` does not exist on table {table.name} or cannot be written")
         field_type = table.columns[column].type
@@ -61,7 +66,9 @@ class MutationCompiler:
 
     def insert(self, table: ResolvedTable, rows: Sequence[Mapping[str, Any]], presets: Mapping[str, Any], conflict: Conflict | None,
                conflict_filter: BoolExp | None, check: BoolExp | None, written: Written) -> sql.Composable:
-        return self._statement(table, self.insert_dml(table, rows, presets, conflict, conflict_filter), check, written)
+        moved = any("id" in row for row in rows) and self.id_writable(table)
+        return self._statement(table, self.insert_dml(table, rows, presets, conflict, conflict_filter), check, written,
+                               sequence_past=moved)
 
     def insert_dml(self, table: ResolvedTable, rows: Sequence[Mapping[str, Any]], presets: Mapping[str, Any], conflict: Conflict | None,
                    conflict_filter: BoolExp | None, links: Mapping[str, sql.Composable] | None = None) -> sql.Composable:
@@ -88,21 +95,28 @@ class MutationCompiler:
         return dml
 
     def update(self, table: ResolvedTable, where: BoolExp | None, set_values: Mapping[str, Any], increment: Mapping[str, Any],
-               presets: Mapping[str, Any], row_filter: BoolExp | None, check: BoolExp | None, written: Written) -> sql.Composable:
+               presets: Mapping[str, Any], row_filter: BoolExp | None, check: BoolExp | None, written: Written,
+               json_changes: Mapping[str, Any] | None = None) -> sql.Composable:
+        """``json_changes``: Hasura's jsonb operators (``_append`` ...: ``runtime.data.jsonb_updates``)."""
         what = f"update of {table.name}"
         both = set(set_values) & set(increment)
         if both:
             raise BadUserInput(f"{what}: field `{sorted(both)[0]}` appears in both _set and _inc")
-        assignments = [sql.SQL("{} = {}").format(ident(c), self._value(table, c, v, what)) for c, v in {**set_values, **presets}.items()
+        assignments: list[sql.Composable] = [sql.SQL("{} = {}").format(ident(c), self._value(table, c, v, what)) for c, v in {**set_values, **presets}.items()
                        if c not in increment]
         for column, delta in increment.items():
             if column in table.columns and table.columns[column].type not in ("bigint", "decimal"):
                 raise BadUserInput(f"{what}: field `{column}` is not a number and cannot be incremented")
             assignments.append(sql.SQL("{} = {} + {}").format(ident(column), ident("t", column), self._value(table, column, delta, what)))
-        if not assignments:
-            raise BadUserInput(f"{what}: nothing to change; give `_set` or `_inc`")
-        assignments.append(TOUCH)
+        if json_changes:
+            taken = {*set_values, *presets, *increment}
+            assignments.extend(jsonb_updates.assignments(self.params, table, json_changes, what, taken))
         conditions = [self.select.filters.compile(table, "t", where), self.select.filters.compile_rule(table, "t", row_filter)]
+        if not assignments:
+            # Nothing to change (an empty _set, as Hasura): a no-op answering the rows it would have updated.
+            rows = sql.SQL("SELECT t.* FROM {} AS t WHERE {}").format(ident(table.name), sql.SQL(" AND ").join(conditions))
+            return self.finish(table, [("m", rows)], sql.SQL("0"), sql.SQL("0"), written)
+        assignments.append(TOUCH)
         dml = sql.SQL("UPDATE {} AS t SET {} WHERE {}").format(ident(table.name), sql.SQL(", ").join(assignments), sql.SQL(" AND ").join(conditions))
         return self._statement(table, dml, check, written)
 
@@ -113,9 +127,23 @@ class MutationCompiler:
 
     # ----- the outer SELECT ------------------------------------------------
 
-    def _statement(self, table: ResolvedTable, dml: sql.Composable, check: BoolExp | None, written: Written) -> sql.Composable:
+    def _statement(self, table: ResolvedTable, dml: sql.Composable, check: BoolExp | None, written: Written,
+                   sequence_past: bool = False) -> sql.Composable:
         violations = self.violations(table, "m", check) if check else sql.SQL("0")
+        if sequence_past:
+            violations = sql.SQL("{} + {}").format(violations, self.sequence_past(table, "m"))
         return self.finish(table, [("m", sql.SQL("{} RETURNING t.*").format(dml))], violations, sql.SQL("(SELECT count(*) FROM m)"), written)
+
+    @staticmethod
+    def sequence_past(table: ResolvedTable, cte: str) -> sql.Composable:
+        """0, after moving ``table``'s id sequence past the ids ``cte`` wrote (explicit ids never collide later).
+
+        Referenced from the outer SELECT so that PostgreSQL runs it (an unreferenced CTE would not run).
+        """
+        quoted = '"' + table.name.replace('"', '""') + '"'
+        sequence = sql.SQL("pg_get_serial_sequence({}, 'id')").format(sql.Literal(quoted))
+        return sql.SQL("(SELECT 0 * count(setval({seq}, greatest(w.top, coalesce(pg_sequence_last_value({seq}::regclass), 0), 1))) "
+                       "FROM (SELECT max(id) AS top FROM {cte}) AS w WHERE w.top IS NOT NULL)").format(seq=sequence, cte=ident(cte))
 
     def violations(self, table: ResolvedTable, cte: str, check: BoolExp) -> sql.Composable:
         """How many rows written by ``cte`` break ``check``."""

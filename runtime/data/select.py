@@ -141,13 +141,18 @@ def _count(value: Any, what: str) -> int:
     return value
 
 
+NUMERIC_TYPES = frozenset({"bigint", "decimal"})
+
+
 class SelectCompiler:
     """Compiles ``RowsQuery`` trees against one project, for one role's row rules."""
 
     def __init__(self, project: ResolvedProject, params: Params, rule_for: RuleFor | None = None,
                  columns_allowed: Callable[[ResolvedTable], frozenset[str] | None] | None = None,
-                 cap_for: Callable[[ResolvedTable], int | None] | None = None):
+                 cap_for: Callable[[ResolvedTable], int | None] | None = None, stringify_numbers: bool = False):
         self.project = project
+        # Hasura's "stringify numeric types": bigint and decimal columns as JSON strings (JavaScript loses digits past 2^53).
+        self.stringify_numbers = stringify_numbers
         self.params = params
         self.rule_for = rule_for or (lambda table: None)
         self.cap_for = cap_for or (lambda table: None)
@@ -204,6 +209,9 @@ class SelectCompiler:
             return sql.Literal(out.value)
         if out.kind == "column":
             assert out.column is not None
+            column = table.columns.get(out.column)
+            if self.stringify_numbers and column is not None and column.type in NUMERIC_TYPES:
+                return sql.SQL("{}::text").format(ident(alias, out.column))
             return ident(alias, out.column)
         if out.kind == "asset":
             assert out.column is not None

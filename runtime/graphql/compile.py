@@ -14,6 +14,7 @@ from graphql import ListValueNode, ObjectValueNode, VariableNode
 from psycopg import sql
 
 from builder.resolved import ResolvedProject, ResolvedTable
+from runtime.data.jsonb_updates import OPERATORS as JSONB_UPDATE_OPERATORS
 from runtime.data.select import Output, RowsQuery, SelectCompiler, parse_order_by
 from runtime.data.sql import Params
 from runtime.graphql.aggregates import AGGREGATE_FUNCTIONS
@@ -38,7 +39,8 @@ class QueryBuilder:
         self.variables = variables
         self.refs = refs
         self._rules: dict[str, BoolExp | None] = {}
-        self.select = SelectCompiler(project, params, self.rule_for, self.columns_allowed, self.cap_for)
+        self.select = SelectCompiler(project, params, self.rule_for, self.columns_allowed, self.cap_for,
+                                     stringify_numbers=project.definition.settings.stringify_numeric_types)
         if not grants.session.is_admin:
             self.select.asset_writer = (grants.session.account_id,)
 
@@ -239,7 +241,7 @@ class _TableWalk:
     def selection(self, table: ResolvedTable, selected: Selected) -> None:
         self.add(table)
         for argument in selected.node.arguments or ():
-            if argument.name.value not in ("where", "order_by", "on_conflict", "_set", "_inc", "objects", "object"):
+            if argument.name.value not in ("where", "order_by", "on_conflict", "_set", "_inc", "objects", "object", *JSONB_UPDATE_OPERATORS):
                 continue
             if _has_variable(argument.value):
                 self.everything_from(table)

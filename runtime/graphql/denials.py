@@ -57,7 +57,8 @@ ROOT_VERBS: dict[str, str] = {
     "stream": "SELECT",
     "delete": "DELETE", "delete_by_pk": "DELETE",
 }
-ARGUMENT_VERBS: dict[str, str] = {"on_conflict": "UPDATE", "_set": "UPDATE", "_inc": "UPDATE"}
+ARGUMENT_VERBS: dict[str, str] = {"on_conflict": "UPDATE", "_set": "UPDATE", "_inc": "UPDATE", "_append": "UPDATE", "_prepend": "UPDATE",
+                                  "_delete_key": "UPDATE", "_delete_elem": "UPDATE", "_delete_at_path": "UPDATE"}
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from graphql import (
 )
 
 from runtime.graphql.denials import AccessDenied, find_denials
+from runtime.graphql.error_paths import field_path
 from runtime.graphql.errors import DocumentErrors, RequestError, graphql_error
 from runtime.graphql.schema import ROOT_TYPE_NAMES, RootField, SchemaBundle
 
@@ -50,8 +51,8 @@ class Document:
         return next(iter(self.operations.values()))
 
 
-def _validation_errors(errors: list[GraphQLError], code: str) -> DocumentErrors:
-    return DocumentErrors([graphql_error(e.message, code, e.locations) for e in errors])
+def _validation_errors(errors: list[GraphQLError], code: str, node: DocumentNode | None = None) -> DocumentErrors:
+    return DocumentErrors([graphql_error(e.message, code, e.locations, request_path=field_path(node, e) if node else None) for e in errors])
 
 
 def _measure(selection_set: SelectionSetNode | None, fragments: Mapping[str, FragmentDefinitionNode],
@@ -133,7 +134,7 @@ def _build(bundle: SchemaBundle, query: str) -> Document | Exception:
         return exc
     errors = validate(bundle.schema, node)
     if errors:
-        return _denied(bundle, node) or _validation_errors(errors, "GRAPHQL_VALIDATION_FAILED")
+        return _denied(bundle, node) or _validation_errors(errors, "GRAPHQL_VALIDATION_FAILED", node)
     return document
 
 

@@ -48,13 +48,14 @@ class DocumentErrors(RuntimeError_):
         return self.errors
 
 
-def graphql_error(message: str, code: str, locations: Any = None, path: Any = None) -> dict[str, Any]:
+def graphql_error(message: str, code: str, locations: Any = None, path: Any = None, request_path: str | None = None) -> dict[str, Any]:
+    """One error object; ``request_path`` is Hasura's ``extensions.path`` into the request (``$.selectionSet.x``)."""
     error: dict[str, Any] = {"message": message}
     if locations:
         error["locations"] = [{"line": loc.line, "column": loc.column} for loc in locations]
     if path:
         error["path"] = list(path)
-    error["extensions"] = {"code": code}
+    error["extensions"] = {"code": code, "path": request_path} if request_path else {"code": code}
     return error
 
 
@@ -98,6 +99,8 @@ def from_database(exc: psycopg.Error) -> RuntimeError_:
     if isinstance(exc, (pg.IntegrityConstraintViolation, psycopg.IntegrityError)):
         return ConstraintViolation(f"Constraint violation on {table}: {diag.message_primary}", extra={"constraint": diag.constraint_name})
     if isinstance(exc, psycopg.DataError) or (exc.sqlstate or "").startswith("22"):  # class 22: a bad value (number, date, regex ...)
-        return BadUserInput(f"Invalid value: {diag.message_primary}")
+        if exc.sqlstate == "22023":  # raised on purpose by the runtime's own functions (e.g. an asset of someone else)
+            return BadUserInput(f"Invalid value: {diag.message_primary}")
+        return BadUserInput(f"Invalid value: {diag.message_primary}", code="DATA_EXCEPTION")
     log.error("database error (%s): %s", exc.sqlstate, exc)
     return RuntimeError_("Internal error: the request could not be completed", code="INTERNAL")

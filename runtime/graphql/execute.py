@@ -32,6 +32,7 @@ from runtime.actionflows import idempotency
 from runtime.graphql.compile import tables_read
 from runtime.graphql.denials import AccessDenied
 from runtime.graphql.document import Document, parse_document
+from runtime.graphql.error_paths import variable_path
 from runtime.graphql.errors import (
     DocumentErrors,
     MethodNotAllowed,
@@ -143,7 +144,8 @@ class Variables:
         if self._full is None:
             found = get_variable_values(self.prepared.bundle.schema, self.prepared.node.variable_definitions or (), self.raw)
             if isinstance(found, list):
-                raise DocumentErrors([graphql_error(e.message, "BAD_USER_INPUT", e.locations) for e in found])
+                raise DocumentErrors([graphql_error(e.message, "BAD_USER_INPUT", e.locations, request_path=variable_path(e.message))
+                                      for e in found])
             self._full = found
         return self._full
 
@@ -239,9 +241,10 @@ async def _mutation_transaction(project: Any, state: Any, session: Session, plan
                     if violations:
                         name = step.selected.name if step.selected else step.key
                         if step.item is None:
-                            raise TableAccessDenied(f"{name}: the written rows break this role's permission check", path=[step.key])
+                            raise TableAccessDenied(f"{name}: the written rows break this role's permission check", path=[step.key],
+                                                    code="PERMISSION_CHECK")
                         raise TableAccessDenied(f"{name}, update {step.item + 1}: the written rows break this role's permission check",
-                                                path=[step.key, step.item])
+                                                path=[step.key, step.item], code="PERMISSION_CHECK")
                     value = RawJSON(text) if text is not None else None
                     if step.item is None:
                         data[step.key] = value
@@ -310,7 +313,7 @@ async def _respond(project: Any, state: Any, session: Session, prepared: Prepare
     except DocumentErrors as exc:
         return Response(errors=exc.to_graphql_list(), status=400, has_data=False)
     except RuntimeError_ as exc:
-        return Response(None, errors_of(exc), status=exc.http_status if exc.http_status >= 400 else 200)
+        return _failure(exc)
     except SCHEMA_GONE:
         raise  # execute_response retries on the version now served
     except psycopg.Error as exc:

@@ -4,7 +4,9 @@ The framework's per-request work (route matching across every router, dependency
 machinery) costs more CPU than a cached GraphQL query itself. This middleware
 answers every ``POST /p/<slug>/graphql`` and ``POST /zero/<slug>/api/graphql-v2``
 with ``runtime.graphql.http.answer_post`` (the only POST handler: the router
-serves GET only); everything else passes through untouched.
+serves GET only) and every ``OPTIONS`` (CORS preflight) on those paths; a GET there
+passes through with the CORS headers added (``runtime.graphql.cors``); everything
+else passes through untouched.
 
 Install: ``app.add_middleware(GraphQLFastPath, runtime=runtime)``. A server should
 then run ``outermost(app)``: the same middleware moved in front of the framework's
@@ -20,6 +22,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from typing import Any
 
 from runtime.db_supervisor import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS
+from runtime.graphql import cors
+from runtime.graphql.error_codes import public
 from runtime.graphql.errors import RequestError
 from runtime.graphql.http import JSON, answer_post
 from runtime.types import with_client
@@ -45,8 +49,8 @@ async def _chunks(receive: Receive) -> AsyncIterator[bytes]:
 
 # Paths that need the database: answered 503 at once while it is down (runtime.db_supervisor).
 _GATED = ("/p/", "/zero/", "/healthz", "/mcp")
-_UNAVAILABLE = json.dumps({"errors": [{"message": "The database is not available right now (it is being restarted); try again in a moment",
-                                       "extensions": {"code": DATABASE_UNAVAILABLE}}]}).encode()
+_UNAVAILABLE = json.dumps({"errors": [public({"message": "The database is not available right now (it is being restarted); try again in a moment",
+                                              "extensions": {"code": DATABASE_UNAVAILABLE}})]}).encode()
 
 
 def _database_down(runtime: Any) -> bool:
@@ -72,16 +76,33 @@ class GraphQLFastPath:
         if scope["type"] == "http" and scope["path"].startswith(_GATED) and _database_down(self.runtime):
             await _unavailable(send)
             return
-        if scope["type"] == "http" and scope["method"] == "POST":
-            match = PATH.fullmatch(scope["path"])
-            if match is not None:
-                headers = with_client({key.decode("latin-1"): value.decode("latin-1") for key, value in scope["headers"]}, scope.get("client"))
-                status, body = await answer_post(self.runtime, match.group("slug") or match.group("zero"), headers, _chunks(receive))
-                await send({"type": "http.response.start", "status": status,
-                            "headers": [_CONTENT_TYPE, (b"content-length", b"%d" % len(body))]})
-                await send({"type": "http.response.body", "body": body})
-                return
-        await self.app(scope, receive, send)
+        match = PATH.fullmatch(scope["path"]) if scope["type"] == "http" else None
+        if match is None:
+            await self.app(scope, receive, send)
+            return
+        slug = match.group("slug") or match.group("zero")
+        headers = with_client({key.decode("latin-1"): value.decode("latin-1") for key, value in scope["headers"]}, scope.get("client"))
+        origin = headers.get("origin")
+        granted = cors.grant(origin, cors.own_origin(scope.get("scheme", "http"), headers), cors.allowed_origins(self.runtime.get(slug)),
+                             "cookie" in headers)
+        if scope["method"] == "OPTIONS":
+            status, extra = cors.preflight(origin, granted)
+            await send({"type": "http.response.start", "status": status, "headers": [*extra, (b"content-length", b"0")]})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        extra = cors.headers_for(origin, granted)
+        if scope["method"] != "POST":
+            async def send_with_cors(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    message = {**message, "headers": [*message.get("headers", []), *extra]}
+                await send(message)
+
+            await self.app(scope, receive, send_with_cors)
+            return
+        status, body, media = await answer_post(self.runtime, slug, headers, _chunks(receive))
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", media.encode()), (b"content-length", b"%d" % len(body)), *extra]})
+        await send({"type": "http.response.body", "body": body})
 
 
 _CONTENT_TYPE = (b"content-type", JSON.encode())

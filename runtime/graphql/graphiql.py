@@ -1,9 +1,27 @@
-"""The "GraphiQL" page: a small self-contained query console (no CDN can be reached here)."""
+"""The GraphiQL IDE of a project's endpoint (``GET /p/<slug>/graphql`` from a browser).
+
+The IDE is the ``graphiql`` npm package with its explorer plugin, React and graphql-ws,
+vendored by ``scripts/vendor_graphiql.py`` (pinned versions, checked digests) into
+``runtime/static/graphiql`` and served from ``/p/_graphiql/<file>``: no CDN is contacted.
+Queries and mutations go over HTTP to the page's own endpoint, subscriptions over its
+WebSocket (graphql-transport-ws); the token field (the admin token or a user's JWT; empty
+is anonymous) is sent as ``Authorization`` on both and kept in the tab's sessionStorage.
+Schema docs, autocomplete and history are GraphiQL's own.
+"""
 
 from __future__ import annotations
 
 import html
 import json
+from pathlib import Path
+
+from starlette.responses import Response
+
+ASSETS = Path(__file__).resolve().parents[1] / "static" / "graphiql"
+ASSET_PREFIX = "/p/_graphiql"
+_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+# Only the vendored browser files (listed with their digests) are served.
+SERVED = frozenset(line.split()[1] for line in (ASSETS / "SHA256SUMS").read_text().splitlines() if Path(line.split()[1]).suffix in _TYPES)
 
 _PAGE = """<!doctype html>
 <html lang="en">
@@ -11,70 +29,59 @@ _PAGE = """<!doctype html>
 <meta charset="utf-8">
 <title>GraphiQL · {title}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="{assets}/graphiql.min.css">
+<link rel="stylesheet" href="{assets}/plugin-explorer.css">
 <style>
-  body {{ font-family: system-ui, sans-serif; margin: 0; background: #f6f7f9; color: #1f2330; }}
-  header {{ padding: 10px 16px; background: #1f2330; color: #fff; display: flex; gap: 12px; align-items: center; }}
-  header h1 {{ font-size: 16px; margin: 0; }}
+  body {{ margin: 0; height: 100vh; display: flex; flex-direction: column; font-family: system-ui, sans-serif; }}
+  header {{ display: flex; gap: 12px; align-items: center; padding: 6px 12px; background: #1f2330; color: #fff; font-size: 13px; }}
   header code {{ color: #b9c0ff; }}
-  main {{ display: grid; grid-template-columns: 1fr 1fr; gap: 12px; padding: 12px; height: calc(100vh - 70px); box-sizing: border-box; }}
-  section {{ display: flex; flex-direction: column; gap: 6px; min-height: 0; }}
-  label {{ font-size: 12px; font-weight: 600; text-transform: uppercase; color: #5b6275; }}
-  textarea, input, pre {{ font-family: ui-monospace, monospace; font-size: 13px; border: 1px solid #cfd3dc; border-radius: 6px; padding: 8px; background: #fff; }}
-  textarea#query {{ flex: 3; resize: none; }}
-  textarea#variables {{ flex: 1; resize: none; }}
-  pre#result {{ flex: 1; margin: 0; overflow: auto; white-space: pre-wrap; }}
-  button {{ background: #4f46e5; color: #fff; border: 0; border-radius: 6px; padding: 8px 18px; font-size: 14px; cursor: pointer; }}
-  .row {{ display: flex; gap: 8px; align-items: center; }}
-  .row input {{ flex: 1; }}
-  #status {{ font-size: 12px; color: #5b6275; }}
+  header label {{ margin-left: auto; display: flex; gap: 6px; align-items: center; }}
+  header input {{ width: 22em; font-family: ui-monospace, monospace; }}
+  #graphiql {{ flex: 1; min-height: 0; }}
 </style>
 </head>
 <body>
-<header><h1>GraphiQL</h1><code id="endpoint">{endpoint}</code></header>
-<main>
-  <section>
-    <label for="query">Query</label>
-    <textarea id="query" spellcheck="false">{{
-  __schema {{ queryType {{ name }} }}
-}}</textarea>
-    <label for="variables">Variables (JSON)</label>
-    <textarea id="variables" spellcheck="false">{{}}</textarea>
-    <label for="token">Token (admin token or JWT; empty = anonymous)</label>
-    <div class="row"><input id="token" type="password" autocomplete="off"><button id="run" type="button">Run</button></div>
-  </section>
-  <section>
-    <label for="result">Result <span id="status"></span></label>
-    <pre id="result" aria-live="polite"></pre>
-  </section>
-</main>
+<header><strong>GraphiQL</strong> <code id="endpoint">{endpoint}</code>
+<label for="token">Token (admin token or JWT; empty = anonymous)</label><input id="token" type="password" autocomplete="off"></header>
+<div id="graphiql">Loading…</div>
+<script src="{assets}/react.production.min.js"></script>
+<script src="{assets}/react-dom.production.min.js"></script>
+<script src="{assets}/graphiql.min.js"></script>
+<script src="{assets}/plugin-explorer.umd.js"></script>
+<script src="{assets}/graphql-ws.min.js"></script>
 <script>
 (function () {{
   var endpoint = {endpoint_json};
-  var $ = function (id) {{ return document.getElementById(id); }};
-  try {{ $("token").value = sessionStorage.getItem("graphiql-token") || ""; }} catch (e) {{}}
-  async function run() {{
-    var variables;
-    try {{ variables = JSON.parse($("variables").value || "{{}}"); }}
-    catch (e) {{ $("result").textContent = "Variables are not valid JSON: " + e.message; return; }}
-    var headers = {{ "Content-Type": "application/json" }};
-    var token = $("token").value.trim();
-    try {{ sessionStorage.setItem("graphiql-token", token); }} catch (e) {{}}
-    if (token) headers["Authorization"] = "Bearer " + token;
-    $("status").textContent = "running…";
-    var started = performance.now();
-    try {{
-      var response = await fetch(endpoint, {{ method: "POST", headers: headers, body: JSON.stringify({{ query: $("query").value, variables: variables }}) }});
-      var text = await response.text();
-      try {{ text = JSON.stringify(JSON.parse(text), null, 2); }} catch (e) {{}}
-      $("result").textContent = text;
-      $("status").textContent = "HTTP " + response.status + " · " + Math.round(performance.now() - started) + " ms";
-    }} catch (e) {{
-      $("result").textContent = "Request failed: " + e.message;
-      $("status").textContent = "";
-    }}
+  var url = location.origin + endpoint;
+  var wsUrl = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + endpoint;
+  var tokenInput = document.getElementById("token");
+  try {{ tokenInput.value = sessionStorage.getItem("graphiql-token") || ""; }} catch (e) {{}}
+  function auth() {{
+    var token = tokenInput.value.trim();
+    return token ? {{ Authorization: "Bearer " + token }} : {{}};
   }}
-  $("run").addEventListener("click", run);
-  document.addEventListener("keydown", function (e) {{ if ((e.ctrlKey || e.metaKey) && e.key === "Enter") run(); }});
+  var wsClient = null;
+  function fetcher() {{
+    if (wsClient) wsClient.dispose();
+    wsClient = graphqlWs.createClient({{ url: wsUrl, lazy: true, connectionParams: function () {{ return {{ headers: auth() }}; }} }});
+    return GraphiQL.createFetcher({{
+      url: url,
+      wsClient: wsClient,
+      fetch: function (target, init) {{
+        return fetch(target, Object.assign({{}}, init, {{ headers: Object.assign({{}}, init && init.headers, auth()) }}));
+      }},
+    }});
+  }}
+  var explorer = GraphiQLPluginExplorer.explorerPlugin();
+  var root = ReactDOM.createRoot(document.getElementById("graphiql"));
+  function render() {{
+    root.render(React.createElement(GraphiQL, {{ fetcher: fetcher(), plugins: [explorer], defaultQuery: "{{\\n  __typename\\n}}\\n" }}));
+  }}
+  tokenInput.addEventListener("change", function () {{
+    try {{ sessionStorage.setItem("graphiql-token", tokenInput.value.trim()); }} catch (e) {{}}
+    render();  // a new fetcher: the schema is fetched again with the new role
+  }});
+  render();
 }})();
 </script>
 </body>
@@ -83,4 +90,14 @@ _PAGE = """<!doctype html>
 
 
 def graphiql_page(endpoint: str, title: str) -> str:
-    return _PAGE.format(title=html.escape(title), endpoint=html.escape(endpoint), endpoint_json=json.dumps(endpoint).replace("<", "\\u003c"))
+    return _PAGE.format(title=html.escape(title), endpoint=html.escape(endpoint), assets=ASSET_PREFIX,
+                        endpoint_json=json.dumps(endpoint).replace("<", "\\u003c"))
+
+
+def graphiql_asset(name: str) -> Response:
+    if name not in SERVED:
+        return Response("not found", status_code=404, media_type="text/plain")
+    response = Response((ASSETS / name).read_bytes(), media_type=_TYPES[Path(name).suffix])
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -54,10 +54,13 @@ def comparison_exp(types: Types, scalar_name: str) -> GraphQLInputObjectType:
     fields["_in"] = GraphQLInputField(GraphQLList(GraphQLNonNull(scalar)))  # type: ignore[arg-type]
     fields["_nin"] = GraphQLInputField(GraphQLList(GraphQLNonNull(scalar)))  # type: ignore[arg-type]
     fields["_is_null"] = GraphQLInputField(GraphQLBoolean)
+    fields["_is_not_null"] = GraphQLInputField(GraphQLBoolean, description="Momen's: is the column set")
     if scalar_name == "String":
         fields.update({op: GraphQLInputField(scalar) for op in _TEXT_ONLY})  # type: ignore[arg-type]
     if scalar_name == "jsonb":
         fields.update(_jsonb_operators(types))
+        cast = types.add(GraphQLInputObjectType("jsonb_cast_exp", lambda: {"String": GraphQLInputField(comparison_exp(types, "String"))}))
+        fields["_cast"] = GraphQLInputField(cast, description="compare the JSON value as text")  # type: ignore[arg-type]
     created = types.add(GraphQLInputObjectType(name, fields, description=f"Boolean expression to compare columns of type {scalar_name}"))
     assert isinstance(created, GraphQLInputObjectType)
     return created

@@ -14,6 +14,7 @@ from typing import Any
 from psycopg import sql
 
 from builder.resolved import Relationship, ResolvedTable
+from runtime.data import jsonb_updates
 from runtime.data.insert_tree import (
     InsertRow,
     InsertSpec,
@@ -153,7 +154,7 @@ class _Budget:
 def _insert(builder: QueryBuilder, table: ResolvedTable, selected: Selected, rows: list[dict[str, Any]], written: Written) -> sql.Composable:
     budget = _Budget()
     spec = _spec(builder, table, rows, builder.args(selected).get("on_conflict"), budget)
-    compiler = MutationCompiler(builder.select)
+    compiler = MutationCompiler(builder.select, lambda t: (grant := builder.grants.insert(t)) is not None and grant.explicit_id)
     if has_nested(spec.rows):
         if budget.rows > MAX_NESTED_ROWS:
             raise BadUserInput(f"a nested insert may write at most {MAX_NESTED_ROWS} rows in all; insert in batches")
@@ -180,7 +181,8 @@ def _update(builder: QueryBuilder, table: ResolvedTable, where: BoolExp | None, 
     if grant is None:
         raise TableAccessDenied(f"updating {table.name} is not allowed")
     return MutationCompiler(builder.select).update(
-        table, where, changes.get("_set") or {}, changes.get("_inc") or {}, grant.presets, grant.filter, grant.check, written)
+        table, where, changes.get("_set") or {}, changes.get("_inc") or {}, grant.presets, grant.filter, grant.check, written,
+        json_changes={op: changes[op] for op in jsonb_updates.OPERATORS if changes.get(op)})
 
 
 def _update_where(builder: QueryBuilder, table: ResolvedTable, selected: Selected) -> sql.Composable:

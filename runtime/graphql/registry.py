@@ -73,7 +73,8 @@ class TableAccess:
     def insert_columns(self) -> list[str]:
         if self.insert is None:
             return []
-        return [c.name for c in self.table.user_columns if c.name in self.insert.columns and c.name not in self.insert.presets]
+        given = [c.name for c in self.table.user_columns if c.name in self.insert.columns and c.name not in self.insert.presets]
+        return ["id", *given] if self.insert.explicit_id else given
 
     def update_columns(self) -> list[str]:
         if self.update is None:

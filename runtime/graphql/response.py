@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from runtime.graphql.error_codes import public_all
+
 
 @dataclass(frozen=True)
 class RawJSON:
@@ -59,7 +61,7 @@ class Response:
     def to_bytes(self) -> bytes:
         parts = []
         if self.errors:
-            parts.append('"errors":' + json.dumps(self.errors, default=_default, separators=(",", ":")))
+            parts.append('"errors":' + json.dumps(public_all(self.errors), default=_default, separators=(",", ":")))
         if self.has_data:
             parts.append('"data":' + ("null" if self.data is None else dumps(self.data)))
         return ("{" + ",".join(parts) + "}").encode()
@@ -67,7 +69,7 @@ class Response:
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         if self.errors:
-            out["errors"] = self.errors
+            out["errors"] = public_all(self.errors)
         if self.has_data:
             out["data"] = None if self.data is None else plain(self.data)
         return json.loads(json.dumps(out, default=_default))

@@ -26,6 +26,7 @@ from graphql import (
 from runtime.graphql.cache import LRU
 from runtime.graphql.extensions import ExtensionField, extension_fields
 from runtime.graphql.input_types import InputTypes
+from runtime.graphql.jsonb_inputs import jsonb_arguments
 from runtime.graphql.registry import TableAccess, Types
 from runtime.graphql.table_types import TableTypes
 from runtime.permissions import Grants, grants_for
@@ -72,6 +73,7 @@ def _changes(inputs: InputTypes, table: str) -> dict[str, GraphQLArgument]:
         args["_set"] = GraphQLArgument(set_input, description="sets the columns of the filtered rows to the given values")
     if (inc_input := inputs.inc_input(table)) is not None:
         args["_inc"] = GraphQLArgument(inc_input, description="increments the numeric columns with given value of the filtered values")
+    args.update(jsonb_arguments(inputs.types, inputs.access[table]))
     return args
 
 

@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from runtime.graphql.error_codes import public_all
 from runtime.graphql.errors import errors_of
 from runtime.permissions import grants_for
 from runtime.subscriptions.execution import (
@@ -308,7 +309,7 @@ class LiveHub:
             return await self.executor.run_many(first.state, first.request.session, first.prepared, [g.request.variables for g in groups])
         except RuntimeError_ as exc:
             error = errors_of(exc)
-            return [RunResult(response_text({"data": None, "errors": error}), error) for _ in groups]
+            return [RunResult(response_text({"data": None, "errors": public_all(error)}), error) for _ in groups]
 
 
 def hub_of(project: Any) -> LiveHub | None:

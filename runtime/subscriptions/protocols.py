@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from runtime.graphql.error_codes import public, public_all
+
 LEGACY = "graphql-ws"
 TRANSPORT = "graphql-transport-ws"
 
@@ -113,7 +115,7 @@ class TransportWs(WireProtocol):
     }
 
     def errors(self, op_id: str, errors: list[dict[str, Any]]) -> str:
-        return _message("error", op_id, errors)
+        return _message("error", op_id, public_all(errors))
 
     def keepalive(self) -> str:
         return _message("ping")
@@ -151,7 +153,7 @@ class LegacyWs(WireProtocol):
     }
 
     def errors(self, op_id: str, errors: list[dict[str, Any]]) -> str:
-        return _message("error", op_id, errors[0] if errors else {"message": "unknown error"})
+        return _message("error", op_id, public(errors[0]) if errors else {"message": "unknown error"})
 
     def keepalive(self) -> str:
         return _message("ka")
@@ -166,14 +168,14 @@ class LegacyWs(WireProtocol):
         return Reply(message=_message("connection_error", payload={"message": reason}), close=(4403, "Forbidden"))
 
     def not_initialised(self, op_id: str | None) -> Reply:
-        error = {"message": "send connection_init first", "extensions": {"code": "BAD_REQUEST"}}
+        error = public({"message": "send connection_init first", "extensions": {"code": "BAD_REQUEST"}})
         return Reply(message=_message("error", op_id, error))
 
     def session_ended(self, reason: str, message: str) -> Reply:
         return Reply(message=_message("connection_error", payload={"message": message}), close=(4403, f"Forbidden: {reason}"[:120]))
 
     def duplicate(self, op_id: str) -> Reply:
-        error = {"message": f"an operation with id {op_id} is already running", "extensions": {"code": "BAD_REQUEST"}}
+        error = public({"message": f"an operation with id {op_id} is already running", "extensions": {"code": "BAD_REQUEST"}})
         return Reply(message=_message("error", op_id, error))
 
     def too_many_inits(self) -> Reply:

@@ -1,4 +1,8 @@
-"""GraphQL over WebSocket: the GraphQL path and Momen's aliases, both subprotocols."""
+"""GraphQL over WebSocket: the GraphQL path and Momen's aliases, both subprotocols.
+
+A browser handshake from an origin the project does not allow (``runtime.graphql.cors``,
+the same list as for HTTP) is refused before accept (HTTP 403).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket
 
+from runtime.graphql import cors
 from runtime.subscriptions.connection import LiveConnection
 from runtime.subscriptions.hub import hub_of
 from runtime.subscriptions.protocols import choose_protocol
@@ -24,7 +29,10 @@ def build_subscription_router(runtime: Any) -> APIRouter:
         project = runtime.get(slug)
         hub = hub_of(project) if project is not None else None
         protocol = choose_protocol(list(websocket.scope.get("subprotocols") or []))
-        if hub is None or protocol is None:
+        headers = websocket.headers
+        granted = cors.grant(headers.get("origin"), cors.own_origin(websocket.url.scheme, headers), cors.allowed_origins(project),
+                             "cookie" in headers)
+        if hub is None or protocol is None or granted is None:
             await websocket.close(code=1008)  # before accept: the handshake is refused (HTTP 403)
             return
         offered = websocket.scope.get("subprotocols") or []

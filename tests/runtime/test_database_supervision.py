@@ -36,7 +36,7 @@ def test_the_embedded_postgres_comes_back_after_kill_9(tmp_path: Path, db_server
             if response is not None and response.status_code == 503:
                 saw_503 = True
                 assert int(response.headers["retry-after"]) >= 1
-                assert response.json()["errors"][0]["extensions"]["code"] == "DATABASE_UNAVAILABLE"
+                assert response.json()["errors"][0]["extensions"]["classification"] == "DATABASE_UNAVAILABLE"
             elif response is not None and response.status_code == 200 and "errors" not in response.json() and saw_503:
                 break
             assert time.monotonic() - killed < 15, f"not serving again 15 s after kill -9:\n{server.log()[-3000:]}"

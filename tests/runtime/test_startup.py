@@ -152,7 +152,7 @@ def test_a_never_published_invalid_project_answers_503_until_published_from_the_
             for response in (graphql(server, "shop", "{ product { id } }"), httpx.get(server.graphql_url("shop"), params={"query": "{ product { id } }"})):
                 assert response.status_code == 503, response.text
                 error = response.json()["errors"][0]
-                assert error["extensions"]["code"] == "PROJECT_NOT_SERVED"
+                assert error["extensions"]["classification"] == "PROJECT_NOT_SERVED"
                 assert error["message"].startswith("Project 'shop' is not served: app.json is not valid.")
             assert graphql(server, "nowhere", "{ product { id } }").status_code == 404  # unknown stays unknown
             page = httpx.get(f"{server.url}/p/shop/")  # its pages say so too, in the app's look

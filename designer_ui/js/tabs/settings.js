@@ -1,7 +1,8 @@
 // Settings: app name, home page, login lifetime, accent colour; how pages show money,
 // numbers and dates (currency, locale, time zone: the choices come from /api/registry,
 // i.e. builder/display_formats.py); Connect Backend (GraphQL endpoints, admin token
-// reveal / copy / rotate, GraphiQL, example request).
+// reveal / copy / rotate, GraphiQL, example request, the browser origins allowed to call
+// the API (CORS) and Hasura's "stringify numeric types").
 import { api, projectUrl } from '../api.js';
 import { confirmDialog } from '../dialog.js';
 import { button, field, h, input, select, toast } from '../dom.js';
@@ -110,7 +111,41 @@ function connect(ctx) {
         button('Rotate', rotate, { class: 'small danger', id: 'rotate-token' })),
       h('dt', {}, 'GraphiQL'), h('dd', {}, h('a', { href: c.graphiql_url, target: '_blank', rel: 'noopener' }, 'Open GraphiQL'))),
     h('p', { class: 'hint' }, 'The admin token bypasses every permission: keep it on servers, never ship it to browsers or apps.'),
+    origins(ctx),
     h('h3', {}, 'Example request'),
     h('pre', { class: 'code', id: 'connect-example' }, example));
   return box;
+}
+
+// One origin per line: scheme://host[:port], or * (any origin, only without cookies).
+const ORIGIN = /^(\*|https?:\/\/[^/\s?#]+)$/;
+
+function origins(ctx) {
+  const { def, store, ui } = ctx;
+  const list = h('textarea', { id: 'settings-origins', 'aria-label': 'Allowed origins', rows: 3, spellcheck: 'false', placeholder: 'https://shop.example.com',
+    'aria-invalid': ui.originsError ? 'true' : null, 'aria-describedby': ui.originsError ? 'settings-origins-error' : null });
+  list.value = ui.originsDraft ?? (def.settings.allowed_origins || []).join('\n');
+  list.addEventListener('change', () => {
+    const lines = list.value.split('\n').map((l) => l.trim().replace(/\/+$/, '')).filter(Boolean);
+    const wrong = lines.find((l) => !ORIGIN.test(l));
+    if (wrong) {
+      // Not saved: a path or a typo would only come back as a publish error.
+      ui.originsDraft = list.value;
+      ui.originsError = `“${wrong}” is not an origin. Write scheme://host[:port] such as https://shop.example.com (no path), or * for any origin without cookies.`;
+      ctx.refresh();
+      return;
+    }
+    ui.originsDraft = null;
+    ui.originsError = null;
+    store.change((d) => { d.settings.allowed_origins = [...new Set(lines)]; });
+  });
+  const stringify = h('input', { type: 'checkbox', id: 'settings-stringify', 'aria-label': 'Stringify numeric types', checked: !!def.settings.stringify_numeric_types,
+    onChange: (e) => store.change((d) => { d.settings.stringify_numeric_types = e.target.checked; }) });
+  return h('div', { class: 'connect-origins' },
+    h('h3', {}, 'Frontends on other origins'),
+    h('p', { class: 'hint' }, 'Browser apps served from these origins may call the API (CORS and WebSocket). The app’s own pages always may. A listed origin may send cookies; * lets any origin in, without cookies.'),
+    field('Allowed origins (one per line)', list),
+    ui.originsError ? h('p', { class: 'problem problem-error', id: 'settings-origins-error', role: 'alert' }, ui.originsError) : null,
+    serverProblem(store, 'allowed_origins'),
+    h('label', { class: 'checkbox' }, stringify, ' Stringify numeric types (bigint and numeric as strings in results, for JavaScript clients)'));
 }

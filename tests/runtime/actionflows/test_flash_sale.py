@@ -86,7 +86,7 @@ def test_same_idempotency_key_twenty_times_places_one_order(flows: FlowServer, b
     assert flows.stock(product) == 49
     for body in bodies:
         if "errors" in body:
-            assert body["errors"][0]["extensions"]["code"] == "CONFLICT", body
+            assert body["errors"][0]["extensions"]["classification"] == "CONFLICT", body
         else:
             assert body["data"]["place_order"]["status"] == OK
     assert sum("errors" not in b for b in bodies) >= 1

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 
+import httpx
 import psycopg
 import pytest
 
@@ -57,24 +58,38 @@ def test_fz_invoke_action_flow_by_id_and_name(flows: FlowServer) -> None:
 def test_bad_input_and_wrong_version(flows: FlowServer) -> None:
     product = flows.new_product(stock=5)
     body = flows.gql(INVOKE, {"id": "place_order", "args": {"product_id": product}}, flows.admin)
-    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert body["errors"][0]["extensions"]["classification"] == "BAD_USER_INPUT"
     assert "quantity" in body["errors"][0]["message"]
     body = flows.gql(INVOKE, {"id": "place_order", "args": {"product_id": product, "quantity": "many"}}, flows.admin)
-    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT" and "quantity" in body["errors"][0]["message"]
+    assert body["errors"][0]["extensions"]["classification"] == "BAD_USER_INPUT" and "quantity" in body["errors"][0]["message"]
     body = flows.gql(INVOKE, {"id": "place_order", "args": {"product_id": product, "quantity": 1}, "v": 999}, flows.admin)
-    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert body["errors"][0]["extensions"]["classification"] == "BAD_USER_INPUT"
     assert flows.stock(product) == 5 and flows.orders(product) == []
 
 
 def test_callers_without_the_right_are_refused_without_side_effect(flows: FlowServer) -> None:
     product = flows.new_product(stock=5)
     body = flows.gql(PLACE_ORDER, {"p": product, "q": 1})
-    assert body["errors"][0]["extensions"]["code"] == "ACTION_FLOW"
+    assert body["errors"][0]["extensions"]["classification"] == "ACTION_FLOW"
     assert body["errors"][0]["message"] == "Anonymous user has no permission on invocation of action flow: place_order"
     account, token = flows.register()
     body = flows.gql(INVOKE, {"id": "order_then_raise", "args": {"product_id": product}}, token)
-    assert body["errors"][0]["extensions"]["code"] == "ACTION_FLOW"
+    assert body["errors"][0]["extensions"]["classification"] == "ACTION_FLOW"
     assert body["errors"][0]["message"] == f"User {account} has no permission on invocation of action flow: order_then_raise"
+    assert flows.stock(product) == 5 and flows.orders(product) == []
+
+
+def test_a_denied_actionflow_answers_like_a_denied_table(flows: FlowServer) -> None:
+    """One status rule for every denial: 200 with application/json, 403 without data with graphql-response+json."""
+    product = flows.new_product(stock=5)
+    denied_table = "{ account { id } }"
+    for query, variables in ((PLACE_ORDER, {"p": product, "q": 1}), (denied_table, {})):
+        loose = httpx.post(flows.url, json={"query": query, "variables": variables}, headers={"Accept": "application/json"}, timeout=60)
+        strict = httpx.post(flows.url, json={"query": query, "variables": variables}, headers={"Accept": "application/graphql-response+json"},
+                            timeout=60)
+        assert loose.status_code == 200 and loose.json()["errors"][0]["extensions"]["code"] == "access-denied", loose.text
+        assert strict.status_code == 403 and "data" not in strict.json(), strict.text
+        assert strict.headers["content-type"] == "application/graphql-response+json"
     assert flows.stock(product) == 5 and flows.orders(product) == []
 
 
@@ -82,10 +97,10 @@ def test_failing_flows_leave_no_write_behind(flows: FlowServer) -> None:
     product = flows.new_product(stock=5)
     body = flows.gql(INVOKE, {"id": "order_then_raise", "args": {"product_id": product}}, flows.admin)
     error = body["errors"][0]
-    assert error["message"] == "Something went wrong" and error["extensions"]["code"] == "ACTION_FLOW_FAILED"
+    assert error["message"] == "Something went wrong" and error["extensions"]["classification"] == "ACTION_FLOW_FAILED"
     body = flows.gql(INVOKE, {"id": "deduct_then_bad_insert", "args": {"product_id": product}}, flows.admin)
     error = body["errors"][0]
-    assert error["extensions"]["code"] == "ACTION_FLOW_FAILED"
+    assert error["extensions"]["classification"] == "ACTION_FLOW_FAILED"
     assert error["message"].startswith("Actionflow Deduct Then Bad Insert, node Create Order: ")
     assert "stack" not in str(body).lower() and "Traceback" not in str(body)
     assert flows.stock(product) == 5 and flows.orders(product) == []
@@ -110,7 +125,7 @@ def test_timeout_rolls_back(flows: FlowServer) -> None:
         release.set()
         holder.join()
     error = body["errors"][0]
-    assert error["extensions"]["code"] == "ACTION_FLOW_FAILED"
+    assert error["extensions"]["classification"] == "ACTION_FLOW_FAILED"
     assert "timed out after 800 ms" in error["message"]
     assert flows.orders(product) == []
     # The server is healthy afterwards and the same flow succeeds.
@@ -158,7 +173,7 @@ def test_async_task_lifecycle(flows: FlowServer) -> None:
     assert result["status"] == "COMPLETED" and result["output"]["order_id"] > 0
     # Only the caller (and admin) may read it.
     _, other = flows.register()
-    assert flows.gql(RESULT, {"t": task}, other)["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert flows.gql(RESULT, {"t": task}, other)["errors"][0]["extensions"]["classification"] == "NOT_FOUND"
     assert flows.gql(RESULT, {"t": task}, flows.admin)["data"]["fz_action_flow_result"]["status"] == "COMPLETED"
     # A failing async flow: FAILED with the message; its first node committed on its own.
     body = flows.gql(TASK, {"id": "async_fail", "args": {"product_id": product}}, flows.admin)
@@ -167,7 +182,7 @@ def test_async_task_lifecycle(flows: FlowServer) -> None:
     assert len(flows.orders(product)) == 2
     # Bad input is refused at once, no task.
     body = flows.gql(TASK, {"id": "async_order", "args": {}}, flows.admin)
-    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert body["errors"][0]["extensions"]["classification"] == "BAD_USER_INPUT"
 
 
 HANDLE = "mutation($id: String!, $args: JSON) { fz_create_action_flow_task_handle(actionFlowId: $id, args: $args) { taskId secret } }"
@@ -185,7 +200,7 @@ def test_anonymous_task_results_need_the_secret(flows: FlowServer) -> None:
     _wait_task(flows, plain, flows.admin)
     # Another visitor guessing the (sequential) id learns nothing, with or without a wrong secret.
     for t, s in ((plain, None), (task, None), (task, "guess"), (plain, secret)):
-        assert flows.gql(SECRET_RESULT, {"t": t, "s": s})["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+        assert flows.gql(SECRET_RESULT, {"t": t, "s": s})["errors"][0]["extensions"]["classification"] == "NOT_FOUND"
     result = flows.gql(SECRET_RESULT, {"t": task, "s": secret})["data"]["fz_action_flow_result"]
     assert result["status"] == "COMPLETED" and result["output"]["order_id"] > 0
     assert len(flows.orders(product)) == 2

@@ -8,7 +8,8 @@ from typing import Any
 import httpx
 
 # A field a role may not use is absent from its schema: the document fails validation.
-# The GraphQL layer may instead answer TABLE_ACCESS (Momen's code); both mean denied.
+# The GraphQL layer may instead answer TABLE_ACCESS; both mean denied. Codes here are
+# Momen's classification (extensions.classification).
 DENIED = frozenset({"TABLE_ACCESS", "GRAPHQL_VALIDATION_FAILED"})
 
 
@@ -23,7 +24,7 @@ class Result:
 
     @property
     def codes(self) -> set[str]:
-        return {(e.get("extensions") or {}).get("code", "") for e in self.body.get("errors") or []}
+        return {(e.get("extensions") or {}).get("classification", "") for e in self.body.get("errors") or []}
 
     @property
     def ok(self) -> bool:

@@ -46,13 +46,13 @@ def test_the_admin_lists_role_holders(db_server, tmp_path: Path) -> None:  # typ
 
         unknown = await execute(project, admin, HOLDERS, {"r": "nope"})
         assert unknown["data"]["fz_account_roles"] is None
-        assert unknown["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+        assert unknown["errors"][0]["extensions"]["classification"] == "BAD_USER_INPUT"
         assert "not a custom role" in unknown["errors"][0]["message"]
         # Not for anyone else: the field does not exist in their schema.
         user = Session(role="user", account_id=ann["id"], roles=("user", "support", "vip"), username="ann")
         for session in (user, Session.anonymous()):
             denied = await execute(project, session, HOLDERS, {})
             assert denied.get("data") is None and "fz_account_roles" in denied["errors"][0]["message"], denied
-            assert denied["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED", denied
+            assert denied["errors"][0]["extensions"]["classification"] == "GRAPHQL_VALIDATION_FAILED", denied
 
     run_with_project(db_server, sample_with(tmp_path, _roles), scenario)

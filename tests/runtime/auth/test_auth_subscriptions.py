@@ -96,7 +96,7 @@ def test_anonymous_cannot_subscribe_to_orders(module_server) -> None:
         async with Subscriber(module_server.ws_url(), None, ORDERS) as anonymous:
             await anonymous.wait_for(lambda s: s.errors or s.payloads)
             assert not anonymous.payloads
-            codes = {(e.get("extensions") or {}).get("code") for e in anonymous.errors[0]}
+            codes = {(e.get("extensions") or {}).get("classification") for e in anonymous.errors[0]}
             assert codes and codes <= DENIED, anonymous.errors
 
     asyncio.run(scenario())

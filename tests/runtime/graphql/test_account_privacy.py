@@ -34,4 +34,4 @@ def test_account_never_leaks_credentials(shop: Shop) -> None:
     assert answers["by_pk user"].json()["data"] == {"account_by_pk": {"id": 3, "username": "carol"}, "account": [{"id": 3, "username": "carol"}]}
     for query in ("{ account(where: {password_hash: {_is_null: false}}) { id } }", "{ account_by_pk(id: 3) { password_hash } }"):
         refused = shop.post(query).json()
-        assert refused["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED", refused
+        assert refused["errors"][0]["extensions"]["classification"] == "GRAPHQL_VALIDATION_FAILED", refused

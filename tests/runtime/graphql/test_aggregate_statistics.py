@@ -83,7 +83,7 @@ def test_sql_names_only_known_aggregates() -> None:
 def test_unknown_aggregate_in_order_by_is_a_validation_error(shop: Shop) -> None:
     result = shop.gql("{ product(order_by: {orders_aggregate: {median: {quantity: asc}}}) { id } }")
     assert result.get("data") is None
-    assert [e["extensions"]["code"] for e in result["errors"]] == ["GRAPHQL_VALIDATION_FAILED"], result
+    assert [e["extensions"]["classification"] for e in result["errors"]] == ["GRAPHQL_VALIDATION_FAILED"], result
 
 
 def test_live_statistic_follows_a_write(shop: Shop) -> None:

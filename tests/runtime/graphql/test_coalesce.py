@@ -126,7 +126,7 @@ def test_a_failing_member_gets_its_own_error_and_the_others_their_rows(shop: Sho
     vinyl, broken, ticket = _with_project(shop, scenario)
     assert vinyl["data"]["product"] == [{"product_name": "Vinyl Record"}]
     assert ticket["data"]["product"] == [{"product_name": "Festival Ticket"}]
-    assert broken["data"] is None and broken["errors"][0]["extensions"]["code"] != "INTERNAL", broken
+    assert broken["data"] is None and broken["errors"][0]["extensions"]["classification"] != "INTERNAL", broken
 
 
 def test_the_others_are_answered_when_the_first_request_is_cancelled(shop: Shop) -> None:

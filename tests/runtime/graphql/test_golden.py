@@ -2,8 +2,12 @@
 
 Each case: ``query``, optional ``variables``, ``role`` (``admin``, ``anonymous`` or
 ``user:<name>``), optional ``operationName``, then either ``expected`` (the exact response) or ``expected_errors``
-(codes and message fragments, with ``expected_data``, default null). ``after`` is a
-follow-up request checked the same way (to see what a failed mutation left behind).
+(Hasura's ``code``, Momen's ``classification``, optionally Hasura's ``path``, and message
+fragments, with ``expected_data``, default null). ``after`` is a follow-up request checked
+the same way (to see what a failed mutation left behind). A case with ``batch`` (a list
+of operations) instead of ``query`` is sent as one JSON array over HTTP and operation by
+operation over WebSocket; ``expected`` is then the list of responses. Over HTTP every
+well-formed request answers 200 (``Accept: application/json``, as Hasura).
 Every case starts from the same seeded data.
 """
 
@@ -14,6 +18,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from websockets.sync.client import connect
 
@@ -24,7 +29,19 @@ CASES = sorted(GOLDEN.glob("*.json"))
 
 
 def over_http(shop: Shop, role: str, query: str, variables: dict[str, Any] | None, operation_name: str | None = None) -> dict[str, Any]:
-    return shop.post(query, variables, role=role, operation_name=operation_name).json()
+    response = shop.post(query, variables, role=role, operation_name=operation_name, headers={"Accept": "application/json"})
+    assert response.status_code == 200 and response.headers["content-type"] == "application/json", response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def batch_over_http(shop: Shop, role: str, operations: list[dict[str, Any]]) -> list[Any]:
+    response = httpx.post(shop.url, json=operations, headers={**shop.headers(role), "Accept": "application/json"}, timeout=30)
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def batch_over_ws(shop: Shop, role: str, operations: list[dict[str, Any]]) -> list[Any]:
+    return [over_ws(shop, role, o["query"], o.get("variables"), o.get("operationName")) for o in operations]
 
 
 def over_ws(shop: Shop, role: str, query: str, variables: dict[str, Any] | None, operation_name: str | None = None) -> dict[str, Any]:
@@ -58,6 +75,7 @@ def over_ws(shop: Shop, role: str, query: str, variables: dict[str, Any] | None,
 
 
 TRANSPORTS = {"http": over_http, "ws": over_ws}
+BATCH_TRANSPORTS = {"http": batch_over_http, "ws": batch_over_ws}
 
 
 def check(response: dict[str, Any], case: dict[str, Any]) -> None:
@@ -68,7 +86,11 @@ def check(response: dict[str, Any], case: dict[str, Any]) -> None:
     wanted = case["expected_errors"]
     assert len(errors) == len(wanted), json.dumps(response, indent=1)
     for error, expectation in zip(errors, wanted):
-        assert error.get("extensions", {}).get("code") == expectation["code"], error
+        extensions = error.get("extensions", {})
+        assert extensions.get("code") == expectation["code"], error
+        assert extensions.get("classification") == expectation["classification"], error
+        if "path" in expectation:
+            assert extensions.get("path") == expectation["path"], error
         for fragment in expectation.get("message_contains", []):
             assert fragment in error["message"], error
         assert "Traceback" not in error["message"]
@@ -80,6 +102,9 @@ def check(response: dict[str, Any], case: dict[str, Any]) -> None:
 def test_golden(shop: Shop, path: Path, transport: str) -> None:
     case = json.loads(path.read_text())
     shop.reset()
+    if "batch" in case:
+        assert BATCH_TRANSPORTS[transport](shop, case.get("role", "admin"), case["batch"]) == case["expected"]
+        return
     run = TRANSPORTS[transport]
     check(run(shop, case.get("role", "admin"), case["query"], case.get("variables"), case.get("operationName")), case)
     if "after" in case:

@@ -15,19 +15,20 @@ from tests.runtime.graphql.conftest import SLUG, Shop
 PATHS = ("/p/{slug}/graphql", "/zero/{slug}/api/graphql-v2", "/p/{slug}/graphql/", "/zero/{slug}/api/graphql-v2/")
 TOO_MANY_ROOTS = "{ " + " ".join(f"a{i}: product_by_pk(id: {i}) {{ id }}" for i in range(MAX_ROOT_FIELDS + 1)) + " }"
 
-# (name, expected status, request arguments for httpx: method, JSON or raw body, headers key)
+# (name, expected status, request arguments for httpx: method, JSON or raw body, headers key).
+# Accept is httpx's */*: refusals of well-formed requests answer 200 (test_http_spec.py has the rule).
 CASES: list[tuple[str, int, dict[str, Any]]] = [
     ("query", 200, {"json": {"query": "query Q($id: bigint!) { product_by_pk(id: $id) { sku orders_aggregate { aggregate { count } } } }",
                              "variables": {"id": 1}, "operationName": "Q"}}),
     ("graphql body", 200, {"content": b"{ product(where: {id: {_eq: 2}}) { sku } }", "content_type": "application/graphql"}),
     ("field error", 200, {"json": {"query": "{ product(limit: -1) { id } }"}}),
-    ("validation", 400, {"json": {"query": "{ product { stok } }"}}),
-    ("table access", 403, {"json": {"query": "{ product { active } }"}, "role": "anonymous"}),
+    ("validation", 200, {"json": {"query": "{ product { stok } }"}}),
+    ("table access", 200, {"json": {"query": "{ product { active } }"}, "role": "anonymous"}),
     ("bad json", 400, {"content": b"{not json"}),
     ("no query", 400, {"json": {"variables": {}}}),
     ("too large", 413, {"content": b'{"query": "{ product { id } }", "variables": {"pad": "' + b"x" * (MAX_BODY_BYTES + 1) + b'"}}'}),
-    ("too many root fields", 400, {"json": {"query": TOO_MANY_ROOTS}}),
-    ("bad token", 401, {"json": {"query": "{ product { id } }"}, "token": "not-a-token"}),
+    ("too many root fields", 200, {"json": {"query": TOO_MANY_ROOTS}}),
+    ("bad token", 200, {"json": {"query": "{ product { id } }"}, "token": "not-a-token"}),
     ("unknown project", 404, {"json": {"query": "{ product { id } }"}, "slug": "no-such-project"}),
 ]
 
@@ -57,7 +58,7 @@ def test_post_paths_answer_alike(shop: Shop, name: str, status: int, case: dict[
 
 
 def test_get_paths_answer_alike(shop: Shop) -> None:
-    for case, status in ((CASES[0][2], 400), ({"json": {"query": "{ product_by_pk(id: 1) { sku } }"}}, 200),
+    for case, status in ((CASES[0][2], 200), ({"json": {"query": "{ product_by_pk(id: 1) { sku } }"}}, 200),
                          ({"json": {"query": "mutation { delete_order(where: {}) { affected_rows } }"}}, 405)):
         answers = [_send(shop, path, case, "GET") for path in PATHS[:2]]
         assert answers[0].status_code == status, answers[0].text

@@ -38,7 +38,7 @@ def test_300_concurrent_good_requests_and_a_poisoned_one_over_http(shop: Shop) -
     poisoned = [bodies.pop(151), bodies.pop(150)]
     assert all("errors" not in b and isinstance(b["data"]["product"], list) for b in bodies), [b for b in bodies if "errors" in b][:3]
     for body in poisoned:
-        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", body
+        assert body["errors"][0]["extensions"]["classification"] == "BAD_USER_INPUT", body
         assert "$name" in body["errors"][0]["message"]
 
 

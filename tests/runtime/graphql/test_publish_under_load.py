@@ -45,7 +45,7 @@ def test_a_destructive_publish_during_load_gives_no_internal_error(live_server: 
                     while not stop.is_set():
                         response = await http.post(live_server.graphql_url(), json=QUERY)
                         body = response.json()
-                        codes = {e.get("extensions", {}).get("code") for e in body.get("errors", [])}
+                        codes = {e.get("extensions", {}).get("classification") for e in body.get("errors", [])}
                         outcomes.update(codes or {"ok"})
                         assert response.status_code < 500 or codes <= RETRYABLE, (response.status_code, body)
 

@@ -207,7 +207,7 @@ def test_a_bad_batch_size_ends_the_operation_with_bad_user_input(ws_server: Live
         message = await client.recv()
         assert message["type"] == "error" and message["id"] == "s", message
         error = message["payload"] if protocol == LEGACY else message["payload"][0]
-        assert error["extensions"]["code"] == "BAD_USER_INPUT"
+        assert error["extensions"]["classification"] == "BAD_USER_INPUT"
         assert "batch_size must be a whole number from 1 to 1000" in error["message"]
         await client.close()
 
@@ -287,7 +287,7 @@ def test_a_publish_ends_streams_it_breaks_and_others_keep_their_cursor(live_serv
         await asyncio.to_thread(_publish_closing_product_to_anonymous, live_server)
         message = await anonymous.recv()
         assert message["type"] == "error" and message["id"] == "s", message
-        assert message["payload"][0]["extensions"]["code"] == "TABLE_ACCESS", message
+        assert message["payload"][0]["extensions"]["classification"] == "TABLE_ACCESS", message
         await admin.nothing(0.5)  # prepared again under the new definition: no new row, nothing sent
         [added] = insert_products(db_url, name, [2])
         assert (await admin.result("s"))["data"]["product_stream"] == [{"id": added, "stock": 2}]
@@ -310,6 +310,6 @@ def test_over_http_a_stream_answers_its_first_batch_and_checks_every_batch_size(
     assert post(2) == {"data": {"product_stream": [{"id": ids[0], "stock": 1}, {"id": ids[1], "stock": 2}]}}
     for size in (0, 1001):  # the same query again: its compiled plan is reused, the value is still checked
         refused = post(size)
-        assert refused["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", refused
+        assert refused["errors"][0]["extensions"]["classification"] == "BAD_USER_INPUT", refused
         assert "batch_size must be a whole number from 1 to 1000" in refused["errors"][0]["message"]
     assert post(3)["data"]["product_stream"] == [{"id": i, "stock": s} for i, s in zip(ids, [1, 2, 3])]
