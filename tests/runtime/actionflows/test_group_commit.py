@@ -101,7 +101,7 @@ def test_a_mixed_batch_gives_each_call_its_own_result(flows: FlowServer) -> None
     assert [_outcome(b) for b in bodies] == [
         OK, "error: quantity must be positive", "error: exploded after ordering", SHORT, OK, "error: quantity must be positive", OK, SHORT,
     ]
-    assert bodies[2]["errors"][0]["extensions"]["code"] == "ACTION_FLOW_FAILED"
+    assert bodies[2]["errors"][0]["extensions"]["classification"] == "ACTION_FLOW_FAILED"
     orders = _orders(flows, product)
     assert [q for q, _ in orders] == [1, 2, 4, 3]  # only the successful calls' writes exist
     assert flows.stock(product) == 0
