@@ -30,6 +30,7 @@ class AppConfig:
     public_url: str = "http://127.0.0.1:8000"
     pool_size: int = 20
     progress: Progress | None = None
+    settle_heap: bool = False  # serving processes: tune the garbage collector once start-up is done (runtime/heap.py)
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -69,6 +70,10 @@ def create_app(config: AppConfig) -> FastAPI:
         state["runtime"] = runtime
         try:
             await runtime.start()
+            if config.settle_heap:
+                from runtime.heap import settle
+
+                settle()
             async with state["mcp_sessions"].run():  # type: ignore[attr-defined]
                 yield
         finally:

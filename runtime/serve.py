@@ -68,6 +68,7 @@ def app_from_env() -> FastAPI:
             public_url=os.environ.get(PUBLIC_URL_ENV, "http://127.0.0.1:8000"),
             pool_size=int(os.environ.get(POOL_SIZE_ENV, "20")),
             progress=progress,
+            settle_heap=True,
         )
     )
 

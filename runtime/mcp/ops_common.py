@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -149,3 +150,38 @@ def merge(target: Json, changes: Json, protected: tuple[str, ...]) -> None:
             target.pop(key, None)
         else:
             target[key] = value
+
+
+@dataclass(frozen=True)
+class Tree:
+    """One tree of a definition (a flow's nodes, a page's components) and the words its refusals use."""
+
+    items: list[Json]
+    children: Children
+    what: str  # "node", "component"
+    owner: str  # "actionflow", "page"
+    id_hint: str  # why an item needs an id, for the refusal
+
+    def add(self, item: Json, position: Position | None) -> None:
+        if not isinstance(item.get("id"), str) or not item["id"]:
+            raise OperationError(f"A {self.what} needs an `id` ({self.id_hint}).", self.what)
+        if item["id"] in all_ids(self.items, self.children):
+            raise OperationError(f"This {self.owner} already has a {self.what} `{item['id']}`.", self.what)
+        target, index = slot(self.items, position, self.children, self.what)
+        target.insert(index, item)
+
+    def update(self, item_id: str, changes: Json) -> None:
+        _, item = locate(self.items, item_id, self.children, self.what)
+        merge(item, changes, protected=("id", "type"))
+
+    def move(self, item_id: str, position: Position) -> None:
+        siblings, item = locate(self.items, item_id, self.children, self.what)
+        if position.parent is not None and position.parent in all_ids([item], self.children):
+            raise OperationError(f"A {self.what} cannot move inside itself.", "position")
+        siblings.remove(item)
+        target, index = slot(self.items, position, self.children, self.what)
+        target.insert(index, item)
+
+    def remove(self, item_id: str) -> None:
+        siblings, item = locate(self.items, item_id, self.children, self.what)
+        siblings.remove(item)

@@ -12,13 +12,11 @@ from runtime.mcp.ops_common import (
     Op,
     OperationError,
     Position,
-    all_ids,
+    Tree,
     find_by,
-    locate,
     make_id,
     merge,
     resolve_table_refs,
-    slot,
     unique_id,
 )
 
@@ -108,35 +106,25 @@ def remove_actionflow(draft: Json, op: RemoveActionflow) -> None:
             del allowed[role]
 
 
+def _nodes(draft: Json, actionflow: str) -> Tree:
+    return Tree(flow(draft, actionflow).setdefault("nodes", []), node_children, "node", "actionflow",
+                "later nodes refer to its outputs as node.<id>.<key>")
+
+
 def add_node(draft: Json, op: AddNode) -> None:
-    nodes = flow(draft, op.actionflow).setdefault("nodes", [])
-    node = resolve_table_refs(op.node, draft)
-    if not isinstance(node.get("id"), str) or not node["id"]:
-        raise OperationError("A node needs an `id` (later nodes refer to its outputs as node.<id>.<key>).", "node")
-    if node["id"] in all_ids(nodes, node_children):
-        raise OperationError(f"This actionflow already has a node `{node['id']}`.", "node")
-    target, index = slot(nodes, op.position, node_children, "node")
-    target.insert(index, node)
+    _nodes(draft, op.actionflow).add(resolve_table_refs(op.node, draft), op.position)
 
 
 def update_node(draft: Json, op: UpdateNode) -> None:
-    _, node = locate(flow(draft, op.actionflow).setdefault("nodes", []), op.node, node_children, "node")
-    merge(node, resolve_table_refs(op.set, draft), protected=("id", "type"))
+    _nodes(draft, op.actionflow).update(op.node, resolve_table_refs(op.set, draft))
 
 
 def move_node(draft: Json, op: MoveNode) -> None:
-    nodes = flow(draft, op.actionflow).setdefault("nodes", [])
-    siblings, node = locate(nodes, op.node, node_children, "node")
-    if op.position.parent is not None and op.position.parent in all_ids([node], node_children):
-        raise OperationError("A node cannot move inside itself.", "position")
-    siblings.remove(node)
-    target, index = slot(nodes, op.position, node_children, "node")
-    target.insert(index, node)
+    _nodes(draft, op.actionflow).move(op.node, op.position)
 
 
 def remove_node(draft: Json, op: RemoveNode) -> None:
-    siblings, node = locate(flow(draft, op.actionflow).setdefault("nodes", []), op.node, node_children, "node")
-    siblings.remove(node)
+    _nodes(draft, op.actionflow).remove(op.node)
 
 
 OPERATIONS: dict[str, Any] = {

@@ -10,15 +10,12 @@ from pydantic import Field
 from runtime.mcp.ops_common import (
     Json,
     Op,
-    OperationError,
     Position,
-    all_ids,
+    Tree,
     find_by,
-    locate,
     make_id,
     merge,
     resolve_table_refs,
-    slot,
     unique_id,
 )
 
@@ -103,35 +100,25 @@ def remove_page(draft: Json, op: RemovePage) -> None:
     draft["pages"].remove(page(draft, op.page))
 
 
+def _components(draft: Json, page_ref: str) -> Tree:
+    return Tree(page(draft, page_ref).setdefault("components", []), component_children, "component", "page",
+                "actions refer to it as component.<id>.value")
+
+
 def add_component(draft: Json, op: AddComponent) -> None:
-    components = page(draft, op.page).setdefault("components", [])
-    component = resolve_table_refs(op.component, draft)
-    if not isinstance(component.get("id"), str) or not component["id"]:
-        raise OperationError("A component needs an `id` (actions refer to it as component.<id>.value).", "component")
-    if component["id"] in all_ids(components, component_children):
-        raise OperationError(f"This page already has a component `{component['id']}`.", "component")
-    target, index = slot(components, op.position, component_children, "component")
-    target.insert(index, component)
+    _components(draft, op.page).add(resolve_table_refs(op.component, draft), op.position)
 
 
 def update_component(draft: Json, op: UpdateComponent) -> None:
-    _, component = locate(page(draft, op.page).setdefault("components", []), op.component, component_children, "component")
-    merge(component, resolve_table_refs(op.set, draft), protected=("id", "type"))
+    _components(draft, op.page).update(op.component, resolve_table_refs(op.set, draft))
 
 
 def move_component(draft: Json, op: MoveComponent) -> None:
-    components = page(draft, op.page).setdefault("components", [])
-    siblings, component = locate(components, op.component, component_children, "component")
-    if op.position.parent is not None and op.position.parent in all_ids([component], component_children):
-        raise OperationError("A component cannot move inside itself.", "position")
-    siblings.remove(component)
-    target, index = slot(components, op.position, component_children, "component")
-    target.insert(index, component)
+    _components(draft, op.page).move(op.component, op.position)
 
 
 def remove_component(draft: Json, op: RemoveComponent) -> None:
-    siblings, component = locate(page(draft, op.page).setdefault("components", []), op.component, component_children, "component")
-    siblings.remove(component)
+    _components(draft, op.page).remove(op.component)
 
 
 OPERATIONS: dict[str, Any] = {
