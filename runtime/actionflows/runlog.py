@@ -60,10 +60,15 @@ class RunLog:
         self.pool = pool
         self.queue: asyncio.Queue[RunRecord] = asyncio.Queue(MAX_QUEUED)
         self._task: asyncio.Task[None] | None = None
+        self._unwritten = 0  # queued, or taken off the queue by the writer and not yet written
+        self._written = asyncio.Event()
+        self._written.set()
 
     def record(self, record: RunRecord) -> None:
         with contextlib.suppress(asyncio.QueueFull):
             self.queue.put_nowait(record)
+            self._unwritten += 1
+            self._written.clear()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._write_forever(), name="minimomen-runlog")
@@ -77,9 +82,10 @@ class RunLog:
         await self.flush()
 
     async def flush(self) -> None:
-        """Write everything queued now."""
+        """Write everything queued now, and wait for the batch the writer task already holds."""
         while not self.queue.empty():
             await self._write(self._drain([]))
+        await self._written.wait()
 
     def _drain(self, batch: list[RunRecord]) -> list[RunRecord]:
         while len(batch) < MAX_BATCH and not self.queue.empty():
@@ -104,6 +110,11 @@ class RunLog:
                     await cur.executemany(_INSERT, [r.row() for r in batch])
         except (psycopg.Error, OSError) as exc:
             log.warning("could not write %d run log records: %s", len(batch), exc)
+        finally:  # written or given up on: either way no longer pending
+            self._unwritten -= len(batch)
+            if self._unwritten <= 0:
+                self._unwritten = 0
+                self._written.set()
 
 
 def record(project: Any, entry: RunRecord) -> None:
