@@ -103,7 +103,7 @@ def test_after_commit_sends_once_for_a_committed_order_and_never_for_a_rolled_ba
                 output = await project.invoke("order_and_notify", {"base": api.url, "product_id": pid})
                 with pytest.raises(FlowError) as failed:
                     await project.invoke("order_and_notify", {"base": api.url, "product_id": pid, "fail": True})
-                api.wait_for(1)
+                await api.received_at_least(1)
                 await asyncio.sleep(1.0)  # time for a wrong second delivery
                 await project.flush_log()
             return output, failed.value.message, api.received
