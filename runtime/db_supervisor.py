@@ -20,6 +20,8 @@ from typing import Any
 
 import psycopg
 
+from runtime.background import cancel_and_wait
+
 log = logging.getLogger("minimomen.database")
 
 DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"  # extensions.code of the 503 answered meanwhile (retryable)
@@ -40,11 +42,8 @@ class DatabaseSupervisor:
         self._task = asyncio.create_task(self._watch(), name="database supervisor")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        task, self._task = self._task, None
+        await cancel_and_wait(task)
         await self._drop_probe()
 
     async def _watch(self) -> None:
