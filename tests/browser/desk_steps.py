@@ -228,7 +228,7 @@ def build_permissions(page: Page) -> None:
     page.get_by_role("button", name="Add role").click()
     commit(page.get_by_label("Description of role staff"), "Handles every ticket and may change its status.")
 
-    page.get_by_role("button", name="Role user").click()
+    page.get_by_role("button", name="Role user", exact=True).click()
     rule = allow(page, "user", "Select", "account")
     columns(rule, "Select", drop=("created_at", "updated_at"))
     rule.get_by_role("button", name="Select: only their own rows").click()
@@ -248,7 +248,7 @@ def build_permissions(page: Page) -> None:
     preset(rule, "Insert", "author_id", ("ref", "Current account id"))
     allow(page, "user", "Delete", "comment").get_by_role("button", name="Delete: only their own rows").click()
 
-    page.get_by_role("button", name="Role staff").click()
+    page.get_by_role("button", name="Role staff", exact=True).click()
     rule = allow(page, "staff", "Select", "account")
     columns(rule, "Select", drop=("created_at", "updated_at"))
     rule.get_by_label("Select: allow aggregates (count, sum…)").uncheck()

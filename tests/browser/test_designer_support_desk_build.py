@@ -73,12 +73,15 @@ def open_preview(page: Page) -> tuple[Page, FrameLocator]:
 
 def log_in(preview: Page, username: str, *, create: bool) -> None:
     """Simulate a login; the frame reloads: wait until the new document is live."""
+    preview.wait_for_function("() => document.querySelector('#preview-frame')?.contentDocument?.readyState === 'complete'")
     preview.evaluate("document.querySelector('#preview-frame').contentWindow.mmBefore = true")
     if create:
         preview.get_by_label("New test account username").fill(username)
         preview.get_by_role("button", name="Create and log in").click()
     else:
-        preview.get_by_label("Test account").select_option(label=next(o for o in preview.get_by_label("Test account").locator("option").all_inner_texts() if o.startswith(f"{username} (")))
+        account = preview.get_by_label("Test account", exact=True).locator("option", has_text=f"{username} (")
+        expect(account).to_have_count(1)
+        preview.get_by_label("Test account", exact=True).select_option(account.get_attribute("value"))
         preview.get_by_role("button", name="Log in as").click()
     expect(preview.locator("#sim-status")).to_contain_text(f"Viewing as: {username}")
     preview.wait_for_function("""() => {
@@ -145,10 +148,11 @@ def test_requester_and_staff_in_preview(page: Page, server: LiveServer, browser)
         designer.goto(f"/designer/preview.html?slug={SLUG}")
         log_in(designer, bo, create=True)
         tab(page, "permissions")
-        page.get_by_role("button", name="Role staff").click()
+        page.get_by_role("button", name="Role staff", exact=True).click()
         page.get_by_role("button", name="Reload accounts").click()
-        page.get_by_label("Account to give role staff").select_option(label=next(
-            o for o in page.get_by_label("Account to give role staff").locator("option").all_inner_texts() if o.startswith(f"{bo} (")))
+        account = page.get_by_label("Account to give role staff").locator("option", has_text=f"{bo} (")
+        expect(account).to_have_count(1)
+        page.get_by_label("Account to give role staff").select_option(account.get_attribute("value"))
         page.get_by_role("button", name="Give role staff").click()
         expect(page.get_by_role("table", name="Accounts with role staff")).to_contain_text(bo)
         log_in(designer, bo, create=False)
