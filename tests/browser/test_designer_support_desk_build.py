@@ -88,6 +88,7 @@ def log_in(preview: Page, username: str, *, create: bool) -> None:
         const w = document.querySelector('#preview-frame').contentWindow;
         return w && !w.mmBefore && w.document.querySelector('html[data-mm-live=online]') !== null;
     }""")
+    expect(preview.frame_locator("#preview-frame").get_by_text(f"Signed in as {username}")).to_be_visible()  # the app's own header
 
 
 def shown_ticket(preview: Page) -> int:
