@@ -58,6 +58,10 @@ SEARCH_COMPARISONS = ("_contains", "_starts_with", "_ends_with")
 # its value is empty (null, "" or []); absent means true when the value reads an input.
 IGNORE_EMPTY = "_ignore_empty"
 PAGE_COMPARISONS = (*COMPARISONS, *SEARCH_COMPARISONS)
+# Aggregation predicates of table filters (Hasura's ``<array relationship>_aggregate``):
+# ``count`` (optionally of distinct ``arguments``) and, over one number field, the rest.
+AGGREGATE_PREDICATES = ("count", "sum", "avg", "min", "max")
+AGGREGATE_SUFFIX = "_aggregate"
 
 
 def is_ref(value: Any) -> bool:
