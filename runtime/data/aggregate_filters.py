@@ -69,7 +69,7 @@ def _predicate(compiler: FilterCompiler, table: ResolvedTable, alias: str, rel: 
         raise BadUserInput(f"{where} needs a `predicate` such as {{\"_gt\": 0}}")
     inner = compiler.alias()
     value = _value(compiler, target, inner, function, body, where)
-    conditions = [sql.SQL("{} = {}").format(ident(inner, rel.remote_column), ident(alias, rel.local_column))]
+    conditions: list[sql.Composable] = [sql.SQL("{} = {}").format(ident(inner, rel.remote_column), ident(alias, rel.local_column))]
     if body.get("filter"):
         conditions.append(compiler.compile(target, inner, body["filter"]))
     rule = compiler.visible_rows(target)

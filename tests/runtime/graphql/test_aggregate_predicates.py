@@ -18,7 +18,8 @@ from builder.loader import load_definition
 from builder.resolved import resolve
 from runtime.data.filters import FilterCompiler
 from runtime.data.sql import Params
-from runtime.types import BadUserInput
+from runtime.permissions import Grants
+from runtime.types import BadUserInput, Session
 from tests.runtime.graphql.conftest import PROJECT, Shop
 
 CASES = [
@@ -105,6 +106,19 @@ def test_permission_rule_counts_every_related_row(shop: Shop) -> None:
             where = (compiler.compile_rule if trusted else compiler.compile)(product, "p", aggregate)
             query = psycopg.sql.SQL("SELECT id FROM product AS p WHERE {} ORDER BY id").format(where)
             assert [r[0] for r in conn.execute(query, params.values).fetchall()] == expected
+        # a role's rule "products I ordered at least 2 of" through Grants: the session value is bound
+        definition = json.loads((PROJECT / "app.json").read_text())
+        definition["permissions"]["tables"] = [{"role": "user", "table": "tbl_product", "select": {"columns": "*", "filter": {
+            "orders_aggregate": {"sum": {"arguments": "quantity", "filter": {"account_id": {"_eq": {"ref": "session.account_id"}}},
+                                         "predicate": {"_gte": 2}}}}}}]
+        ruled = resolve(load_definition(definition))
+        for account, expected in ((1, [1]), (2, [2]), (3, [])):  # alice: 2 of product 1; bob: 1 of it, 4 of product 2
+            grant = Grants(ruled, Session(role="user", account_id=account, roles=("user",))).select(ruled.tables["product"])
+            assert grant is not None and grant.filter
+            params = Params()
+            where = FilterCompiler(ruled, params).compile_rule(ruled.tables["product"], "p", grant.filter)
+            query = psycopg.sql.SQL("SELECT id FROM product AS p WHERE {} ORDER BY id").format(where)
+            assert [r[0] for r in conn.execute(query, params.values).fetchall()] == expected, account
         with pytest.raises(BadUserInput, match="unknown aggregate `median`"):
             FilterCompiler(project, Params()).compile(product, "p", {"orders_aggregate": {"median": {"predicate": {"_gt": 0}}}})
         with pytest.raises(BadUserInput, match="needs a `predicate`"):
