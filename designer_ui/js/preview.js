@@ -41,7 +41,7 @@ async function main() {
   const status = h('span', { class: 'sim-status', id: 'sim-status', role: 'status', 'aria-live': 'polite' }, describe(null));
   const newName = input({ 'aria-label': 'New test account username', id: 'sim-new-username', placeholder: 'test_buyer', class: 'narrow' });
   const pageSelect = select([], { 'aria-label': 'Page', id: 'sim-page', onChange: (e) => { state.page = e.target.value; fillParams(); reload(); } });
-  const params = h('span', { class: 'sim-group', role: 'group', 'aria-label': 'Page parameters', id: 'sim-params' });
+  const params = h('span', { class: 'sim-group', role: 'group', 'aria-label': 'Parameters', id: 'sim-params' });
   const current = () => state.pages.find((p) => p.id === state.page);
   const fillParams = () => {
     const values = (state.params[state.page] ||= {});

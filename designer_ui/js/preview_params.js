@@ -7,7 +7,7 @@ const INPUT_TYPES = { bigint: 'number', decimal: 'number', date: 'date', timesta
 
 // One control for a parameter of `type`; `onChange(text)` gets the value as the URL carries it.
 function control(param, value, onChange) {
-  const label = `Page parameter ${param.name}${param.required ? ' (required)' : ''}`;
+  const label = `Parameter ${param.name}${param.required ? ' (required)' : ''}`;
   const id = `sim-param-${param.name}`;
   if (param.type === 'boolean') {
     return select([{ value: '', label: '—' }, { value: 'true', label: 'true' }, { value: 'false', label: 'false' }],

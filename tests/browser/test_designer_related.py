@@ -145,10 +145,10 @@ def test_preview_fills_in_page_parameters(server: LiveServer, browser) -> None: 
         rita = steps.admin_graphql(page, "deskpreview", '{ account(where: {username: {_eq: "rita"}}) { id } }')["account"][0]["id"]
         made = steps.admin_graphql(page, "deskpreview", "mutation ($r: bigint!) { a: insert_ticket_one(object: {title: \"Printer on fire\", requester_id: $r}) { id } "
                                    "b: insert_ticket_one(object: {title: \"Lost badge\", requester_id: $r}) { id } }", {"r": rita})
-        params = preview.get_by_role("group", name="Page parameters")
+        params = preview.get_by_role("group", name="Parameters", exact=True)
         expect(params.get_by_role("spinbutton")).to_have_count(0)  # the home page (Tickets) takes none
         preview.get_by_label("Page", exact=True).select_option(label="Ticket")
-        ticket_id = params.get_by_label("Page parameter ticket_id (required)", exact=True)
+        ticket_id = params.get_by_label("Parameter ticket_id (required)", exact=True)
         expect(ticket_id).to_have_attribute("type", "number")
         ticket_id.fill(str(made["b"]["id"]))
         params.get_by_role("button", name="Open", exact=True).click()
