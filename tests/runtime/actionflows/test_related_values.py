@@ -45,9 +45,23 @@ RELATED_FLOW: dict[str, Any] = {
 }
 
 
+# A filter with a total of related rows, in a flow that compiles to one SQL function.
+POPULAR_FLOW: dict[str, Any] = {
+    "id": "popular_count", "name": "Popular Count",
+    "inputs": [{"name": "least", "type": "bigint", "required": True}],
+    "variables": [],
+    "nodes": [
+        {"id": "pc_find", "name": "Popular Products", "type": "query", "table": "tbl_product", "one": True,
+         "filter": {"orders_aggregate": {"sum": {"arguments": "quantity", "filter": {"quantity": {"_gt": 0}},
+                                                 "predicate": {"_gte": {"ref": "input.least"}}}}}},
+    ],
+    "output": {"name": {"ref": "node.pc_find.product_name"}, "found": {"ref": "node.pc_find.found"}},
+}
+
+
 def _definition() -> dict[str, Any]:
     data = flow_test_definition()
-    data["actionflows"].append(dict(RELATED_FLOW))
+    data["actionflows"].extend([dict(RELATED_FLOW), dict(POPULAR_FLOW)])
     return data
 
 
@@ -85,14 +99,26 @@ def test_flow_reads_related_fields_and_totals(related_project: FlowProject, use_
     assert p.sql("SELECT name, hits FROM tag") == [(name, 7)]
 
 
+@pytest.mark.parametrize("use_sql", [True, False])
+def test_flow_filter_compares_a_total_of_related_rows(related_project: FlowProject, use_sql: bool) -> None:
+    p = related_project
+    product = p.product_id()
+    p.sql('INSERT INTO "order" (product_id, quantity) VALUES (%s, 2), (%s, 3)', (product, product))
+    (name,), = p.sql("SELECT product_name FROM product WHERE id = %s", (product,))
+    trace = Trace()
+    assert asyncio.run(p.run("popular_count", {"least": 5}, use_sql=use_sql, trace=trace)) == {"name": name, "found": True}
+    assert trace.compiled is use_sql  # a total in a filter has an exact SQL form
+    assert asyncio.run(p.run("popular_count", {"least": 6}, use_sql=use_sql)) == {"name": None, "found": False}
+
+
 def test_validator_checks_related_paths_of_flow_values() -> None:
     data = _definition()
-    flow = data["actionflows"][-1]
+    flow = data["actionflows"][-2]
     flow["output"]["bad"] = {"ref": "node.rv_find.product.colour"}
     flow["output"]["worse"] = {"ref": "node.rv_product.orders_aggregate.aggregate.sum.created_at"}
     flow["output"]["many"] = {"ref": "node.rv_find.product.orders_aggregate.aggregate.count"}  # fine: any depth
     messages = {p.path: p.message for p in validate_definition(load_definition(data)) if p.severity == "error"}
-    base = f"actionflows[{len(data['actionflows']) - 1}].output"
+    base = f"actionflows[{len(data['actionflows']) - 2}].output"
     assert "field `colour` does not exist on table product" in messages[f"{base}.bad"]
     assert "`sum` needs a number field; `created_at` is timestamptz" in messages[f"{base}.worse"]
     assert set(messages) == {f"{base}.bad", f"{base}.worse"}
