@@ -13,6 +13,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from websockets.sync.client import connect
 
 from builder.loader import load_definition
 from builder.resolved import resolve
@@ -123,3 +124,28 @@ def test_permission_rule_counts_every_related_row(shop: Shop) -> None:
             FilterCompiler(project, Params()).compile(product, "p", {"orders_aggregate": {"median": {"predicate": {"_gt": 0}}}})
         with pytest.raises(BadUserInput, match="needs a `predicate`"):
             FilterCompiler(project, Params()).compile(product, "p", {"orders_aggregate": {"count": {}}})
+
+
+def test_live_query_with_a_predicate_follows_writes_to_the_related_table(shop: Shop) -> None:
+    """A subscription filtered by a count of orders is pushed again when an order is inserted."""
+    shop.reset()
+    query = "subscription { product(where: {orders_aggregate: {count: {predicate: {_gte: 2}}}}, order_by: {id: asc}) { id } }"
+    with connect(shop.ws_url, subprotocols=["graphql-transport-ws"], open_timeout=10, close_timeout=2) as ws:  # type: ignore[list-item]
+        ws.send(json.dumps({"type": "connection_init", "payload": {"headers": {"Authorization": f"Bearer {shop.token}"}}}))
+        assert json.loads(ws.recv(timeout=10))["type"] == "connection_ack"
+        ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
+
+        def next_ids() -> list[int]:
+            while True:
+                message = json.loads(ws.recv(timeout=30))
+                if message.get("type") == "ping":
+                    ws.send(json.dumps({"type": "pong"}))
+                    continue
+                assert message["type"] == "next", message
+                return [row["id"] for row in message["payload"]["data"]["product"]]
+
+        assert next_ids() == [1]
+        inserted = shop.gql("mutation { insert_order_one(object: {account_id: 2, product_id: 3, quantity: 1}) { id } }")
+        assert "errors" not in inserted, inserted
+        assert next_ids() == [1, 3]  # product 3 now has two orders
+        ws.send(json.dumps({"id": "1", "type": "complete"}))
