@@ -11,8 +11,10 @@ An *expression* is one of
 
 A *boolean expression* has the shape of a GraphQL ``where``:
 ``{"<key>": {"_eq": <expression>, ...}, "_and": [...], "_or": [...], "_not": {...}}``.
-In table filters the key is a column or relationship name; in flow and page
-conditions the key is a reference path (``input.quantity``).
+In table filters the key is a column or relationship name, or
+``<array relationship>_aggregate`` comparing a total of related rows
+(``{"orders_aggregate": {"count": {"filter": {...}, "predicate": {"_gt": 0}}}}``);
+in flow and page conditions the key is a reference path (``input.quantity``).
 
 Nothing here is ever evaluated as code: runtimes interpret these trees.
 """
