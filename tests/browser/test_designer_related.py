@@ -161,3 +161,26 @@ def test_preview_fills_in_page_parameters(server: LiveServer, browser) -> None: 
         expect(ticket_id).to_have_value(str(made["a"]["id"]))
         steps.shot(preview, "designer-preview-params.png")
         preview.close()
+
+
+ROUND_TRIPS: list[dict[str, Any]] = [
+    {"orders_aggregate": {"count": {"predicate": {"_gt": 0}}}},
+    {"orders_aggregate": {"sum": {"arguments": "quantity", "filter": {"quantity": {"_gt": 1}}, "predicate": {"_gte": {"ref": "page.n"}}}}},
+    # forms with no row of their own stay exactly as written
+    {"orders_aggregate": {"count": {"arguments": ["account_id"], "distinct": True, "predicate": {"_eq": 2}}}},
+    {"orders_aggregate": {"avg": {"arguments": "quantity", "predicate": {"_gt": 1, "_lt": 3}}}},
+    {"_or": [{"orders_aggregate": {"max": {"arguments": "quantity", "predicate": {"_lte": 9}}}}, {"stock": {"_eq": 0}}]},
+]
+
+
+def test_condition_editor_reads_back_what_it_writes(page: Page) -> None:
+    """Totals parse into editor rows and serialize back to the same filter (or stay raw, untouched)."""
+    back = page.evaluate("""async (filters) => {
+      const { parseGroup, groupToExp } = await import('/designer/js/widgets/condition.js');
+      const order = { keys: [{ value: 'quantity' }, { value: 'account_id' }], relations: [], totals: [] };
+      const scope = { keys: [{ value: 'stock' }], relations: [{ value: 'orders', scope: () => order }],
+                      totals: [{ value: 'orders_aggregate', label: 'orders', numbers: ['quantity'], scope: () => order }] };
+      return filters.map((f) => ({ kinds: parseGroup(f, scope).items.map((i) => i.type), exp: groupToExp(parseGroup(f, scope), true) }));
+    }""", ROUND_TRIPS)
+    assert [b["exp"] for b in back] == ROUND_TRIPS
+    assert [b["kinds"] for b in back] == [["agg"], ["agg"], ["raw"], ["raw"], ["agg", "row"]]

@@ -65,7 +65,8 @@ function parseTotal(key, value, scope) {
   if (!total || !isObject(value) || !Object.keys(value).length) return [{ type: 'raw', key, value }];
   return Object.entries(value).map(([fn, body]) => {
     const predicate = isObject(body) && isObject(body.predicate) ? Object.entries(body.predicate) : [];
-    const known = isObject(body) && Object.keys(body).every((k) => ['arguments', 'filter', 'predicate'].includes(k));
+    // count of distinct values (`arguments`, `distinct`) has no row form: it stays as written
+    const known = isObject(body) && Object.keys(body).every((k) => (fn === 'count' ? ['filter', 'predicate'] : ['arguments', 'filter', 'predicate']).includes(k));
     if (!TOTAL_FNS.some((f) => f.value === fn) || !known || predicate.length !== 1 || !NUMBER_OPS.includes(predicate[0][0])) {
       return { type: 'raw', key, value: { [fn]: body } };
     }
