@@ -15,7 +15,8 @@ from psycopg import sql
 
 from builder.resolved import ResolvedProject, ResolvedTable
 from runtime.data.jsonb_updates import OPERATORS as JSONB_UPDATE_OPERATORS
-from runtime.data.select import Output, RowsQuery, SelectCompiler, parse_order_by
+from runtime.data.order_by import parse_order_by
+from runtime.data.select import Output, RowsQuery, SelectCompiler
 from runtime.data.sql import Params
 from runtime.graphql.aggregates import AGGREGATE_FUNCTIONS
 from runtime.graphql.schema import RootField, SchemaBundle

@@ -30,9 +30,10 @@ function newAction(def, type) {
   }
 }
 
-export function actionChain(ctx, page, found, _actions, { label, scope, mutableList }) {
+// Drawing a chain never writes to the definition: an event gets its list with its first action.
+export function actionChain(ctx, page, found, actions, { label, scope, mutableList }) {
   const { store } = ctx;
-  const list = mutableList();
+  const list = actions || [];
   const types = store.registry.action_types;
   const cards = list.map((action, index) => actionCard(ctx, page, found, list, index, label, scope));
   const type = select(types.map((t) => ({ value: t.type, label: t.label })), { 'aria-label': `Action type for ${label}`, id: idFor('acttype', found.component.id, label), 'data-keep': true });
