@@ -228,7 +228,11 @@ class _TableWalk:
                 self.add(target)
                 self.filter(target, value)
             elif key.endswith("_aggregate") and key[: -len("_aggregate")] in table.relationships:
-                self.add(self.project.tables[table.relationships[key[: -len("_aggregate")]].target])
+                target = self.project.tables[table.relationships[key[: -len("_aggregate")]].target]
+                self.add(target)
+                for body in value.values() if isinstance(value, Mapping) else ():
+                    if isinstance(body, Mapping):  # an aggregation predicate's own filter
+                        self.filter(target, body.get("filter"))
 
     def everything_from(self, table: ResolvedTable) -> None:
         """A filter given by a variable can name any related table: take them all."""

@@ -20,6 +20,7 @@ from graphql import (
     GraphQLNonNull,
 )
 
+from builder.expressions import AGGREGATE_PREDICATES
 from builder.resolved import Relationship
 from runtime.data.insert_tree import link_column
 from runtime.graphql.aggregates import AGGREGATE_FUNCTIONS
@@ -97,9 +98,43 @@ class InputTypes:
             for rel in access.table.relationships.values():
                 if rel.target in self.access:
                     out[rel.name] = GraphQLInputField(self.bool_exp(rel.target))
+                    if rel.kind == "array" and self.access[rel.target].select.aggregate:
+                        out[f"{rel.name}_aggregate"] = GraphQLInputField(self.aggregate_bool_exp(rel.target))
             return out
 
         created = self.types.add(GraphQLInputObjectType(name, fields, description=f"Boolean expression to filter rows of the table {table}"))
+        assert isinstance(created, GraphQLInputObjectType)
+        return created
+
+    def aggregate_bool_exp(self, table: str) -> GraphQLInputObjectType:
+        """``T_aggregate_bool_exp``: Hasura's aggregation predicates (``count``; ``sum avg min max`` of numbers)."""
+        name = f"{table}_aggregate_bool_exp"
+        if (found := self.types.get(name)) is not None:
+            assert isinstance(found, GraphQLInputObjectType)
+            return found
+        access = self.access[table]
+
+        def fields() -> dict[str, GraphQLInputField]:
+            count = self.types.add(GraphQLInputObjectType(f"{name}_count", lambda: {
+                "arguments": GraphQLInputField(GraphQLList(GraphQLNonNull(self.select_column(table)))),
+                "distinct": GraphQLInputField(GraphQLBoolean),
+                "filter": GraphQLInputField(self.bool_exp(table)),
+                "predicate": GraphQLInputField(GraphQLNonNull(comparison_exp(self.types, "Int"))),
+            }, description=f"count the related rows of {table} (of distinct values of `arguments`) that match `filter`"))
+            out = {"count": GraphQLInputField(count)}  # type: ignore[arg-type]
+            numbers = [c for c in access.columns if access.table.columns[c].type in NUMERIC_TYPES and not access.table.columns[c].asset]
+            if numbers:
+                columns = self.types.add(GraphQLEnumType(f"{name}_numeric_columns", {c: GraphQLEnumValue(c) for c in numbers},
+                                                         description=f"number columns of table {table}"))
+                for function in AGGREGATE_PREDICATES[1:]:
+                    out[function] = GraphQLInputField(self.types.add(GraphQLInputObjectType(f"{name}_{function}", lambda: {
+                        "arguments": GraphQLInputField(GraphQLNonNull(columns)),  # type: ignore[arg-type]
+                        "filter": GraphQLInputField(self.bool_exp(table)),
+                        "predicate": GraphQLInputField(GraphQLNonNull(comparison_exp(self.types, "numeric"))),
+                    }, description=f"{function}() of a number column over the related rows of {table} that match `filter`")))  # type: ignore[arg-type]
+            return out
+
+        created = self.types.add(GraphQLInputObjectType(name, fields, description=f"aggregation predicates over related rows of {table}"))
         assert isinstance(created, GraphQLInputObjectType)
         return created
 
