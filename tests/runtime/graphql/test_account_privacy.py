@@ -28,7 +28,10 @@ def test_account_never_leaks_credentials(shop: Shop) -> None:
         text = response.text
         assert password_hash not in text, name
         if name.startswith("introspection"):
-            names = json.dumps(response.json()).lower()
+            types = response.json()["data"]["__schema"]["types"]
+            for type_ in types:  # the one field allowed to say "password": changing one's own (it returns no credential)
+                type_["fields"] = [f for f in type_["fields"] or [] if (type_["name"], f["name"]) != ("mutation_root", "changePassword")]
+            names = json.dumps(types).lower()
             assert not [w for w in FORBIDDEN_NAMES if w in names], name
     assert answers["by_pk admin"].json()["data"]["account_by_pk"]["username"] == "carol"
     assert answers["by_pk user"].json()["data"] == {"account_by_pk": {"id": 3, "username": "carol"}, "account": [{"id": 3, "username": "carol"}]}
