@@ -11,8 +11,10 @@ An *expression* is one of
 
 A *boolean expression* has the shape of a GraphQL ``where``:
 ``{"<key>": {"_eq": <expression>, ...}, "_and": [...], "_or": [...], "_not": {...}}``.
-In table filters the key is a column or relationship name; in flow and page
-conditions the key is a reference path (``input.quantity``).
+In table filters the key is a column or relationship name, or
+``<array relationship>_aggregate`` comparing a total of related rows
+(``{"orders_aggregate": {"count": {"filter": {...}, "predicate": {"_gt": 0}}}}``);
+in flow and page conditions the key is a reference path (``input.quantity``).
 
 Nothing here is ever evaluated as code: runtimes interpret these trees.
 """
@@ -58,6 +60,10 @@ SEARCH_COMPARISONS = ("_contains", "_starts_with", "_ends_with")
 # its value is empty (null, "" or []); absent means true when the value reads an input.
 IGNORE_EMPTY = "_ignore_empty"
 PAGE_COMPARISONS = (*COMPARISONS, *SEARCH_COMPARISONS)
+# Aggregation predicates of table filters (Hasura's ``<array relationship>_aggregate``):
+# ``count`` (optionally of distinct ``arguments``) and, over one number field, the rest.
+AGGREGATE_PREDICATES = ("count", "sum", "avg", "min", "max")
+AGGREGATE_SUFFIX = "_aggregate"
 
 
 def is_ref(value: Any) -> bool:

@@ -94,8 +94,28 @@ def _filter(condition: Json, table_id: str | None, r: _Rename, refs: RefMap) -> 
             out[key] = _filter(value, table_id, r, refs)
         elif key in r.relationships.get(table_id or "", {}):
             out[key] = _filter(value, r.relationships[table_id or ""][key][0], r, refs)
+        elif key.endswith("_aggregate") and key[: -len("_aggregate")] in r.relationships.get(table_id or "", {}) and isinstance(value, dict):
+            target = r.relationships[table_id or ""][key[: -len("_aggregate")]][0]
+            out[key] = {fn: _aggregate(body, target, r, refs) for fn, body in value.items()}
         else:
             out[r.column(table_id, key)] = _comparisons(value, refs)
+    return out
+
+
+def _aggregate(body: Json, table_id: str, r: _Rename, refs: RefMap) -> Json:
+    """One aggregation predicate: its ``arguments`` name fields of ``table_id``, ``filter`` is a table filter."""
+    if not isinstance(body, dict):
+        return body
+    out = dict(body)
+    arguments = body.get("arguments")
+    if isinstance(arguments, str):
+        out["arguments"] = r.column(table_id, arguments)
+    elif isinstance(arguments, list):
+        out["arguments"] = [r.column(table_id, a) if isinstance(a, str) else a for a in arguments]
+    if "filter" in body:
+        out["filter"] = _filter(body["filter"], table_id, r, refs)
+    if "predicate" in body:
+        out["predicate"] = _comparisons(body["predicate"], refs)
     return out
 
 

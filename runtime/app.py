@@ -38,7 +38,7 @@ def _routers(app: FastAPI, runtime: Runtime, config: AppConfig) -> None:
     # Imported here so that each package can be worked on (and imported) alone.
     from builder.api.routes import build_designer_router
     from runtime.auth.routes import build_auth_router
-    from runtime.designer_hooks import designer_callbacks
+    from runtime.designer.hooks import designer_callbacks
     from runtime.files.routes import build_files_router
     from runtime.graphql.routes import build_graphql_router
     from runtime.integrations.webhooks import build_webhook_router

@@ -4,7 +4,9 @@ A probe connection runs ``SELECT 1`` every ``interval`` seconds. When it fails t
 server is marked unavailable: HTTP requests to the apps get 503 with ``Retry-After``
 at once (``runtime.graphql.fastpath``) instead of waiting for a pool timeout. The
 embedded server is started again (``pg_ctl start``) with a doubling wait between
-attempts, bounded by ``max_backoff``, each attempt logged; an external server
+attempts, bounded by ``max_backoff`` (2 s: a crashed server usually starts at the 2nd to
+4th attempt, once its orphaned backends are gone) and by ``slow_backoff`` after
+``SLOW_AFTER`` attempts (a server that will not start is not hammered), each attempt logged; an external server
 (``DATABASE_URL``) is simply probed until it answers. When it is back, the broken
 connections of every project's pool and lease are dropped, and requests flow again.
 """
@@ -18,16 +20,20 @@ from typing import Any
 
 import psycopg
 
+from runtime.background import cancel_and_wait
+
 log = logging.getLogger("minimomen.database")
 
 DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"  # extensions.code of the 503 answered meanwhile (retryable)
 RETRY_AFTER_SECONDS = 2
+SLOW_AFTER = 20  # restart attempts before the wait between them grows to ``slow_backoff``
 
 
 class DatabaseSupervisor:
-    def __init__(self, runtime: Any, *, interval: float = 0.5, max_backoff: float = 8.0, probe_timeout: float = 2.0):
+    def __init__(self, runtime: Any, *, interval: float = 0.5, max_backoff: float = 2.0, slow_backoff: float = 30.0,
+                 probe_timeout: float = 2.0):
         self.runtime = runtime
-        self.interval, self.max_backoff, self.probe_timeout = interval, max_backoff, probe_timeout
+        self.interval, self.max_backoff, self.slow_backoff, self.probe_timeout = interval, max_backoff, slow_backoff, probe_timeout
         self.available = True
         self._conn: psycopg.AsyncConnection[Any] | None = None
         self._task: asyncio.Task[None] | None = None
@@ -36,11 +42,8 @@ class DatabaseSupervisor:
         self._task = asyncio.create_task(self._watch(), name="database supervisor")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        task, self._task = self._task, None
+        await cancel_and_wait(task)
         await self._drop_probe()
 
     async def _watch(self) -> None:
@@ -59,7 +62,7 @@ class DatabaseSupervisor:
             attempt += 1
             await self._restart(attempt)
             await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, self.max_backoff)
+            backoff = min(backoff * 2, self.max_backoff if attempt < SLOW_AFTER else self.slow_backoff)
 
     async def _probe(self) -> bool:
         try:

@@ -138,6 +138,9 @@ class Grants:
             elif key in table.relationships:
                 target = self.project.tables[table.relationships[key].target]
                 bound[key] = self._bind_exp(target, value or {})
+            elif key.endswith("_aggregate") and key[: -len("_aggregate")] in table.relationships and isinstance(value, Mapping):
+                target = self.project.tables[table.relationships[key[: -len("_aggregate")]].target]
+                bound[key] = {fn: self._bind_aggregate(target, body) for fn, body in value.items()}
             elif isinstance(value, Mapping):
                 ops: dict[str, Any] = {}
                 for op, operand in value.items():
@@ -152,6 +155,17 @@ class Grants:
             else:
                 bound[key] = value  # malformed: the filter compiler reports it
         return {"_and": [bound, NO_ROWS]} if matches_nothing else bound
+
+    def _bind_aggregate(self, target: ResolvedTable, body: Any) -> Any:
+        """An aggregation predicate of a rule (``{filter, predicate, ...}``) with session values filled in."""
+        if not isinstance(body, Mapping):
+            return body  # malformed: the filter compiler reports it
+        bound = dict(body)
+        if isinstance(body.get("filter"), Mapping):
+            bound["filter"] = self._bind_exp(target, body["filter"])
+        if isinstance(body.get("predicate"), Mapping):
+            bound["predicate"] = {op: evaluate(operand, self._session_value) for op, operand in body["predicate"].items()}
+        return bound
 
     def _presets(self, presets: Mapping[str, Any]) -> dict[str, Any]:
         return {column: evaluate(value, self._session_value) for column, value in presets.items()}

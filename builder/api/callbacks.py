@@ -1,7 +1,7 @@
 """What the designer API asks of the runtime, as a protocol the runtime implements.
 
 ``builder`` never imports ``runtime``: the app factory passes an object with
-these coroutines (``runtime.designer_hooks.designer_callbacks``). Every method
+these coroutines (``runtime.designer.hooks.designer_callbacks``). Every method
 raises ``CallbackError`` (a code and a sentence) for anything the builder of an
 app should see; the API turns it into a JSON error.
 """

@@ -24,6 +24,7 @@ from builder.validation.expressions import (
     otherwise_last,
 )
 from builder.validation.integrations import call_api_outputs, check_call_api, check_run_code
+from builder.validation.page_refs import field_path_problem
 from builder.validation.report import Issue
 
 Parts = tuple[PathPart, ...]
@@ -40,6 +41,7 @@ class FlowContext:
     node_names: Mapping[str, str]  # every node of this flow, id -> name
     reachable: Mapping[str, frozenset[str]]  # flow id -> flows it runs, directly or not
     outbound_hosts: list[str] = field(default_factory=list)  # settings.outbound_hosts
+    row_tables: Mapping[str, str] = field(default_factory=dict)  # query nodes with `one`: id -> table id
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,10 @@ def _node_ref(rest: list[str], scope: FlowScope, ctx: FlowContext) -> str | None
     outputs = scope.visible[node_id]
     if len(rest) < 2:
         return f"name which result of node {name} to use, e.g. `node.{node_id}.{sorted(outputs)[0] if outputs else 'id'}`."
+    table = ctx.catalog.table(ctx.row_tables.get(node_id, ""))
+    if table is not None and rest[1] not in table.columns and (rest[1] in table.relationships or rest[1].endswith("_aggregate")):
+        # the row's related data: object relationships to any depth, totals of array relationships
+        return field_path_problem(table, rest[1:], ctx.catalog, f"node.{node_id}")
     if outputs is not None and rest[1] not in outputs:
         if not outputs:
             return f"node {name} has no results to use."
@@ -365,6 +371,7 @@ def check_actionflows(definition: Definition, catalog: Catalog) -> Iterator[Issu
             node_names={n.id: n.name for n in walk_nodes(flow.nodes)},
             reachable=reachable,
             outbound_hosts=definition.settings.outbound_hosts,
+            row_tables={n.id: n.table for n in walk_nodes(flow.nodes) if n.type == "query" and n.one},
         )
         scope = yield from check_nodes(flow.nodes, (*parts, "nodes"), FlowScope(), ctx)
         yield from _values(flow.output, (*parts, "output"), scope, ctx)

@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from builder.errors import PathPart
-from builder.expressions import COMPARISONS, IGNORE_EMPTY, OPERATORS, is_ref
-from builder.validation.catalog import Catalog, TableInfo, suggestion
+from builder.expressions import AGGREGATE_PREDICATES, AGGREGATE_SUFFIX, COMPARISONS, IGNORE_EMPTY, OPERATORS, is_ref
+from builder.validation.catalog import NUMERIC_TYPES, Catalog, TableInfo, suggestion
 from builder.validation.report import Issue
 
 RefCheck = Callable[[str], "str | None"]
@@ -97,17 +97,57 @@ def check_table_filter(
 
     def check_key(key: str, value: Any, key_parts: Parts) -> Iterator[Issue]:
         relationship = table.relationships.get(key)
-        if relationship is not None:
+        aggregated = table.relationships.get(key.removesuffix(AGGREGATE_SUFFIX)) if key.endswith(AGGREGATE_SUFFIX) else None
+        if aggregated is not None and aggregated.kind == "array":
+            target = catalog.table(aggregated.target)
+            if target is not None:
+                yield from _check_aggregate(value, key_parts, aggregated.name, target, catalog, check_ref, comparisons)
+        elif relationship is not None:
             target = catalog.table(relationship.target)
             if target is not None:
                 yield from check_table_filter(value, key_parts, target, catalog, check_ref, comparisons)
         elif key in table.columns:
             yield from _check_comparisons(value, key_parts, f"field `{key}`", check_ref, comparisons)
         else:
-            choices = [*table.columns, *table.relationships]
+            choices = [*table.columns, *table.relationships, *(f"{n}{AGGREGATE_SUFFIX}" for n, r in table.relationships.items() if r.kind == "array")]
             yield Issue(key_parts, f"field `{key}` does not exist on table {table.name}.{suggestion(key, choices)}")
 
     yield from _check_logical(condition, parts, check_key)
+
+
+def _check_aggregate(
+    value: Any, parts: Parts, relationship: str, target: TableInfo, catalog: Catalog, check_ref: RefCheck, comparisons: tuple[str, ...],
+) -> Iterator[Issue]:
+    """``<rel>_aggregate: {count | sum | avg | min | max: {arguments, distinct, filter, predicate}}``."""
+    if not isinstance(value, dict) or not value:
+        yield Issue(parts, f"the total of `{relationship}` must name a function such as {{\"count\": {{\"predicate\": {{\"_gt\": 0}}}}}}.")
+        return
+    for function, body in value.items():
+        fn_parts = (*parts, function)
+        if function not in AGGREGATE_PREDICATES:
+            yield Issue(fn_parts, f"`{function}` is not a total; use one of {', '.join(AGGREGATE_PREDICATES)}.{suggestion(function, AGGREGATE_PREDICATES)}")
+            continue
+        if not isinstance(body, dict):
+            yield Issue(fn_parts, f"the {function} of `{relationship}` must be an object with a `predicate`.")
+            continue
+        known = {"arguments", "filter", "predicate", *(("distinct",) if function == "count" else ())}
+        for key in sorted(set(body) - known):
+            yield Issue((*fn_parts, key), f"`{key}` is not part of a {function}; use {', '.join(sorted(known))}.")
+        arguments = body.get("arguments")
+        names = [arguments] if isinstance(arguments, str) else arguments if isinstance(arguments, list) else []
+        if function != "count" and len(names) != 1:
+            yield Issue((*fn_parts, "arguments"), f"name the number field of {target.name} to {function}.")
+        for name in names:
+            if name not in target.columns:
+                yield Issue((*fn_parts, "arguments"), f"field `{name}` does not exist on table {target.name}.{suggestion(str(name), target.columns)}")
+            elif function != "count" and target.columns[name] not in NUMERIC_TYPES:
+                yield Issue((*fn_parts, "arguments"), f"{function} needs a number field; `{name}` of {target.name} is {target.columns[name]}.")
+        if body.get("filter"):
+            yield from check_table_filter(body["filter"], (*fn_parts, "filter"), target, catalog, check_ref, comparisons)
+        if "predicate" not in body:
+            yield Issue(fn_parts, f"say what the {function} of `{relationship}` is compared with (`predicate`, e.g. {{\"_gt\": 0}}).")
+        else:
+            yield from _check_comparisons(body["predicate"], (*fn_parts, "predicate"), f"the {function} of `{relationship}`", check_ref, comparisons)
 
 
 def check_condition(condition: Any, parts: Parts, check_ref: RefCheck) -> Iterator[Issue]:

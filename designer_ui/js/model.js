@@ -36,14 +36,20 @@ export function relationshipsOf(def, tableId) {
   return out;
 }
 
-// What a table filter's condition editor offers: columns, and relationships to follow.
+// Number fields a total (sum, average, smallest, largest) may take: not ids nor foreign keys.
+export const numberFields = (def, tableId) => columnsOf(def, tableId)
+  .filter((c) => (c.type === 'bigint' || c.type === 'decimal') && !c.foreignKey && c.name !== 'id').map((c) => c.name);
+
+// What a table filter's condition editor offers: columns, relationships to follow, and
+// totals of array relationships (`orders_aggregate`: count, sum of a number field …).
 export function filterScope(def, tableId) {
+  const related = relationshipsOf(def, tableId);
+  const label = (r) => `${r.name} → ${(tableById(def, r.target) || { name: '?' }).name}`;
   return {
     keys: columnsOf(def, tableId).map((c) => ({ value: c.name, label: c.name })),
-    relations: relationshipsOf(def, tableId).map((r) => ({
-      value: r.name,
-      label: `${r.name} → ${(tableById(def, r.target) || { name: '?' }).name}`,
-      scope: () => filterScope(def, r.target),
+    relations: related.map((r) => ({ value: r.name, label: label(r), scope: () => filterScope(def, r.target) })),
+    totals: related.filter((r) => r.kind === 'array').map((r) => ({
+      value: `${r.name}_aggregate`, label: label(r), numbers: numberFields(def, r.target), scope: () => filterScope(def, r.target),
     })),
   };
 }

@@ -3,14 +3,16 @@
 // the page the app shows and who is logged in from the page's own spec (same origin), so a
 // reload of this tab, a link followed inside the app or a login there never leave it stale.
 // A publish reloads the definition too, so pages added since the bar opened are listed.
+// A page with parameters gets a typed input for each (preview_params.js).
 import { api, projectUrl } from './api.js';
 import { loadAccounts } from './accounts.js';
 import { button, field, h, input, select, toast } from './dom.js';
+import { paramFields, paramsFromLocation, withParams } from './preview_params.js';
 import { announceAccounts, onPublish } from './publish_channel.js';
 
 const slug = new URLSearchParams(location.search).get('slug') || '';
 const root = document.getElementById('preview');
-const state = { accounts: [], pages: [], page: '' };
+const state = { accounts: [], pages: [], page: '', params: {} }; // params: page id -> {name: text}
 
 const pageUrl = (page) => `/p/${slug}/${page ? page.path : ''}`;
 const describe = (account) => (account ? `Viewing as: ${account.username} (#${account.id})` : 'Viewing as: anonymous visitor');
@@ -38,13 +40,21 @@ async function main() {
   const accountSelect = select([], { 'aria-label': 'Test account', id: 'sim-account' });
   const status = h('span', { class: 'sim-status', id: 'sim-status', role: 'status', 'aria-live': 'polite' }, describe(null));
   const newName = input({ 'aria-label': 'New test account username', id: 'sim-new-username', placeholder: 'test_buyer', class: 'narrow' });
-  const pageSelect = select([], { 'aria-label': 'Page', id: 'sim-page', onChange: (e) => { state.page = e.target.value; reload(); } });
+  const pageSelect = select([], { 'aria-label': 'Page', id: 'sim-page', onChange: (e) => { state.page = e.target.value; fillParams(); reload(); } });
+  const params = h('span', { class: 'sim-group', role: 'group', 'aria-label': 'Parameters', id: 'sim-params' });
+  const current = () => state.pages.find((p) => p.id === state.page);
+  const fillParams = () => {
+    const values = (state.params[state.page] ||= {});
+    const fields = paramFields(current(), values, (name, text) => { values[name] = text; });
+    params.replaceChildren(...fields, ...(fields.length ? [button('Open', () => reload(), { class: 'small', id: 'sim-open' })] : []));
+  };
   const fillPages = () => {
     pageSelect.replaceChildren(...state.pages.map((p) => h('option', { value: p.id }, p.name)));
     pageSelect.value = state.page;
+    fillParams();
   };
   const published = h('span', { class: 'sim-status', id: 'sim-published', role: 'status', 'aria-live': 'polite' });
-  const reload = () => { frame.src = pageUrl(state.pages.find((p) => p.id === state.page)); };
+  const reload = () => { frame.src = withParams(pageUrl(current()), current(), state.params[state.page] || {}); };
   const fillAccounts = async () => {
     try { state.accounts = await loadAccounts(slug); } catch (e) { state.accounts = []; toast(`${e.message} — publish the app first.`, 'error'); }
     const chosen = accountSelect.value;
@@ -56,7 +66,14 @@ async function main() {
     if (!shown) return;
     status.textContent = describe(shown.account);
     if (shown.account && state.accounts.some((a) => a.id === shown.account.id)) accountSelect.value = String(shown.account.id);
-    if (shown.page && state.pages.some((p) => p.id === shown.page)) { state.page = shown.page; pageSelect.value = shown.page; }
+    if (shown.page && state.pages.some((p) => p.id === shown.page)) {
+      state.page = shown.page;
+      pageSelect.value = shown.page;
+      let search = '';
+      try { search = frame.contentWindow.location.search; } catch { /* not the app's origin */ }
+      state.params[shown.page] = { ...(state.params[shown.page] || {}), ...paramsFromLocation(current(), search) };
+      fillParams();
+    }
   });
   const login = async (body) => {
     try {
@@ -71,6 +88,7 @@ async function main() {
   const bar = h('header', { class: 'sim-bar', 'aria-label': 'Simulate login' },
     h('strong', {}, `Preview: ${definition.name}`),
     field('Page', pageSelect),
+    params,
     h('span', { class: 'sim-group', role: 'group', 'aria-label': 'Simulate login' },
       field('Test account', accountSelect),
       button('Log in as', () => { if (accountSelect.value) login({ account_id: Number(accountSelect.value) }); else toast('No test account yet: create one.', 'error'); }, { id: 'sim-login', class: 'small primary' }),

@@ -1,6 +1,7 @@
 // One open project: header (tabs, save status, undo, preview, publish) and the current tab.
 import { openDialog } from './dialog.js';
 import { button, h, rerender, toast } from './dom.js';
+import { problemList } from './problems.js';
 import { openPublish } from './publish.js';
 import { onAccounts, onPublish } from './publish_channel.js';
 import { forgetAccounts } from './tabs/flow_panels.js';
@@ -150,13 +151,6 @@ export class ProjectView {
       this.show('data');
     }
   }
-}
-
-export function problemList(view, problems, close) {
-  return h('ul', { class: 'problem-list' }, problems.map((p) => h('li', { class: `problem problem-${p.severity}` },
-    h('span', { class: 'sev' }, p.severity === 'error' ? 'Error' : 'Warning'), ' ',
-    h('span', { class: 'msg' }, p.message), ' ',
-    button('Go there', () => { if (close) close(); view.goTo(p.location); }, { class: 'link small', 'aria-label': `Go to: ${p.message}` }))));
 }
 
 function openProblems(view) {

@@ -5,7 +5,7 @@
 import { api, projectUrl } from './api.js';
 import { confirmDialog, openDialog } from './dialog.js';
 import { button, h, toast } from './dom.js';
-import { problemList } from './project_view.js';
+import { problemList } from './problems.js';
 import { announcePublish } from './publish_channel.js';
 
 const BLOCKER = 'cannot apply: ';

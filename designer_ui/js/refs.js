@@ -19,8 +19,14 @@ export function nodeOutputs(def, registry, node) {
   return keys;
 }
 
+// A Query node that finds one row also offers that row's related data (`node.q.product.stock`,
+// `node.q.orders_aggregate.aggregate.count`), read by the runtime in the node's own statement.
 function nodeRefs(def, registry, node) {
-  return nodeOutputs(def, registry, node).map((key) => ref(`node.${node.id}.${key}`, `${node.name} → ${key}`, `Node: ${node.name}`));
+  const own = nodeOutputs(def, registry, node).map((key) => ref(`node.${node.id}.${key}`, `${node.name} → ${key}`, `Node: ${node.name}`));
+  if (node.type !== 'query' || !node.one || !tableById(def, node.table)) return own;
+  const columns = new Set(columnsOf(def, node.table).map((c) => `node.${node.id}.${c.name}`));
+  const related = fieldRefs(def, node.table, `node.${node.id}`, node.name, `Node: ${node.name}`).filter((r) => !columns.has(r.value));
+  return [...own, ...related];
 }
 
 function baseFlowRefs(flow) {

@@ -18,7 +18,7 @@ from typing import Any
 from builder.flows import Actionflow
 from builder.resolved import ResolvedProject
 from runtime.actionflows.nodes import NODE_COMPILERS
-from runtime.actionflows.refs import node_keys, reference_paths
+from runtime.actionflows.refs import node_keys, node_paths, reference_paths
 from runtime.actionflows.sqlflow.batch import BatchFunction, batch_of
 from runtime.actionflows.sqlflow.function import compile_sql_flow
 from runtime.actionflows.sqlflow.install import Installed
@@ -58,13 +58,18 @@ class _Context:
     def __init__(self, project: ResolvedProject, flow: Actionflow):
         self.project = project
         self.flow = flow
-        self._keys = node_keys(list(reference_paths(flow.model_dump(mode="json"))))
+        paths = list(reference_paths(flow.model_dump(mode="json")))
+        self._keys = node_keys(paths)
+        self._paths = node_paths(paths)
 
     def compile_nodes(self, nodes: list[Any]) -> tuple[Step, ...]:
         return tuple(NODE_COMPILERS[node.type](node, self) for node in nodes)
 
     def referenced_keys(self, node_id: str) -> frozenset[str]:
         return frozenset(self._keys.get(node_id, ()))
+
+    def referenced_paths(self, node_id: str) -> frozenset[tuple[str, ...]]:
+        return frozenset(self._paths.get(node_id, ()))
 
 
 def compile_flow(project: ResolvedProject, flow: Actionflow) -> CompiledFlow:

@@ -31,3 +31,13 @@ def node_keys(paths: Iterator[str] | list[str]) -> dict[str, set[str]]:
         if parts[0] == "node" and len(parts) >= 2:
             keys.setdefault(parts[1], set()).add(parts[2] if len(parts) > 2 else "*")
     return keys
+
+
+def node_paths(paths: Iterator[str] | list[str]) -> dict[str, set[tuple[str, ...]]]:
+    """Node id -> the whole paths read below it (``node.q.event.title`` -> ``("event", "title")``)."""
+    found: dict[str, set[tuple[str, ...]]] = {}
+    for path in paths:
+        parts = path.split(".")
+        if parts[0] == "node" and len(parts) > 2:
+            found.setdefault(parts[1], set()).add(tuple(parts[2:]))
+    return found

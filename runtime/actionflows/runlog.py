@@ -21,6 +21,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
+from runtime.background import cancel_and_wait
 from runtime.system_tables import SCHEMA
 
 log = logging.getLogger("minimomen.actionflows")
@@ -74,11 +75,8 @@ class RunLog:
         self._task = asyncio.create_task(self._write_forever(), name="minimomen-runlog")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        task, self._task = self._task, None
+        await cancel_and_wait(task)
         await self.flush()
 
     async def flush(self) -> None:

@@ -27,6 +27,7 @@ import psycopg
 from builder.flows import Schedule
 from builder.validation.schedules import schedule_zone
 from runtime.actionflows import tasks
+from runtime.background import cancel_and_wait
 from runtime.project import ProjectRuntime
 from runtime.system_tables import SCHEMA
 from runtime.types import Session
@@ -87,11 +88,8 @@ class Scheduler:
         self._loop_task = asyncio.create_task(self._fire_forever(), name=f"minimomen-schedules-{self.project.slug}")
 
     async def stop(self) -> None:
-        if self._loop_task is not None:
-            self._loop_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop_task
-            self._loop_task = None
+        task, self._loop_task = self._loop_task, None
+        await cancel_and_wait(task)
 
     def reload(self) -> None:
         """Follow the published state: keep unchanged schedules' cursors, start changed ones now."""

@@ -49,6 +49,10 @@ class CompileContext(Protocol):
         """Output keys of ``node_id`` that the flow references (``*`` = the whole output)."""
         ...
 
+    def referenced_paths(self, node_id: str) -> frozenset[tuple[str, ...]]:
+        """The whole paths the flow reads below ``node_id`` (``("event", "title")``)."""
+        ...
+
 
 NodeCompiler = Callable[[Any, CompileContext], Step]
 

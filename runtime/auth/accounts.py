@@ -127,3 +127,31 @@ async def _log_in(project: Any, username: str, password: str, address: str | Non
     if not right:
         raise LoginFailed(WRONG_CREDENTIALS)
     return account_id
+
+
+async def change_password(project: Any, account_id: int, current: str, new: str, address: str | None = None) -> tuple[Account, str]:
+    """Set a new password after checking the current one, revoke every earlier token, return a fresh one.
+
+    The current password is checked like a login (same throttling), so this is no
+    side door for guessing it.
+    """
+    check_password(new)
+    async with project.pool.connection() as conn:
+        found = await fetch_account_version(conn, account_id)
+    if found is None:
+        raise LoginFailed("this account no longer exists")
+    try:
+        checked = await _log_in(project, found[0], current, address)
+    except LoginFailed as exc:
+        if exc.message == WRONG_CREDENTIALS:
+            raise LoginFailed("the current password is not right") from exc
+        raise
+    if checked != account_id:
+        raise LoginFailed("the current password is not right")
+    password_hash = await hash_password(new)
+    async with project.pool.connection() as conn:  # one statement: no moment with the new password and old tokens
+        await conn.execute(f"UPDATE {SCHEMA}.credential SET password_hash = %s, token_version = token_version + 1 WHERE account_id = %s",
+                           (password_hash, account_id))
+    auth_state(project).forget(account_id)
+    account, token, _expires = await issue_session(project, account_id)
+    return account, token

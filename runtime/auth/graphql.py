@@ -2,6 +2,11 @@
 
 - ``authenticateWithUsername(username, password, register)`` (every role) →
   ``FZ_Account_Auth { account { id username roles } jwt { token } }``;
+- ``logout`` (a logged-in account) → ``Boolean``: every token issued to the account so far
+  stops working, on every worker (this one at once, others within the role cache's seconds);
+- ``changePassword(currentPassword, newPassword)`` (a logged-in account) → ``FZ_Account_Auth``:
+  the current password is checked like a login, every earlier token is revoked, a fresh one
+  is returned;
 - ``fz_assign_role`` / ``fz_remove_role(account_id, role)`` (admin only) → ``FZ_Account``;
 - ``fz_account_roles(role, account_id)`` (admin only, read-only) → ``[FZ_Account]``: the
   accounts that hold custom roles, for the designer's role assignment panel.
@@ -23,8 +28,8 @@ from graphql import (
     GraphQLObjectType,
 )
 
-from runtime.auth.accounts import authenticate
-from runtime.auth.roles import assign_role, remove_role, role_holders
+from runtime.auth.accounts import authenticate, change_password
+from runtime.auth.roles import assign_role, remove_role, revoke_tokens, role_holders
 from runtime.graphql.extensions import ExtensionField, TypeRegistry
 from runtime.permissions import Grants
 from runtime.project import PublishedState
@@ -57,6 +62,19 @@ def _types(types: TypeRegistry) -> tuple[Any, Any]:
 async def _authenticate(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
     account, token = await authenticate(ctx.project, args["username"], args["password"], bool(args.get("register")),
                                         address=ctx.headers.get(CLIENT_ADDRESS) or None)
+    return {"account": account, "jwt": {"token": token}}
+
+
+async def _logout(ctx: RequestContext, args: dict[str, Any]) -> bool:
+    assert ctx.session.account_id is not None  # the field exists only in a logged-in account's schema
+    await revoke_tokens(ctx.project, ctx.session.account_id)
+    return True
+
+
+async def _change_password(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
+    assert ctx.session.account_id is not None
+    account, token = await change_password(ctx.project, ctx.session.account_id, args["currentPassword"], args["newPassword"],
+                                           address=ctx.headers.get(CLIENT_ADDRESS) or None)
     return {"account": account, "jwt": {"token": token}}
 
 
@@ -103,6 +121,27 @@ def build_fields(state: PublishedState, grants: Grants, types: TypeRegistry) -> 
             transactional=False,
         )
     ]
+    if not grants.is_admin and grants.session.account_id is not None:
+        fields.append(ExtensionField(
+            name="logout",
+            operation="mutation",
+            field=GraphQLField(GraphQLNonNull(types.scalar("Boolean")),  # type: ignore[arg-type]
+                               description="Log out everywhere: every token issued to this account so far stops working."),
+            resolve=_logout,
+            transactional=False,
+        ))
+        fields.append(ExtensionField(
+            name="changePassword",
+            operation="mutation",
+            field=GraphQLField(
+                GraphQLNonNull(auth),
+                args={"currentPassword": GraphQLArgument(GraphQLNonNull(string)),  # type: ignore[arg-type]
+                      "newPassword": GraphQLArgument(GraphQLNonNull(string))},  # type: ignore[arg-type]
+                description="Change this account's password; earlier tokens stop working and a fresh one is returned.",
+            ),
+            resolve=_change_password,
+            transactional=False,
+        ))
     if grants.is_admin:
         role_args = {
             "account_id": GraphQLArgument(GraphQLNonNull(types.scalar("bigint"))),  # type: ignore[arg-type]

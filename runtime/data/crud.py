@@ -20,6 +20,7 @@ from psycopg.rows import dict_row
 from builder.definition import FieldType
 from builder.resolved import ResolvedProject, ResolvedTable
 from runtime.data.filters import FilterCompiler
+from runtime.data.related import related_value
 from runtime.data.sql import PG_TYPES, TOUCH, Params, coerce_value, ident
 from runtime.types import BadUserInput
 
@@ -85,8 +86,16 @@ def select_statement(
     offset: int | None = None,
     row_rule: Mapping[str, Any] | None = None,
     lock: Literal["none", "for_update", "for_share"] = "none",
+    related: Sequence[Sequence[str]] = (),
 ) -> sql.Composed:
-    query = sql.SQL("SELECT * FROM {} AS t WHERE {}").format(ident(table.name), _where(project, table, params, where, row_rule))
+    """``SELECT`` the rows; each of ``related`` (a path through relationships) is added as a
+    column named by the dotted path (``event.title``), see ``runtime.data.related``."""
+    extra: sql.Composable = sql.SQL("")
+    for path in related:
+        value = related_value(project, table, "t", path)
+        if value is not None:
+            extra += sql.SQL(", {} AS {}").format(value, ident(".".join(path)))
+    query = sql.SQL("SELECT t.*{} FROM {} AS t WHERE {}").format(extra, ident(table.name), _where(project, table, params, where, row_rule))
     if order_by:
         for o in order_by:
             if o.column not in table.columns:

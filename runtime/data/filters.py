@@ -2,9 +2,10 @@
 
 One compiler for the API's ``where``, permission rules and actionflow filters.
 Values must already be literals (``bind_refs`` resolves ``{"ref": ...}`` first).
-Relationship keys become ``EXISTS`` subqueries; the related table's own row
-rule (``row_rule``) is applied inside them, so a filter cannot reveal rows the
-caller may not see.
+Relationship keys become ``EXISTS`` subqueries and ``<array relationship>_aggregate``
+keys compare a count or sum of related rows (``runtime.data.aggregate_filters``); the
+related table's own row rule (``row_rule``) is applied inside them, so a filter cannot
+reveal rows the caller may not see.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from psycopg import sql
 
 from builder.expressions import is_ref
 from builder.resolved import ResolvedProject, ResolvedTable
+from runtime.data.aggregate_filters import aggregate_relationship, compile_aggregate
 from runtime.data.sql import PG_TYPES, Params, VarRef, coerce_value, ident
 from runtime.types import BadUserInput
 
@@ -86,13 +88,19 @@ class FilterCompiler:
         if key == "_not":
             return sql.SQL("NOT ({})").format(self.compile(table, alias, value))
         if key in table.columns:
-            self._check_column(table, key)
+            self.check_column(table, key)
             return self._column(table, alias, key, value)
         if key in table.relationships:
             return self._relationship(table, alias, key, value)
+        if (rel := aggregate_relationship(table, key)) is not None:
+            return compile_aggregate(self, table, alias, rel, value)
         raise BadUserInput(f"field `{key}` does not exist on table {table.name}")
 
-    def _check_column(self, table: ResolvedTable, column: str) -> None:
+    def visible_rows(self, table: ResolvedTable) -> dict[str, Any] | None:
+        """The row rule to AND in when reading related rows of ``table`` (none inside a permission rule)."""
+        return self.row_rule(table) if self.row_rule and not self._trusted else None
+
+    def check_column(self, table: ResolvedTable, column: str) -> None:
         if self.columns_allowed is None or self._trusted:
             return
         allowed = self.columns_allowed(table)
@@ -102,7 +110,11 @@ class FilterCompiler:
     def _column(self, table: ResolvedTable, alias: str, name: str, comparisons: Any) -> sql.Composable:
         if not isinstance(comparisons, Mapping):
             raise BadUserInput(f"filter on `{table.name}.{name}` must be an object of operators such as {{\"_eq\": ...}}")
-        column = Operand(ident(alias, name), table.columns[name].type, f"filter on {table.name}.{name}")
+        return self.compare_value(ident(alias, name), table.columns[name].type, f"filter on {table.name}.{name}", comparisons)
+
+    def compare_value(self, target: sql.Composable, field_type: str, where: str, comparisons: Mapping[str, Any]) -> sql.Composable:
+        """``target`` (a column, or an aggregate's subquery) against ``{"_gt": 2, ...}``."""
+        column = Operand(target, field_type, where)
         parts: list[sql.Composable] = []
         for op, operand in comparisons.items():
             compile_op = OPERATORS.get(op)
@@ -119,7 +131,7 @@ class FilterCompiler:
             sql.SQL("{} = {}").format(ident(inner, rel.remote_column), ident(alias, rel.local_column)),
             self.compile(target, inner, where),
         ]
-        rule = self.row_rule(target) if self.row_rule and not self._trusted else None
+        rule = self.visible_rows(target)
         if rule is not None:
             conditions.append(self.compile_rule(target, inner, rule))
         return sql.SQL("EXISTS (SELECT 1 FROM {} AS {} WHERE {})").format(self.source(target), ident(inner), _join(conditions, "AND"))

@@ -85,6 +85,7 @@ class _Tree:
         self.ctes: list[tuple[str, sql.Composable]] = []
         self.written: dict[str, list[str]] = {}  # table -> CTE names, for "table as written"
         self.checks: list[tuple[ResolvedTable, str, BoolExp]] = []  # compiled once the "as written" views exist
+        self.explicit_ids: dict[str, ResolvedTable] = {}  # tables given ids by the caller: their sequence moves past them
 
     def emit(self, spec: InsertSpec, links: Mapping[str, sql.Composable]) -> list[str]:
         """CTEs inserting ``spec``'s rows (and their nested rows); the names holding ``spec``'s rows."""
@@ -108,6 +109,8 @@ class _Tree:
         dml = self.compiler.insert_dml(spec.table, rows, spec.presets, spec.conflict, spec.conflict_filter, links)
         self.ctes.append((name, sql.SQL("{} RETURNING t.*").format(dml)))
         self.written.setdefault(spec.table.name, []).append(name)
+        if any("id" in row for row in rows) and self.compiler.id_writable(spec.table):
+            self.explicit_ids[spec.table.name] = spec.table
         if spec.check:
             self.checks.append((spec.table, name, spec.check))
         return name
@@ -131,5 +134,6 @@ def insert_tree(compiler: MutationCompiler, spec: InsertSpec, written: Written) 
         filters.sources[table] = ident(view)
     affected = sql.SQL(" + ").join(sql.SQL("(SELECT count(*) FROM {})").format(ident(n)) for n, _ in tree.ctes)
     checks = [compiler.violations(table, name, check) for table, name, check in tree.checks]
+    checks += [compiler.sequence_past(table, f"m$rows${name}") for name, table in tree.explicit_ids.items()]
     violations = sql.SQL("({})").format(sql.SQL(" + ").join(checks)) if checks else sql.SQL("0")
     return compiler.finish(spec.table, ctes, violations, sql.SQL("({})").format(affected), written)

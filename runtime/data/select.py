@@ -11,7 +11,7 @@ every level, including filters through relationships.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -19,8 +19,10 @@ from psycopg import sql
 
 from builder.asset_types import ASSET_SCHEMA, ASSET_TABLE
 from builder.resolved import ResolvedProject, ResolvedTable
+from runtime.data.asset_variants import ASSET_COLUMNS, variant_spec
 from runtime.data.filters import FilterCompiler
-from runtime.data.sql import Params, VarRef, ident
+from runtime.data.order_by import DIRECTIONS, OrderTerm
+from runtime.data.sql import Params, ident
 from runtime.types import BadUserInput
 
 BoolExp = dict[str, Any]
@@ -29,51 +31,6 @@ MAX_PAIRS = 50  # json_build_object takes at most 100 arguments
 # Per-column aggregates (Hasura's names are PostgreSQL's): the only function names ever put in SQL.
 AGGREGATE_SQL: frozenset[str] = frozenset({"sum", "avg", "max", "min", "stddev", "stddev_pop", "stddev_samp",
                                            "variance", "var_pop", "var_samp"})
-
-# Columns of minimomen.asset a client may read through an image / file field.
-ASSET_COLUMNS = frozenset({"id", "filename", "content_type", "size", "width", "height", "created_at"})
-FITS = ("cover", "contain", "fill")
-MAX_VARIANT_SIDE = 4096
-
-
-def variant_spec(args: Any) -> str:
-    """``url(width:, height:, fit:)`` as the variant part of a signed URL (``""``: the original).
-
-    ``w<width>-h<height>-<fit>`` with 0 for a side left free (kept in proportion).
-    """
-    if not isinstance(args, Mapping):
-        return ""
-    width, height, fit = args.get("width"), args.get("height"), args.get("fit") or "cover"
-    if width is None and height is None:
-        return ""
-    for side in (width, height):
-        if side is not None and (isinstance(side, bool) or not isinstance(side, int) or not 1 <= side <= MAX_VARIANT_SIDE):
-            raise BadUserInput(f"url: width and height must be whole numbers from 1 to {MAX_VARIANT_SIDE}")
-    if fit not in FITS:
-        raise BadUserInput(f"url: fit must be one of {', '.join(FITS)}")
-    return f"w{width or 0}-h{height or 0}-{fit}"
-
-
-DIRECTIONS: dict[str, str] = {
-    "asc": "ASC",
-    "asc_nulls_first": "ASC NULLS FIRST",
-    "asc_nulls_last": "ASC NULLS LAST",
-    "desc": "DESC",
-    "desc_nulls_first": "DESC NULLS FIRST",
-    "desc_nulls_last": "DESC NULLS LAST",
-}
-
-
-@dataclass(frozen=True)
-class OrderTerm:
-    """Sort by a column reached through object relationships (``path``), or by an
-    aggregate (``function`` with ``column``, ``count`` without) of an array relationship
-    at the end of ``path``."""
-
-    path: tuple[str, ...]
-    column: str | None
-    direction: str
-    function: str | None = None
 
 
 @dataclass
@@ -378,45 +335,3 @@ def _check_distinct_order(query: RowsQuery) -> None:
             {t.column for t in leading} != set(query.distinct_on):
         raise BadUserInput('"distinct_on" columns must match initial "order_by" columns '
                            f"(order_by must start with {', '.join(query.distinct_on)})")
-
-
-def parse_order_by(project: ResolvedProject, table: ResolvedTable, value: Any) -> list[OrderTerm]:
-    """Hasura's ``order_by`` (an object or a list of objects, keys in order) as terms."""
-    items = value if isinstance(value, list) else [value] if value else []
-    terms: list[OrderTerm] = []
-    for item in items:
-        if not isinstance(item, Mapping):
-            raise BadUserInput(f"order_by on {table.name} expects objects such as {{\"id\": \"asc\"}}")
-        terms.extend(_order_terms(project, table, item, ()))
-    return terms
-
-
-def _order_terms(project: ResolvedProject, table: ResolvedTable, item: Mapping[str, Any], path: tuple[str, ...]) -> list[OrderTerm]:
-    terms: list[OrderTerm] = []
-    for key, direction in item.items():
-        if direction is None:
-            continue
-        if key in table.columns:
-            terms.append(OrderTerm(path, key, _direction(direction)))
-            continue
-        rel = table.relationships.get(key)
-        if rel is not None and rel.kind == "object" and isinstance(direction, Mapping):
-            terms.extend(_order_terms(project, project.tables[rel.target], direction, path + (key,)))
-            continue
-        if key.endswith("_aggregate") and isinstance(direction, Mapping):
-            rel = table.relationships.get(key[: -len("_aggregate")])
-            if rel is not None and rel.kind == "array":
-                for function, spec in direction.items():
-                    if function == "count":
-                        terms.append(OrderTerm(path + (rel.name,), None, _direction(spec), "count"))
-                    elif isinstance(spec, Mapping):
-                        terms.extend(OrderTerm(path + (rel.name,), c, _direction(d), function) for c, d in spec.items() if d is not None)
-                continue
-        raise BadUserInput(f"cannot sort by `{key}`: it does not exist on table {table.name}")
-    return terms
-
-
-def _direction(value: Any) -> str:
-    if isinstance(value, VarRef) or value not in DIRECTIONS:
-        raise BadUserInput(f"unknown sort direction {value!r}; use one of {', '.join(DIRECTIONS)}")
-    return str(value)

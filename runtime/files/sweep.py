@@ -16,7 +16,6 @@ with a grace of ``MINIMOMEN_FILES_GRACE_SECONDS`` (default one day).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from runtime.background import cancel_and_wait
 from runtime.files.store import store_for
 from runtime.system_tables import SCHEMA
 
@@ -110,8 +110,4 @@ async def publish(project: Any) -> None:
 
 
 async def stop(project: Any) -> None:
-    task = project.services.pop(SERVICE, None)
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    await cancel_and_wait(project.services.pop(SERVICE, None))

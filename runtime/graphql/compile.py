@@ -15,7 +15,8 @@ from psycopg import sql
 
 from builder.resolved import ResolvedProject, ResolvedTable
 from runtime.data.jsonb_updates import OPERATORS as JSONB_UPDATE_OPERATORS
-from runtime.data.select import Output, RowsQuery, SelectCompiler, parse_order_by
+from runtime.data.order_by import parse_order_by
+from runtime.data.select import Output, RowsQuery, SelectCompiler
 from runtime.data.sql import Params
 from runtime.graphql.aggregates import AGGREGATE_FUNCTIONS
 from runtime.graphql.schema import RootField, SchemaBundle
@@ -227,7 +228,11 @@ class _TableWalk:
                 self.add(target)
                 self.filter(target, value)
             elif key.endswith("_aggregate") and key[: -len("_aggregate")] in table.relationships:
-                self.add(self.project.tables[table.relationships[key[: -len("_aggregate")]].target])
+                target = self.project.tables[table.relationships[key[: -len("_aggregate")]].target]
+                self.add(target)
+                for body in value.values() if isinstance(value, Mapping) else ():
+                    if isinstance(body, Mapping):  # an aggregation predicate's own filter
+                        self.filter(target, body.get("filter"))
 
     def everything_from(self, table: ResolvedTable) -> None:
         """A filter given by a variable can name any related table: take them all."""

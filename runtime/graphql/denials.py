@@ -38,6 +38,7 @@ from graphql import (
 from graphql.language.visitor import SKIP
 
 from runtime.graphql.aggregates import AGGREGATE_FUNCTIONS
+from runtime.graphql.error_paths import field_path
 from runtime.graphql.errors import DocumentErrors, graphql_error
 from runtime.types import Session
 
@@ -88,13 +89,15 @@ class AccessDenied(DocumentErrors):
     code = "TABLE_ACCESS"
     http_status = 403
 
-    def __init__(self, denials: list[tuple[Denial, list[Any]]]):
-        self.denials = denials
-        super().__init__([graphql_error(d.sentence("The caller"), "TABLE_ACCESS", locations) for d, locations in denials])
+    def __init__(self, denials: list[tuple[Denial, list[Any], str | None]]):
+        self.denials = denials  # (denial, locations, Hasura's request path of the field that names it)
+        super().__init__([graphql_error(d.sentence("The caller"), "TABLE_ACCESS", locations, request_path=path)
+                          for d, locations, path in denials])
 
     def for_session(self, session: Session) -> DocumentErrors:
         who = "Anonymous user" if session.account_id is None else f"User {session.account_id}"
-        worded = DocumentErrors([graphql_error(d.sentence(who), "TABLE_ACCESS", locations) for d, locations in self.denials])
+        worded = DocumentErrors([graphql_error(d.sentence(who), "TABLE_ACCESS", locations, request_path=path)
+                                 for d, locations, path in self.denials])
         worded.http_status = self.http_status
         return worded
 
@@ -102,17 +105,20 @@ class AccessDenied(DocumentErrors):
 class _Finder(Visitor):
     """Collects denials; a subtree under a denial is skipped (its names would say more than the caller wrote)."""
 
-    def __init__(self, info: TypeInfo, role: GraphQLSchema, tables: dict[str, Any], root_of: Callable[[str, str], Any]):
+    def __init__(self, info: TypeInfo, role: GraphQLSchema, tables: dict[str, Any], root_of: Callable[[str, str], Any],
+                 document: Any):
         super().__init__()
+        self.document = document
         self.info = info
         self.role = role
         self.tables = tables  # table name -> ResolvedTable
         self.root_of = root_of
-        self.found: list[tuple[Denial, list[Any]]] = []
+        self.found: list[tuple[Denial, list[Any], str | None]] = []
 
     def _deny(self, denial: Denial, node: Node) -> Any:
-        if all(d != denial for d, _ in self.found):
-            self.found.append((denial, GraphQLError("", node).locations or []))
+        if all(d != denial for d, _, _ in self.found):
+            error = GraphQLError("", node)
+            self.found.append((denial, error.locations or [], field_path(self.document, error)))
         return SKIP
 
     def _table_of(self, type_name: str) -> tuple[str, str] | None:
@@ -230,6 +236,6 @@ def find_denials(admin: GraphQLSchema, role: GraphQLSchema, document: Any, table
                  root_of: Callable[[str, str], Any]) -> AccessDenied | None:
     """An ``AccessDenied`` when ``document`` (valid for ``admin``) only names things hidden from ``role``."""
     info = TypeInfo(admin)
-    finder = _Finder(info, role, tables, root_of)
+    finder = _Finder(info, role, tables, root_of, document)
     visit(document, TypeInfoVisitor(info, finder))
     return AccessDenied(finder.found) if finder.found else None

@@ -20,50 +20,13 @@ from graphql import (
     GraphQLNonNull,
 )
 
+from builder.expressions import AGGREGATE_PREDICATES
 from builder.resolved import Relationship
 from runtime.data.insert_tree import link_column
 from runtime.graphql.aggregates import AGGREGATE_FUNCTIONS
+from runtime.graphql.comparisons import comparison_exp
 from runtime.graphql.registry import TableAccess, Types
 from runtime.graphql.scalars import FIELD_SCALARS, NUMERIC_TYPES, ORDERED_TYPES
-
-_COMPARISONS = ("_eq", "_neq", "_gt", "_gte", "_lt", "_lte")
-_TEXT_ONLY = ("_like", "_nlike", "_ilike", "_nilike", "_similar", "_nsimilar", "_regex", "_nregex", "_iregex", "_niregex")
-
-
-def _jsonb_operators(types: Types) -> dict[str, GraphQLInputField]:
-    jsonb, text = types.scalar("jsonb"), types.scalar("String")
-    keys = GraphQLList(GraphQLNonNull(text))  # type: ignore[arg-type,type-var]
-    return {
-        "_contains": GraphQLInputField(jsonb, description="does the column contain the given JSON value at the top level"),  # type: ignore[arg-type]
-        "_contained_in": GraphQLInputField(jsonb, description="is the column contained in the given JSON value"),  # type: ignore[arg-type]
-        "_has_key": GraphQLInputField(text, description="does the string exist as a top-level key in the column"),  # type: ignore[arg-type]
-        "_has_keys_any": GraphQLInputField(keys, description="do any of these strings exist as top-level keys in the column"),
-        "_has_keys_all": GraphQLInputField(keys, description="do all of these strings exist as top-level keys in the column"),
-    }
-
-
-def comparison_exp(types: Types, scalar_name: str) -> GraphQLInputObjectType:
-    """``<Scalar>_comparison_exp``: the operators a column of that scalar accepts."""
-    name = f"{scalar_name}_comparison_exp"
-    existing = types.get(name)
-    if isinstance(existing, GraphQLInputObjectType):
-        return existing
-    scalar = types.scalar(scalar_name)
-    ops = ("_eq", "_neq") if scalar_name in ("jsonb", "Boolean") else _COMPARISONS
-    fields: dict[str, GraphQLInputField] = {op: GraphQLInputField(scalar) for op in ops}  # type: ignore[arg-type]
-    fields["_in"] = GraphQLInputField(GraphQLList(GraphQLNonNull(scalar)))  # type: ignore[arg-type]
-    fields["_nin"] = GraphQLInputField(GraphQLList(GraphQLNonNull(scalar)))  # type: ignore[arg-type]
-    fields["_is_null"] = GraphQLInputField(GraphQLBoolean)
-    fields["_is_not_null"] = GraphQLInputField(GraphQLBoolean, description="Momen's: is the column set")
-    if scalar_name == "String":
-        fields.update({op: GraphQLInputField(scalar) for op in _TEXT_ONLY})  # type: ignore[arg-type]
-    if scalar_name == "jsonb":
-        fields.update(_jsonb_operators(types))
-        cast = types.add(GraphQLInputObjectType("jsonb_cast_exp", lambda: {"String": GraphQLInputField(comparison_exp(types, "String"))}))
-        fields["_cast"] = GraphQLInputField(cast, description="compare the JSON value as text")  # type: ignore[arg-type]
-    created = types.add(GraphQLInputObjectType(name, fields, description=f"Boolean expression to compare columns of type {scalar_name}"))
-    assert isinstance(created, GraphQLInputObjectType)
-    return created
 
 
 class InputTypes:
@@ -97,9 +60,43 @@ class InputTypes:
             for rel in access.table.relationships.values():
                 if rel.target in self.access:
                     out[rel.name] = GraphQLInputField(self.bool_exp(rel.target))
+                    if rel.kind == "array" and self.access[rel.target].select.aggregate:
+                        out[f"{rel.name}_aggregate"] = GraphQLInputField(self.aggregate_bool_exp(rel.target))
             return out
 
         created = self.types.add(GraphQLInputObjectType(name, fields, description=f"Boolean expression to filter rows of the table {table}"))
+        assert isinstance(created, GraphQLInputObjectType)
+        return created
+
+    def aggregate_bool_exp(self, table: str) -> GraphQLInputObjectType:
+        """``T_aggregate_bool_exp``: Hasura's aggregation predicates (``count``; ``sum avg min max`` of numbers)."""
+        name = f"{table}_aggregate_bool_exp"
+        if (found := self.types.get(name)) is not None:
+            assert isinstance(found, GraphQLInputObjectType)
+            return found
+        access = self.access[table]
+
+        def fields() -> dict[str, GraphQLInputField]:
+            count = self.types.add(GraphQLInputObjectType(f"{name}_count", lambda: {
+                "arguments": GraphQLInputField(GraphQLList(GraphQLNonNull(self.select_column(table)))),
+                "distinct": GraphQLInputField(GraphQLBoolean),
+                "filter": GraphQLInputField(self.bool_exp(table)),
+                "predicate": GraphQLInputField(GraphQLNonNull(comparison_exp(self.types, "Int"))),
+            }, description=f"count the related rows of {table} (of distinct values of `arguments`) that match `filter`"))
+            out = {"count": GraphQLInputField(count)}  # type: ignore[arg-type]
+            numbers = [c for c in access.columns if access.table.columns[c].type in NUMERIC_TYPES and not access.table.columns[c].asset]
+            if numbers:
+                columns = self.types.add(GraphQLEnumType(f"{name}_numeric_columns", {c: GraphQLEnumValue(c) for c in numbers},
+                                                         description=f"number columns of table {table}"))
+                for function in AGGREGATE_PREDICATES[1:]:
+                    out[function] = GraphQLInputField(self.types.add(GraphQLInputObjectType(f"{name}_{function}", lambda: {
+                        "arguments": GraphQLInputField(GraphQLNonNull(columns)),  # type: ignore[arg-type]
+                        "filter": GraphQLInputField(self.bool_exp(table)),
+                        "predicate": GraphQLInputField(GraphQLNonNull(comparison_exp(self.types, "numeric"))),
+                    }, description=f"{function}() of a number column over the related rows of {table} that match `filter`")))  # type: ignore[arg-type]
+            return out
+
+        created = self.types.add(GraphQLInputObjectType(name, fields, description=f"aggregation predicates over related rows of {table}"))
         assert isinstance(created, GraphQLInputObjectType)
         return created
 

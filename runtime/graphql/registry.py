@@ -12,17 +12,9 @@ from graphql import (
 )
 
 from builder.resolved import ResolvedTable
+from runtime.data.order_by import DIRECTIONS
 from runtime.graphql.scalars import build_scalars
 from runtime.permissions import DeleteGrant, InsertGrant, SelectGrant, UpdateGrant
-
-ORDER_DIRECTIONS: dict[str, str] = {
-    "asc": "ASC",
-    "asc_nulls_first": "ASC NULLS FIRST",
-    "asc_nulls_last": "ASC NULLS LAST",
-    "desc": "DESC",
-    "desc_nulls_first": "DESC NULLS FIRST",
-    "desc_nulls_last": "DESC NULLS LAST",
-}
 
 
 class Types:
@@ -31,7 +23,7 @@ class Types:
     def __init__(self) -> None:
         self._types: dict[str, GraphQLNamedType] = dict(build_scalars())
         self._scalars = frozenset(self._types)
-        self.add(GraphQLEnumType("order_by", {name: GraphQLEnumValue(name) for name in ORDER_DIRECTIONS},
+        self.add(GraphQLEnumType("order_by", {name: GraphQLEnumValue(name) for name in DIRECTIONS},
                                  description="column ordering options"))
 
     def get(self, name: str) -> GraphQLNamedType | None:

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 from psycopg import sql
 
 from builder.resolved import ResolvedTable
-from runtime.data.select import OrderTerm, RowsQuery, SelectCompiler
+from runtime.data.order_by import OrderTerm
+from runtime.data.select import RowsQuery, SelectCompiler
 from runtime.data.sql import Params, VarRef, ident
 from runtime.graphql.selection import Selected
 from runtime.types import BadUserInput

@@ -8,7 +8,9 @@ A host is reachable when ``settings.outbound_hosts`` lists it (or a ``*.domain``
 it). Its addresses are resolved first: a loopback, private, link-local or otherwise
 special address is refused unless the host (or that address) is listed exactly, so a
 wildcard entry or a DNS answer cannot turn a flow into a probe of the server's network.
-Redirects are not followed (the target of one has not been checked).
+The connection then goes to an address of that same answer (``runtime.integrations.pinned``:
+no second lookup for DNS rebinding to change). Redirects are not followed (the target of
+one has not been checked).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import httpx
 
 from builder.integrations import secret_names
 from builder.validation.integrations import host_allowed
+from runtime.integrations.pinned import ALLOWED, pinned_transport
 from runtime.integrations.secrets import Redactor, fill
 
 MAX_RESPONSE_BYTES = 1_000_000
@@ -41,7 +44,9 @@ def client() -> httpx.AsyncClient:
     loop = asyncio.get_running_loop()
     found = _clients.get(loop)
     if found is None or found.is_closed:
-        found = _clients[loop] = httpx.AsyncClient(trust_env=False, follow_redirects=False, limits=httpx.Limits(max_connections=100))
+        limits = httpx.Limits(max_connections=100)
+        found = _clients[loop] = httpx.AsyncClient(trust_env=False, follow_redirects=False, limits=limits,
+                                                   transport=pinned_transport(addresses_allowed, limits))
     return found
 
 
@@ -118,23 +123,32 @@ def _special(address: str) -> bool:
     return not ip.is_global or ip.is_multicast
 
 
+async def addresses_allowed(host: str, port: int, allowed: list[str]) -> list[str]:
+    """The addresses ``host`` resolves to, once; ``Refused`` unless the allow-list admits every one of them."""
+    if not host_allowed(host, allowed):
+        raise Refused(f"host `{host}` is not in the project's outbound hosts (Settings)")
+    listed = {entry.lower().strip() for entry in allowed}
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError:
+        raise Refused(f"host `{host}` could not be resolved") from None
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    for address in addresses:
+        if _special(address) and host.lower() not in listed and address not in listed:
+            raise Refused(f"host `{host}` resolves to a loopback or private address ({address}); list it exactly in the outbound hosts to allow it")
+    if not addresses:
+        raise Refused(f"host `{host}` could not be resolved")
+    return addresses
+
+
 async def check_host(url: str, allowed: list[str]) -> None:
-    """Raise ``Refused`` unless ``url`` may be called under the allow-list ``allowed``."""
+    """Raise ``Refused`` unless ``url`` may be called under the allow-list ``allowed`` (checked again at connect time)."""
     parts = urlsplit(url)
     host = parts.hostname
     if parts.scheme not in ("http", "https") or not host:
         raise Refused("the URL is not an http(s) URL with a host")
     if not host_allowed(host, allowed):
         raise Refused(f"host `{host}` is not in the project's outbound hosts (Settings)")
-    listed = {entry.lower().strip() for entry in allowed}
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80), type=socket.SOCK_STREAM)
-    except OSError:
-        raise Refused(f"host `{host}` could not be resolved") from None
-    for info in infos:
-        address = str(info[4][0])
-        if _special(address) and host.lower() not in listed and address not in listed:
-            raise Refused(f"host `{host}` resolves to a loopback or private address ({address}); list it exactly in the outbound hosts to allow it")
 
 
 async def _read(response: httpx.Response) -> Any:
@@ -171,10 +185,14 @@ async def send_once(request: Request, secrets: dict[str, str], allowed: list[str
             kwargs["json"] = fill(request.body, secrets)
         elif request.body_type == "form":
             kwargs["data"] = {k: text_value(fill(v, secrets)) for k, v in request.body.items()}
-        async with client().stream(request.method, url, **kwargs) as response:
-            outcome.status = response.status_code
-            outcome.headers = {k.lower(): redact(v) for k, v in response.headers.items()}
-            outcome.body = await _read(response)
+        scope = ALLOWED.set(list(allowed))
+        try:
+            async with client().stream(request.method, url, **kwargs) as response:
+                outcome.status = response.status_code
+                outcome.headers = {k.lower(): redact(v) for k, v in response.headers.items()}
+                outcome.body = await _read(response)
+        finally:
+            ALLOWED.reset(scope)
     except Refused as exc:
         outcome.error = redact(str(exc))
         outcome.refused = True

@@ -28,6 +28,7 @@ from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
 
 from runtime.actionflows.runlog import RunRecord, record
+from runtime.background import cancel_and_wait
 from runtime.integrations.outbound import Outcome, Request, send_once
 from runtime.integrations.secrets import MissingSecret, load_found
 from runtime.project import ProjectRuntime
@@ -91,11 +92,8 @@ class OutboxWorker:
         self._task = asyncio.create_task(self._deliver_forever(), name=f"minimomen-outbox-{self.project.slug}")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        task, self._task = self._task, None
+        await cancel_and_wait(task)
 
     async def _deliver_forever(self) -> None:
         last_sweep = 0.0

@@ -19,7 +19,7 @@ from runtime.mcp.server import build_server
 
 
 def install(app: FastAPI, runtime: Any, config: Any) -> Any:
-    from runtime.designer_hooks import designer_callbacks
+    from runtime.designer.hooks import designer_callbacks
 
     backend = Backend(Workspace(config.workspace), designer_callbacks(runtime, config), runtime)
     server = build_server(backend)

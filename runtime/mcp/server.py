@@ -46,7 +46,7 @@ def _stderr(message: str) -> None:
 def run_stdio(workspace_root: Path, *, project: str | None = None, database_url: str | None = None) -> int:
     """``minimomen mcp``: serve MCP on stdin/stdout with a runtime of its own for ``workspace_root``."""
     from runtime.database import DatabaseServer
-    from runtime.designer_hooks import designer_callbacks
+    from runtime.designer.hooks import designer_callbacks
     from runtime.workspace import Runtime
 
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING)

@@ -107,9 +107,11 @@ def register(server: MCPServer, backend: Backend) -> None:
             "formula": readme_section(FORMULA, 3),
             "operators": {name: arity for name, arity in expressions.OPERATORS.items()},
             "comparisons": list(expressions.COMPARISONS),
+            "aggregate_predicates": list(expressions.AGGREGATE_PREDICATES),
             "logical": list(expressions.LOGICAL),
             "reference_scopes": {
-                "actionflow": ["input.<name>", "var.<name>", "node.<node id>.<output>", "session.account_id", "item (inside a loop)"],
+                "actionflow": ["input.<name>", "var.<name>", "node.<node id>.<output>",
+                               "node.<query node with one>.<relationship>.<field> / .<array relationship>_aggregate.aggregate.count", "session.account_id", "item (inside a loop)"],
                 "page": ["item.<field> (inside a list)", "record.<container id>.<field>", "param.<name>", "component.<id>.value", "global.is_logged_in",
                          "global.current_account.<field>", "page.<variable>", "result.<output> (on_success)", "error.message (on_failure)"],
                 "permission": ["session.account_id", "session.role"],

@@ -63,7 +63,8 @@ def register(server: MCPServer, backend: Backend) -> None:
         """Run a GraphQL query or mutation on the published app, to read data or check permissions as a given caller.
         Answers {data, errors} as the app's own endpoint would."""
         grant = backend.enter(ctx, project)
-        from runtime.designer_hooks import _jsonable, user_session
+        from runtime.designer.sessions import jsonable as _jsonable
+        from runtime.designer.sessions import user_session
         from runtime.graphql.execute import execute
 
         running = backend.project(project)

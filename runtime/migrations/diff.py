@@ -14,9 +14,6 @@ from runtime.migrations.ops import (
     AddColumn,
     AddForeignKey,
     AddUnique,
-    AlterDefault,
-    AlterNullable,
-    AlterType,
     CreateTable,
     DropColumn,
     DropConstraint,
@@ -26,6 +23,7 @@ from runtime.migrations.ops import (
     RenameTable,
     Step,
 )
+from runtime.migrations.ops_alter import AlterDefault, AlterNullable, AlterType
 from runtime.migrations.spec import ASSET_TARGET, ConstraintSpec, SchemaSpec, TableSpec
 
 _TEMPORARY = "__minimomen_tmp_{}"

@@ -14,13 +14,12 @@ from sqlalchemy.exc import DBAPIError
 from runtime.migrations.ops import (
     PG_TYPES,
     AddColumn,
-    AlterType,
     DropTable,
     Probe,
     Step,
-    cast_expression,
     quote,
 )
+from runtime.migrations.ops_alter import AlterType, cast_expression
 
 
 @dataclass

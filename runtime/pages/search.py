@@ -73,7 +73,8 @@ def where_value(condition: Any, resolve: Callable[[str], Any]) -> Any:
                 result[key] = filled
         elif isinstance(value, dict):
             nested = where_value(value, resolve)  # a relationship: its own bool-exp
-            if nested:
+            # an aggregate whose predicate was left out (empty value) is left out whole
+            if nested and not ("predicate" in value and "predicate" not in nested):
                 result[key] = nested
         else:
             result[key] = value

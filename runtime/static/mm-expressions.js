@@ -231,7 +231,9 @@
         if (filled !== null) result[key] = filled;
       } else if (isObject(value)) {
         const nested = whereValue(value, resolve);
-        if (Object.keys(nested).length) result[key] = nested;
+        // an aggregate whose predicate was left out (empty value) is left out whole
+        const lost = "predicate" in value && !("predicate" in nested);
+        if (Object.keys(nested).length && !lost) result[key] = nested;
       } else result[key] = value;
     }
     return result;

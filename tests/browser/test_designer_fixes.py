@@ -133,6 +133,35 @@ def test_a_list_filter_is_not_offered_its_own_item_input(page: Page) -> None:
     saved(page)
 
 
+def _events_of(page: Page, name: str) -> dict[str, Any]:
+    def walk(value: Any) -> Iterator[dict[str, Any]]:  # components sit in children, item, branches ...
+        if isinstance(value, dict):
+            if "type" in value and "name" in value:
+                yield value
+            for inner in value.values():
+                yield from walk(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                yield from walk(inner)
+    found = [c for c in walk(definition(page)["pages"]) if c["name"] == name]
+    assert len(found) == 1, found
+    return found[0].get("events") or {}
+
+
+def test_deleting_an_events_last_action_leaves_no_empty_list(page: Page) -> None:
+    tab(page, "pages")
+    props = add_component(page, "Button", "Spare Button")
+    props_tab(props, "Action")
+    steps.add_action(page, "onClick", "show_toast")
+    saved(page)
+    assert [a["type"] for a in _events_of(page, "Spare Button")["onClick"]] == ["show_toast"]
+    page.get_by_role("button", name="Delete action 1 of onClick", exact=True).click()
+    saved(page)
+    assert "onClick" not in _events_of(page, "Spare Button")
+    page.get_by_role("button", name="Delete Spare Button", exact=True).click()
+    saved(page)
+
+
 # ------------------------------------------------------------ related data in the pickers
 
 def test_pickers_offer_related_fields_and_totals(page: Page) -> None:

@@ -247,6 +247,10 @@ SEARCH_FILTERS: list[Any] = [
     {"product_name": {"_eq": {"ref": "page.none"}}},  # not an input: kept as null
     {"product_name": {"_eq": {"ref": "item.empty"}, "_ignore_empty": True}, "stock": {"_gt": 1}},
     {"_or": [{"product": {"name": {"_contains": {"ref": "component.missing.value"}}}}, {"id": {"_eq": 1}}]},
+    # aggregation predicates: kept with their arguments; left out whole when the predicate's value is empty
+    {"orders_aggregate": {"count": {"arguments": ["note"], "distinct": True, "filter": {"quantity": {"_gt": {"ref": "page.n"}}},
+                                    "predicate": {"_gte": {"ref": "item.stock"}}}}},
+    {"orders_aggregate": {"sum": {"arguments": "quantity", "predicate": {"_gt": {"ref": "component.missing.value"}}}}, "id": {"_gt": 0}},
 ]
 
 
@@ -268,6 +272,9 @@ def test_search_filters_escape_and_drop_empty() -> None:
     assert where_value(SEARCH_FILTERS[3], resolve) == {"product_name": {"_eq": None}}
     assert where_value(SEARCH_FILTERS[4], resolve) == {"product_name": {"_eq": None}}
     assert where_value(SEARCH_FILTERS[5], resolve) == {"stock": {"_gt": 1}}
+    kept = where_value(SEARCH_FILTERS[7], resolve)["orders_aggregate"]["count"]
+    assert kept["arguments"] == ["note"] and kept["distinct"] is True and set(kept) == {"arguments", "distinct", "filter", "predicate"}
+    assert where_value(SEARCH_FILTERS[8], resolve) == {"id": {"_gt": 0}}
     assert where_value(SEARCH_FILTERS[6], resolve) == {"_or": [{}, {"id": {"_eq": 1}}]}
 
 

@@ -114,4 +114,4 @@ def test_renaming_a_field_rewrites_records_and_row_writes() -> None:
     assert find(page(data, "page_ticket"), "td_title")["value"] == {"ref": "record.ticket_box.headline"}
     create = find(page(data, "page_new_ticket"), "create_ticket")["events"]["onClick"][0]
     assert create["values"]["headline"] == {"ref": "component.new_title.value"} and "title" not in create["values"]
-    assert find(page(data, "page_tickets"), "ticket_list")["source"]["filter"]["headline"] == {"_contains": {"ref": "component.search.value"}}
+    assert find(page(data, "page_tickets"), "ticket_list")["source"]["filter"]["_and"][0] == {"headline": {"_contains": {"ref": "component.search.value"}}}

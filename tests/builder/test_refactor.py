@@ -90,6 +90,20 @@ def test_rename_through_relationships_permissions_and_constraints() -> None:
     assert validate_definition(Definition.model_validate(after3)) == []
 
 
+def test_rename_field_follows_aggregation_predicates() -> None:
+    data = dump(sample())
+    data["permissions"]["tables"].append({"role": "anonymous", "table": "tbl_account", "select": {"columns": "*", "filter": {
+        "orders_aggregate": {"sum": {"arguments": "quantity", "filter": {"quantity": {"_gt": 0}}, "predicate": {"_gte": 2}},
+                             "count": {"arguments": ["quantity"], "distinct": True, "predicate": {"_gt": 1}}}}}})
+    definition = Definition.model_validate(data)
+    assert validate_definition(definition) == []
+    after = dump(rename_field(definition, "tbl_order", "fld_order_quantity", "amount"))
+    assert after["permissions"]["tables"][-1]["select"]["filter"] == {"orders_aggregate": {
+        "sum": {"arguments": "amount", "filter": {"amount": {"_gt": 0}}, "predicate": {"_gte": 2}},
+        "count": {"arguments": ["amount"], "distinct": True, "predicate": {"_gt": 1}}}}
+    assert validate_definition(Definition.model_validate(after)) == []
+
+
 def test_rename_foreign_key_column() -> None:
     after = rename_field(sample(), "tbl_order", "fld_order_account_id", "buyer_id")
     data = dump(after)

@@ -271,6 +271,25 @@ def test_filters_follow_relationships_and_check_operators() -> None:
     assert len(validate(data).errors) == 2
 
 
+def test_filters_take_aggregation_predicates_of_array_relationships() -> None:
+    data = sample()
+    checks = update_node(data)["filter"]["_and"]
+    checks.append({"orders_aggregate": {"count": {"filter": {"quantity": {"_gt": 0}}, "predicate": {"_lt": {"ref": "input.quantity"}}}}})  # fine
+    checks.append({"orders_aggregate": {"sum": {"arguments": "quantity", "predicate": {"_gte": 2}}}})  # fine
+    checks.append({"orders_aggregate": {"median": {"predicate": {"_gt": 0}}}})
+    checks.append({"orders_aggregate": {"sum": {"arguments": "created_at", "predicate": {"_gt": 0}}}})
+    checks.append({"orders_aggregate": {"count": {"filter": {"quantiy": {"_gt": 0}}}}})
+    checks.append({"account_aggregate": {"count": {"predicate": {"_gt": 0}}}})  # not an array relationship of product
+    problems = by_path(validate(data))
+    base = f"{UPDATE}.filter._and"
+    assert "`median` is not a total" in problems[f"{base}[4].orders_aggregate.median"][0].message
+    assert "sum needs a number field; `created_at` of order is timestamptz" in problems[f"{base}[5].orders_aggregate.sum.arguments"][0].message
+    assert "field `quantiy` does not exist on table order" in problems[f"{base}[6].orders_aggregate.count.filter.quantiy"][0].message
+    assert "is compared with (`predicate`" in problems[f"{base}[6].orders_aggregate.count"][0].message
+    assert "field `account_aggregate` does not exist on table product" in problems[f"{base}[7].account_aggregate"][0].message
+    assert len(validate(data).errors) == 5
+
+
 def test_refs_to_sibling_branches_and_undeclared_names() -> None:
     data = sample()
     # set_status_invalid (in the otherwise branch) uses a node from the sibling branch.

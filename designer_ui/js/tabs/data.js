@@ -108,14 +108,16 @@ function fieldsSection(ctx, table) {
     });
     const required = h('input', { type: 'checkbox', checked: Boolean(f.required), 'aria-label': `Required ${f.name}`, id: idFor('field', f.id, 'req'), onChange: (e) => store.change(() => { f.required = e.target.checked; }) });
     const unique = h('input', { type: 'checkbox', checked: Boolean(f.unique), 'aria-label': `Unique ${f.name}`, id: idFor('field', f.id, 'uniq'), onChange: (e) => store.change(() => { f.unique = e.target.checked; }) });
+    const description = input({ 'aria-label': `Description ${f.name}`, id: idFor('field', f.id, 'desc'), value: f.description || '', class: 'narrow', placeholder: 'what it holds' });
+    description.addEventListener('change', () => store.change(() => { f.description = description.value.trim(); }, { render: false }));
     const dflt = expressionEditor({ label: `Default ${f.name}`, value: f.default ?? null, refs: [], kinds: DEFAULT_KINDS[f.type], id: idFor('field', f.id, 'default'), onChange: (v) => store.change(() => { f.default = v; }) });
     const remove = button('Delete', async () => {
       if (!await confirmDialog({ title: `Delete field ${f.name}?`, message: 'Publishing afterwards drops the column and its values.', confirmLabel: 'Delete field', danger: true })) return;
       store.change(() => { table.fields = table.fields.filter((x) => x.id !== f.id); });
     }, { class: 'danger small', 'aria-label': `Delete field ${f.name}` });
-    return h('tr', {}, h('td', {}, nameInput), h('td', {}, type), h('td', { class: 'center' }, required), h('td', { class: 'center' }, unique), h('td', {}, dflt), h('td', {}, remove));
+    return h('tr', {}, h('td', {}, nameInput), h('td', {}, type), h('td', { class: 'center' }, required), h('td', { class: 'center' }, unique), h('td', {}, dflt), h('td', {}, description), h('td', {}, remove));
   });
-  const sysRows = system.map((c) => h('tr', { class: 'system-row' }, h('td', {}, c.name), h('td', {}, c.type), h('td', { colspan: 4, class: 'muted' }, c.foreignKey ? 'foreign key (from a relation)' : 'system field')));
+  const sysRows = system.map((c) => h('tr', { class: 'system-row' }, h('td', {}, c.name), h('td', {}, c.type), h('td', { colspan: 5, class: 'muted' }, c.foreignKey ? 'foreign key (from a relation)' : 'system field')));
   const name = input({ 'aria-label': 'New field name', id: idFor('newfield', table.id), 'data-keep': true, placeholder: 'field_name', class: 'narrow' });
   const type = select(ctx.store.registry.field_types, { 'aria-label': 'New field type', id: idFor('newfieldtype', table.id), 'data-keep': true, value: 'text' });
   const add = () => {
@@ -126,7 +128,7 @@ function fieldsSection(ctx, table) {
   };
   name.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); add(); } });
   return h('section', { class: 'card', 'aria-label': 'Fields' }, h('h3', {}, 'Fields'),
-    h('table', { class: 'grid' }, h('thead', {}, h('tr', {}, ['Name', 'Type', 'Required', 'Unique', 'Default', ''].map((t) => h('th', { scope: 'col' }, t)))),
+    h('table', { class: 'grid' }, h('thead', {}, h('tr', {}, ['Name', 'Type', 'Required', 'Unique', 'Default', 'Description', ''].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, sysRows, rows)),
     h('div', { class: 'form-row add-row' }, field('Field name', name), field('Type', type), button('Add field', add, { class: 'small primary', id: 'add-field' })));
 }
@@ -149,6 +151,7 @@ function relationsSection(ctx, table) {
   const fk = input({ 'aria-label': 'Foreign key column', id: 'rel-fk', 'data-keep': true, class: 'narrow' });
   const fromField = input({ 'aria-label': 'Field on the one side', id: 'rel-from-field', 'data-keep': true, class: 'narrow' });
   const toField = input({ 'aria-label': 'Field on the many side', id: 'rel-to-field', 'data-keep': true, class: 'narrow' });
+  const required = h('input', { type: 'checkbox', 'aria-label': 'Relation required (every row must have one)', id: 'rel-required', 'data-keep': true });
   const onDelete = select([{ value: 'set_null', label: 'set null' }, { value: 'restrict', label: 'restrict (refuse)' }, { value: 'cascade', label: 'cascade (delete too)' }], { 'aria-label': 'On delete', id: 'rel-on-delete', 'data-keep': true });
   const suggest = () => {
     const a = tname(from.value); const b = tname(to.value);
@@ -169,14 +172,14 @@ function relationsSection(ctx, table) {
       from_field: slugify(fromField.value, 'items'),
       to_field: slugify(toField.value, 'item'),
       on_delete: onDelete.value,
-      required: false,
+      required: required.checked,
     };
     store.change((d) => d.relations.push(rel));
   };
   return h('section', { class: 'card', 'aria-label': 'Relations' }, h('h3', {}, 'Relations'),
     mine.length ? h('ul', { class: 'plain' }, list) : h('p', { class: 'muted' }, 'No relations yet.'),
     h('div', { class: 'form-grid' }, field('One side', from), field('Kind', kind), field('Many side', to), field('Foreign key', fk),
-      field('Field on one side', fromField), field('Field on many side', toField), field('On delete', onDelete)),
+      field('Field on one side', fromField), field('Field on many side', toField), field('On delete', onDelete), h('label', { class: 'check' }, required, 'Required')),
     button('Add relation', add, { class: 'small primary', id: 'add-relation' }));
 }
 

@@ -30,17 +30,19 @@ function newAction(def, type) {
   }
 }
 
-export function actionChain(ctx, page, found, _actions, { label, scope, mutableList }) {
+// Drawing a chain never writes to the definition: an event gets its list with its first action
+// and loses it with its last (``dropWhenEmpty``).
+export function actionChain(ctx, page, found, actions, { label, scope, mutableList, dropWhenEmpty }) {
   const { store } = ctx;
-  const list = mutableList();
+  const list = actions || [];
   const types = store.registry.action_types;
-  const cards = list.map((action, index) => actionCard(ctx, page, found, list, index, label, scope));
+  const cards = list.map((action, index) => actionCard(ctx, page, found, list, index, label, scope, dropWhenEmpty));
   const type = select(types.map((t) => ({ value: t.type, label: t.label })), { 'aria-label': `Action type for ${label}`, id: idFor('acttype', found.component.id, label), 'data-keep': true });
   return h('div', { class: 'chain action-chain', role: 'group', 'aria-label': `Actions of ${label}` }, cards,
     h('div', { class: 'map-add' }, type, button('Add action', () => store.change((d) => mutableList().push(newAction(d, type.value))), { class: 'small', 'aria-label': `Add action to ${label}` })));
 }
 
-function actionCard(ctx, page, found, list, index, chainLabel, scope) {
+function actionCard(ctx, page, found, list, index, chainLabel, scope, dropWhenEmpty) {
   const { store } = ctx;
   const action = list[index];
   const n = index + 1;
@@ -141,7 +143,7 @@ function actionCard(ctx, page, found, list, index, chainLabel, scope) {
       h('div', { class: 'node-controls' },
         button('↑', () => store.change(() => moveInList(list, index, -1)), { class: 'icon', 'aria-label': `Move action ${n} of ${chainLabel} up`, disabled: index === 0 }),
         button('↓', () => store.change(() => moveInList(list, index, 1)), { class: 'icon', 'aria-label': `Move action ${n} of ${chainLabel} down`, disabled: index === list.length - 1 }),
-        button('✕', () => store.change(() => list.splice(index, 1)), { class: 'icon danger', 'aria-label': `Delete action ${n} of ${chainLabel}` }))),
+        button('✕', () => store.change(() => { list.splice(index, 1); if (!list.length && dropWhenEmpty) dropWhenEmpty(); }), { class: 'icon danger', 'aria-label': `Delete action ${n} of ${chainLabel}` }))),
     body);
 }
 

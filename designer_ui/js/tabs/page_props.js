@@ -227,7 +227,7 @@ function actionTab(ctx, page, found) {
     actionChain(ctx, page, found, c.events[event] || [], {
       label: event,
       scope: {},
-      onChange: (list) => ctx.store.change(() => { if (list.length) c.events[event] = list; else delete c.events[event]; }),
+      dropWhenEmpty: () => { if (c.events[event] && !c.events[event].length) delete c.events[event]; },
       mutableList: () => { if (!c.events[event]) c.events[event] = []; return c.events[event]; },
     }))));
 }

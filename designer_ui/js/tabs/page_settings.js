@@ -1,5 +1,9 @@
 // Page settings (nothing selected): name, path, title, home page, parameters, access, variables.
 import { button, field, h, idFor, input, select, toast } from '../dom.js';
+import { expressionEditor } from '../widgets/expression.js';
+
+// A variable's starting value: a literal of its type (or empty).
+const VARIABLE_KINDS = { text: ['empty', 'text'], bigint: ['empty', 'number'], decimal: ['empty', 'number'], boolean: ['empty', 'bool'], jsonb: ['empty', 'json'] };
 
 export function pageSettings(ctx, page) {
   const { store, ui } = ctx;
@@ -10,6 +14,7 @@ export function pageSettings(ctx, page) {
   const title = input({ 'aria-label': 'Page title', id: idFor('page', page.id, 'title'), value: page.title || '' });
   title.addEventListener('change', () => store.change(() => { page.title = title.value; }));
   const vars = (page.variables || []).map((v, i) => h('div', { class: 'map-row' }, h('span', { class: 'map-key' }, `${v.name}: ${v.type}`),
+    expressionEditor({ label: `Variable ${v.name} default`, value: v.default ?? null, refs: [], kinds: VARIABLE_KINDS[v.type], id: idFor('pvar', page.id, v.name, 'default'), onChange: (value) => store.change(() => { v.default = value; }) }),
     button('✕', () => store.change(() => page.variables.splice(i, 1)), { class: 'icon', 'aria-label': `Delete page variable ${v.name}` })));
   const vname = input({ 'aria-label': 'New page variable name', class: 'narrow', id: idFor('pvar', page.id, 'name'), 'data-keep': true });
   const vtype = select(['text', 'bigint', 'decimal', 'boolean', 'jsonb'], { 'aria-label': 'New page variable type', id: idFor('pvar', page.id, 'type'), 'data-keep': true });

@@ -48,6 +48,7 @@ export function render(ctx) {
       ui.detail && tableById(def, ui.detail) ? details(ctx, ui.role, ui.detail) : null,
       flowRights(ctx, ui.role),
       uploadRight(ctx, ui.role),
+      roleDescription(ctx, ui.role),
       ui.role !== 'anonymous' && ui.role !== 'user' ? assignmentSection(ctx, ui.role) : null,
       problems(ctx)));
 }
@@ -74,6 +75,15 @@ function rolesSidebar(ctx, roles) {
       });
       ui.role = 'user';
     }, { class: 'danger small' }) : null);
+}
+
+// What a custom role is for, in the builder's words (kept in the definition).
+function roleDescription(ctx, roleName) {
+  const role = ctx.def.roles.find((r) => r.name === roleName);
+  if (!role) return null;
+  const text = input({ 'aria-label': `Description of role ${role.name}`, id: idFor('role', role.id, 'desc'), value: role.description || '', placeholder: 'who holds it, what it may do' });
+  text.addEventListener('change', () => ctx.store.change(() => { role.description = text.value.trim(); }, { render: false }));
+  return field('Description', text);
 }
 
 function matrix(ctx, role) {

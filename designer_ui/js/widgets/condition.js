@@ -1,8 +1,10 @@
 // The visual condition editor: groups of rows [field] [comparison] [value], joined by
 // "all" (AND) or "any" (OR), optionally negated (NOT), nested to any depth, plus
-// relationship filters ("order → product where …") on tables.
+// relationship filters ("order → product where …") and totals of related records
+// ("product → orders: count > 2", "sum of quantity ≥ 10") on tables.
 // It reads and writes the GraphQL-where shape: {key: {_op: value}}, {_and: [...]},
-// {_or: [...]}, {_not: {...}}, {relationship: {...}}.
+// {_or: [...]}, {_not: {...}}, {relationship: {...}},
+// {<relationship>_aggregate: {count | sum | avg | min | max: {arguments, filter, predicate}}}.
 import { button, h, select } from '../dom.js';
 import { expressionEditor } from './expression.js';
 
@@ -30,7 +32,16 @@ const SEARCH_OPS = [
 ];
 const IGNORE_EMPTY = '_ignore_empty';
 const LOGICAL = ['_and', '_or', '_not'];
-const NO_SCOPE = { keys: [], relations: [] };
+const NO_SCOPE = { keys: [], relations: [], totals: [] };
+// Totals of related records (aggregation predicates) and the comparisons they take.
+const TOTAL_FNS = [
+  { value: 'count', label: 'number of related records' },
+  { value: 'sum', label: 'sum of' },
+  { value: 'avg', label: 'average of' },
+  { value: 'min', label: 'smallest' },
+  { value: 'max', label: 'largest' },
+];
+const NUMBER_OPS = ['_eq', '_neq', '_gt', '_gte', '_lt', '_lte'];
 const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 // ------------------------------------------------------------ parse: expression -> tree
@@ -44,8 +55,29 @@ function relationOf(scope, key) {
   return (scope.relations || []).find((r) => r.value === key);
 }
 
+function totalOf(scope, key) {
+  return (scope.totals || []).find((t) => t.value === key);
+}
+
+// One total: {type: 'agg', key, fn, column, filter: group, op, value}; anything else stays raw.
+function parseTotal(key, value, scope) {
+  const total = totalOf(scope, key);
+  if (!total || !isObject(value) || !Object.keys(value).length) return [{ type: 'raw', key, value }];
+  return Object.entries(value).map(([fn, body]) => {
+    const predicate = isObject(body) && isObject(body.predicate) ? Object.entries(body.predicate) : [];
+    // count of distinct values (`arguments`, `distinct`) has no row form: it stays as written
+    const known = isObject(body) && Object.keys(body).every((k) => (fn === 'count' ? ['filter', 'predicate'] : ['arguments', 'filter', 'predicate']).includes(k));
+    if (!TOTAL_FNS.some((f) => f.value === fn) || !known || predicate.length !== 1 || !NUMBER_OPS.includes(predicate[0][0])) {
+      return { type: 'raw', key, value: { [fn]: body } };
+    }
+    const column = Array.isArray(body.arguments) ? body.arguments[0] : body.arguments || null;
+    return { type: 'agg', key, fn, column: fn === 'count' ? null : column, filter: parseGroup(body.filter || {}, total.scope()), op: predicate[0][0], value: predicate[0][1] };
+  });
+}
+
 function parseKey(key, value, scope) {
   if (LOGICAL.includes(key)) return [parseGroup({ [key]: value }, scope)];
+  if (totalOf(scope, key)) return parseTotal(key, value, scope);
   const relation = relationOf(scope, key);
   if (relation || (isObject(value) && Object.keys(value).some((k) => !k.startsWith('_')))) {
     return [{ type: 'rel', key, group: parseGroup(value, relation ? relation.scope() : NO_SCOPE) }];
@@ -93,8 +125,18 @@ function rowToExp(row) {
 // "Ignore when empty" when the flag is not written: on for values read from an input.
 const readsInput = (value) => Boolean(value && typeof value === 'object' && typeof value.ref === 'string' && value.ref.startsWith('component.'));
 
+function totalToExp(item) {
+  const body = {};
+  if (item.fn !== 'count') body.arguments = item.column;
+  const filter = groupToExp(item.filter, true);
+  if (Object.keys(filter).length) body.filter = filter;
+  body.predicate = { [item.op]: item.value };
+  return { [item.key]: { [item.fn]: body } };
+}
+
 function itemToExp(item) {
   if (item.type === 'group') return groupToExp(item, false);
+  if (item.type === 'agg') return totalToExp(item);
   if (item.type === 'rel') return item.key ? { [item.key]: groupToExp(item.group, true) } : undefined;
   if (item.type === 'raw') return item.key === null ? item.value : { [item.key]: item.value };
   return item.key ? rowToExp(item) : undefined;
@@ -115,7 +157,8 @@ export function groupToExp(group, outermost = true) {
 // ------------------------------------------------------------ the editor
 
 function keyOptions(scope, key) {
-  const options = [...(scope.keys || []), ...(scope.relations || []).map((r) => ({ value: r.value, label: `${r.label || r.value} (related)`, group: 'Related records' }))];
+  const options = [...(scope.keys || []), ...(scope.relations || []).map((r) => ({ value: r.value, label: `${r.label || r.value} (related)`, group: 'Related records' })),
+    ...(scope.totals || []).map((t) => ({ value: t.value, label: `${t.label} (totals)`, group: 'Totals of related records' }))];
   if (key && !options.some((k) => k.value === key)) options.unshift({ value: key, label: `${key} (unknown)` });
   return options;
 }
@@ -174,10 +217,11 @@ class Editor {
       'aria-label': `${name} field`, id: this.domId(path, '-k'), value: item.key,
       onChange: (e) => {
         const relation = relationOf(scope, e.target.value);
+        const total = totalOf(scope, e.target.value);
         const index = parent.items.indexOf(item);
-        parent.items[index] = relation
-          ? { type: 'rel', key: e.target.value, group: { type: 'group', mode: 'and', not: false, items: [newRow(relation.scope())] } }
-          : { ...(item.type === 'row' ? item : { type: 'row', op: '_eq', value: null }), key: e.target.value };
+        if (total) parent.items[index] = { type: 'agg', key: e.target.value, fn: 'count', column: null, filter: parseGroup({}, total.scope()), op: '_gt', value: 0 };
+        else if (relation) parent.items[index] = { type: 'rel', key: e.target.value, group: { type: 'group', mode: 'and', not: false, items: [newRow(relation.scope())] } };
+        else parent.items[index] = { ...(item.type === 'row' ? item : { type: 'row', op: '_eq', value: null }), key: e.target.value };
         this.commit();
       },
     });
@@ -188,6 +232,7 @@ class Editor {
         h('div', { class: 'cond-row' }, keySelect, h('span', { class: 'muted' }, 'has a related record where'), remove),
         this.group(item.group, path, relation ? relation.scope() : NO_SCOPE, { nested: true, onRemove: null }));
     }
+    if (item.type === 'agg') return this.total(item, path, name, keySelect, remove, totalOf(scope, item.key));
     const valueEditor = item.op === 'is_null' || item.op === 'is_not_null'
       ? null
       : expressionEditor({ label: `${name} value`, value: item.value, refs: this.refs, id: this.domId(path, '-v'), onChange: (v) => { item.value = v; this.commit(); } });
@@ -206,13 +251,36 @@ class Editor {
       ignore,
       remove);
   }
+
+  // A total of related records: [field] [function] [number field] [comparison] [value], and the
+  // related records it counts ("only related records where …", a nested group).
+  total(item, path, name, keySelect, remove, spec) {
+    const numbers = spec ? spec.numbers : [];
+    const fns = numbers.length ? TOTAL_FNS : TOTAL_FNS.slice(0, 1);
+    const fnSelect = select(fns.some((f) => f.value === item.fn) ? fns : [...fns, { value: item.fn, label: item.fn }], {
+      'aria-label': `${name} total`, id: this.domId(path, '-fn'), value: item.fn,
+      onChange: (e) => { item.fn = e.target.value; item.column = item.fn === 'count' ? null : (item.column || numbers[0] || null); this.commit(); },
+    });
+    const columnSelect = item.fn === 'count' ? null : select(numbers.map((n) => ({ value: n, label: n })), {
+      'aria-label': `${name} total of field`, id: this.domId(path, '-col'), value: item.column || '',
+      onChange: (e) => { item.column = e.target.value; this.commit(); },
+    });
+    const ops = OPS.filter((o) => NUMBER_OPS.includes(o.value));
+    const opSelect = select(ops, { 'aria-label': `${name} comparison`, id: this.domId(path, '-o'), value: item.op, onChange: (e) => { item.op = e.target.value; this.commit(); } });
+    const valueEditor = expressionEditor({ label: `${name} value`, value: item.value, refs: this.refs, id: this.domId(path, '-v'), onChange: (v) => { item.value = v; this.commit(); } });
+    return h('div', { class: 'cond-rel', role: 'group', 'aria-label': name },
+      h('div', { class: 'cond-row' }, keySelect, fnSelect, columnSelect, opSelect, valueEditor, remove),
+      h('span', { class: 'muted' }, 'counting only related records where (none: all of them)'),
+      this.group(item.filter, [...path, 'f'], spec ? spec.scope() : NO_SCOPE, { nested: true, onRemove: null }));
+  }
 }
 
 // keys: [{value, label, group?}] left-hand sides (columns, or reference paths in flow and page
-// conditions); relations: [{value, label, scope: () => ({keys, relations})}] for table filters;
+// conditions); relations: [{value, label, scope: () => ({keys, relations, totals})}] for table filters;
+// totals: [{value: '<rel>_aggregate', label, numbers: [number fields], scope}] for table filters;
 // refs: what values may refer to; search: a page list filter (text searches, "ignore when empty").
-export function conditionEditor({ label, value, keys = [], relations = [], refs, onChange, id, search = false }) {
-  const scope = { keys, relations };
+export function conditionEditor({ label, value, keys = [], relations = [], totals = [], refs, onChange, id, search = false }) {
+  const scope = { keys, relations, totals };
   const root = parseGroup(value || {}, scope);
   const editor = new Editor({ label, refs, onChange, id, search }, root);
   return editor.group(root, [], scope, { nested: false, onRemove: null });

@@ -1,4 +1,9 @@
-"""``query``: rows of a table by filter, order and limit (optionally locked); ``one`` adds the first row's fields."""
+"""``query``: rows of a table by filter, order and limit (optionally locked); ``one`` adds the first row's fields.
+
+With ``one``, what later nodes read through the row's relationships (``node.q.event.title``,
+``node.q.bookings_aggregate.aggregate.count``) is selected in the same statement
+(``runtime.data.related``) and put into the output at that path.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from runtime.actionflows.types import CompileContext, Output
 from runtime.data.crud import OrderBy, select_statement
 
 MAX_ROWS = 1000  # Momen's cap per query node
+_OWN_KEYS = frozenset({"rows", "found"})
 
 
 @dataclass(frozen=True)
@@ -28,20 +34,35 @@ class Query:
     lock: Literal["none", "for_update", "for_share"]
     statement: Statement = field(compare=False)
     container: bool = False
+    related: tuple[tuple[str, ...], ...] = ()
 
     async def run(self, run: Run) -> Output:
         rows = await self.statement.rows(run)
         if self.one:
-            return first_row_output(self.table, rows, rows=rows, found=bool(rows))
+            values = [{".".join(path): row.pop(".".join(path), None) for path in self.related} for row in rows]
+            output = first_row_output(self.table, rows, rows=rows, found=bool(rows))
+            for path in self.related:
+                _put(output, path, values[0][".".join(path)] if values else None)
+            return output
         return {"rows": rows}
+
+
+def _put(output: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    """``output[a][b][c] = value`` for the path ``(a, b, c)``, making the objects on the way."""
+    target = output
+    for key in path[:-1]:
+        target = target.setdefault(key, {})
+    target[path[-1]] = value
 
 
 def compile_node(node: QueryNode, ctx: CompileContext) -> Query:
     limit = 1 if node.one else (node.limit or MAX_ROWS)
     order_by = tuple(OrderBy(o.field, o.direction) for o in node.order_by)
     table = table_of(ctx.project, node.table)
+    related = tuple(sorted(p for p in ctx.referenced_paths(node.id) if node.one and p[0] not in table.columns and p[0] not in _OWN_KEYS))
     statement = Statement(
-        lambda params, where, _: select_statement(params, ctx.project, table, where, order_by=order_by, limit=limit, lock=node.lock),
+        lambda params, where, _: select_statement(params, ctx.project, table, where, order_by=order_by, limit=limit, lock=node.lock,
+                                                  related=related),
         node.filter,
     )
-    return Query(node.id, node.name, table, node.filter, order_by, limit, node.one, node.lock, statement)
+    return Query(node.id, node.name, table, node.filter, order_by, limit, node.one, node.lock, statement, related=related)

@@ -9,7 +9,7 @@ import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
-from runtime.actionflows import tasks
+from runtime.actionflows import task_worker, tasks
 from runtime.types import NotFound, Session
 from tests.runtime.actionflows.conftest import FlowProject, running_project
 
@@ -52,7 +52,7 @@ def test_processing_tasks_of_a_dead_worker_fail_at_start(flow_project: FlowProje
     alive = flow_project.sql(insert, (Jsonb({"product_id": 1}), Jsonb({"role": "admin"})))[0][0]
     with psycopg.connect(flow_project.conninfo, autocommit=True) as holder:
         # A live worker elsewhere holds the lock of `alive`.
-        holder.execute("SELECT pg_advisory_lock(%s, (%s %% 2147483647)::int)", (tasks.LOCK_CLASS, alive))
+        holder.execute("SELECT pg_advisory_lock(%s, (%s %% 2147483647)::int)", (task_worker.LOCK_CLASS, alive))
 
         async def scenario() -> None:
             async with running_project(flow_project, tmp_path):

@@ -56,3 +56,58 @@ def test_a_subject_of_non_ascii_digits_is_refused(db_server, tmp_path: Path) -> 
                     await session_from_token(project, token)
 
     run_with_project(db_server, sample_with(tmp_path), scenario)
+
+
+AUTH = "mutation($u: String!, $p: String!, $r: Boolean) { authenticateWithUsername(username: $u, password: $p, register: $r) { jwt { token } } }"
+CHANGE = "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { account { username } jwt { token } } }"
+
+
+def _gql(url: str, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> tuple[int, dict[str, Any]]:
+    headers = {"authorization": f"Bearer {token}", "accept": "application/graphql-response+json"} if token else {}
+    response = httpx.post(url, json={"query": query, "variables": variables or {}}, headers=headers, timeout=30)
+    assert "Traceback" not in response.text
+    return response.status_code, response.json()
+
+
+def _token(url: str, username: str, password: str, register: bool = False) -> str:
+    status, body = _gql(url, AUTH, {"u": username, "p": password, "r": register})
+    assert status == 200 and "errors" not in body, body
+    return str(body["data"]["authenticateWithUsername"]["jwt"]["token"])
+
+
+def test_the_logout_mutation_revokes_every_token_of_the_account(live_server: LiveServer) -> None:
+    url = live_server.graphql_url()
+    first = _token(url, "hank_out", "a-good-password", register=True)
+    second = _token(url, "hank_out", "a-good-password")  # another device
+    assert _gql(url, ME, token=second)[0] == 200
+    status, body = _gql(url, "mutation { logout }", token=first)
+    assert status == 200 and body == {"data": {"logout": True}}, body
+    for token in (first, second):
+        status, body = _gql(url, ME, token=token)
+        assert status == 401 and body["errors"][0]["extensions"]["code"] == "invalid-jwt", body
+    # Anonymous visitors have no logout to call.
+    _status, body = _gql(url, "mutation { logout }")
+    assert "errors" in body and "logout" in body["errors"][0]["message"]
+    assert _gql(url, ME, token=_token(url, "hank_out", "a-good-password"))[0] == 200
+
+
+def test_changing_the_password_revokes_earlier_tokens_and_checks_the_current_one(live_server: LiveServer) -> None:
+    url = live_server.graphql_url()
+    old = _token(url, "ivy_pw", "first-password", register=True)
+    # A wrong current password changes nothing.
+    status, body = _gql(url, CHANGE, {"c": "not-it", "n": "second-password"}, token=old)
+    assert body["errors"][0]["message"] == "the current password is not right", body
+    assert _gql(url, ME, token=old)[0] == 200
+    # A too short new password is refused with the rule, nothing changed.
+    status, body = _gql(url, CHANGE, {"c": "first-password", "n": "x"}, token=old)
+    assert "at least" in body["errors"][0]["message"], body
+    _token(url, "ivy_pw", "first-password")
+    status, body = _gql(url, CHANGE, {"c": "first-password", "n": "second-password"}, token=old)
+    assert status == 200 and "errors" not in body, body
+    fresh = body["data"]["changePassword"]["jwt"]["token"]
+    assert body["data"]["changePassword"]["account"]["username"] == "ivy_pw"
+    assert _gql(url, ME, token=old)[0] == 401  # the token from before the change is revoked
+    assert _gql(url, ME, token=fresh)[0] == 200
+    status, body = _gql(url, AUTH, {"u": "ivy_pw", "p": "first-password", "r": False})
+    assert body["errors"][0]["message"] == "wrong username or password"
+    _token(url, "ivy_pw", "second-password")

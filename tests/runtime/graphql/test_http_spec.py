@@ -56,6 +56,22 @@ def test_one_status_rule(shop: Shop, name: str, role: str, query: str, code: str
     assert _code(response) == code and "data" not in response.json()
 
 
+DENIAL_PATHS = [
+    ("anonymous", "{ account { id } }", "$.selectionSet.account"),
+    ("user:dave", "{ mine: account { id created_at } }", "$.selectionSet.mine.selectionSet.created_at"),
+    ("user:dave", "query { product { id } ...F } fragment F on query_root { account { created_at } }",
+     "$.selectionSet.account.selectionSet.created_at"),
+]
+
+
+@pytest.mark.parametrize(("role", "query", "path"), DENIAL_PATHS)
+def test_a_denial_points_at_the_field_it_names(shop: Shop, role: str, query: str, path: str) -> None:
+    """Hasura's extensions.path: the response keys down to the hidden table or column, through aliases and fragments."""
+    errors = _post(shop, {"query": query}, role=role).json()["errors"]
+    assert [e["extensions"]["path"] for e in errors] == [path], errors
+    assert errors[0]["extensions"]["code"] == "access-denied"
+
+
 def test_invalid_token_and_variables(shop: Shop) -> None:
     bad = {"Authorization": "Bearer not-a-token"}
     assert _post(shop, {"query": "{ product { id } }"}, role="anonymous", **bad).status_code == 200
@@ -140,7 +156,7 @@ def test_websocket_errors_have_the_same_shape(shop: Shop) -> None:
         while message["type"] == "ka":
             message = json.loads(ws.recv(timeout=10))
     assert message["type"] == "error"
-    assert message["payload"]["extensions"] == {"code": "access-denied", "classification": "TABLE_ACCESS", "path": "$"}
+    assert message["payload"]["extensions"] == {"code": "access-denied", "classification": "TABLE_ACCESS", "path": "$.selectionSet.account"}
 
 
 def test_batch_with_one_idempotency_key_runs_each_operation_once(shop: Shop) -> None:

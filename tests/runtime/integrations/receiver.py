@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -43,10 +44,11 @@ class Receiver:
         with self.lock:
             return self.statuses.pop(0) if self.statuses else self.default_status
 
-    def wait_for(self, count: int, timeout: float = 15.0) -> list[Received]:
+    async def received_at_least(self, count: int, timeout: float = 15.0) -> list[Received]:
+        """Wait until ``count`` requests arrived, letting the event loop (and its senders) run meanwhile."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and len(self.received) < count:
-            time.sleep(0.02)
+            await asyncio.sleep(0.02)
         return list(self.received)
 
 

@@ -103,7 +103,7 @@ def test_after_commit_sends_once_for_a_committed_order_and_never_for_a_rolled_ba
                 output = await project.invoke("order_and_notify", {"base": api.url, "product_id": pid})
                 with pytest.raises(FlowError) as failed:
                     await project.invoke("order_and_notify", {"base": api.url, "product_id": pid, "fail": True})
-                api.wait_for(1)
+                await api.received_at_least(1)
                 await asyncio.sleep(1.0)  # time for a wrong second delivery
                 await project.flush_log()
             return output, failed.value.message, api.received
@@ -180,15 +180,3 @@ def test_hosts_outside_the_allow_list_are_refused_and_nothing_is_sent(project: P
     assert "not an http(s) URL" in errors[3]
     assert API_KEY not in project.everything_stored()
     assert all(API_KEY not in e for e in errors)
-
-
-def test_a_private_address_behind_an_allowed_wildcard_is_refused(db_server: Any, tmp_path: Path) -> None:
-    from runtime.integrations.outbound import Refused, check_host
-
-    async def scenario() -> str:
-        await check_host("http://127.0.0.1:9/", ["127.0.0.1"])  # listed exactly: allowed
-        with pytest.raises(Refused) as refused:
-            await check_host("http://localhost:9/", ["*.localhost", "localhost."])
-        return str(refused.value)
-
-    assert "not in the project's outbound hosts" in asyncio.run(scenario())

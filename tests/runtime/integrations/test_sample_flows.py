@@ -47,7 +47,7 @@ def test_the_sample_notifies_fulfilment_after_commit_and_takes_payment_webhooks(
                 async with running(project, tmp_path) as runtime:
                     placed = [(await project.invoke("place_order_and_notify", {"product_id": product, "quantity": q}, session))["status"]
                               for q in (2, 1)]  # the second finds no stock left
-                    fulfilment.wait_for(1)
+                    await fulfilment.received_at_least(1)
                     await asyncio.sleep(0.8)
                     app = FastAPI()
                     app.include_router(build_webhook_router(SimpleNamespace(get=lambda slug: runtime)))

@@ -188,8 +188,17 @@ def test_identical_queries_share_one_run_and_bursts_coalesce(conninfo: str) -> N
             assert len(hub.groups) == 1
             runs = hub.runs
             async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as writer:
-                for _ in range(100):  # 100 separate commits in a burst
-                    await writer.execute("UPDATE item SET stock = stock - 1 WHERE id = 3")
+                # 100 separate commits in a burst: one query string of 100 transactions, so they
+                # follow each other on the server without waiting for this (possibly busy) loop.
+                burst = "BEGIN; UPDATE item SET stock = stock - 1 WHERE id = 3 RETURNING pg_current_xact_id()::text; COMMIT;" * 100
+                cur = await writer.execute(burst)
+                transactions = set()
+                while True:
+                    if cur.description is not None:
+                        transactions.update(row[0] for row in await cur.fetchall())
+                    if not cur.nextset():
+                        break
+            assert len(transactions) == 100  # each its own commit, each its own notification
             final = {"data": {"item_aggregate": {"sum": 10 * ROWS - 100}}}
             for inbox in inboxes:
                 while (await inbox.next())[1] != final:

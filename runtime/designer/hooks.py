@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import datetime
 import logging
 import secrets as token_source
 from collections.abc import AsyncIterator
@@ -19,22 +18,14 @@ from typing import Any
 
 from builder.api.callbacks import CallbackError
 from builder.definition import Definition
+from runtime.designer.sessions import jsonable as _jsonable
+from runtime.designer.sessions import user_session
 from runtime.project import ProjectRuntime
 from runtime.types import RequestContext, RuntimeError_, Session
 
 log = logging.getLogger("minimomen.designer")
 
 SIMULATED_LOGIN_MINUTES = 12 * 60
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, (datetime.datetime, datetime.date)):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return value
 
 
 @asynccontextmanager
@@ -49,18 +40,6 @@ async def _reported() -> AsyncIterator[None]:
         if hasattr(exc, "overridable"):
             details["overridable"] = bool(exc.overridable)
         raise CallbackError(exc.code, exc.message, status=409 if exc.code.startswith("MIGRATION") else 400, details=details) from exc
-
-
-async def user_session(project: ProjectRuntime, account_id: int) -> Session:
-    """The session of a logged-in account (``user`` plus its declared custom roles)."""
-    from runtime.auth.roles import effective_roles, fetch_account
-
-    async with project.pool.connection() as conn:
-        found = await fetch_account(conn, account_id)
-    if found is None:
-        raise CallbackError("NOT_FOUND", f"Account {account_id} does not exist.", status=404)
-    username, custom = found
-    return Session(role="user", account_id=account_id, roles=effective_roles(project, custom), username=username)
 
 
 class RuntimeCallbacks:
@@ -197,7 +176,7 @@ class RuntimeCallbacks:
             return await asyncio.to_thread(delete_secret, project.conninfo, name)
 
     async def stress_test(self, slug: str, flow_id: str, args: dict[str, Any], n: int, concurrency: int, account_id: int | None) -> dict[str, Any]:
-        from runtime.designer_stress import run_stress_test
+        from runtime.designer.stress import run_stress_test
 
         project = self._project(slug)
         async with _reported():

@@ -28,6 +28,7 @@ from psycopg_pool import AsyncConnectionPool
 from builder.definition import Definition
 from builder.resolved import resolve
 from runtime.database import DatabaseServer
+from runtime.designer.sessions import user_session
 from runtime.project import ProjectRuntime, PublishedState
 from runtime.system_tables import SCHEMA
 from runtime.types import RequestContext, RuntimeError_, Session
@@ -127,7 +128,6 @@ async def _invoke_all(project: ProjectRuntime, session: Session, flow_id: str, a
 
 async def run_stress_test(server: DatabaseServer, project: ProjectRuntime, flow_id: str, args: dict[str, Any], *, n: int, concurrency: int, account_id: int | None) -> dict[str, Any]:
     """Run the stress test; returns counts, outcomes, timing and the copy's final rows."""
-    from runtime.designer_hooks import user_session
     from runtime.migrations import publish_definition
     from runtime.secrets import load_or_create_secrets
 

@@ -1,0 +1,1 @@
+"""The runtime side of the designer: callbacks it calls (``hooks``), the stress test (``stress``)."""
