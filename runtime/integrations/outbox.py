@@ -133,7 +133,7 @@ class OutboxWorker:
         async with self._slots:
             missing = sorted(request.secrets() - set(secrets))
             if missing:
-                outcome = Outcome(error=MissingSecret(missing[0]).message, attempts=1, refused=True)
+                outcome = Outcome(error=MissingSecret(*missing).message, attempts=1, refused=True)
             else:
                 outcome = await send_once(request, secrets, self.project.state.resolved.definition.settings.outbound_hosts)
         outcome.attempts = attempts

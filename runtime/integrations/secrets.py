@@ -26,8 +26,13 @@ _NAME = re.compile(SECRET_NAME)
 
 
 class MissingSecret(RuntimeError_):
-    def __init__(self, name: str):
-        super().__init__(f"project secret `{name}` is not set; set it in the designer's Settings or with `minimomen secret set`", code="BAD_USER_INPUT")
+    """One or more secrets a request names are not set (every one is named, so one fix covers them all)."""
+
+    def __init__(self, *names: str):
+        listed = ", ".join(f"`{name}`" for name in names)
+        what = f"project secret {listed} is" if len(names) == 1 else f"project secrets {listed} are"
+        them = "it" if len(names) == 1 else "them"
+        super().__init__(f"{what} not set; set {them} in the designer's Settings or with `minimomen secret set`", code="BAD_USER_INPUT")
 
 
 def _ensure(conn: psycopg.Connection[Any]) -> None:
@@ -84,11 +89,12 @@ async def load_found(conn: AsyncConnection[Any], names: Iterable[str]) -> dict[s
 
 
 async def load(conn: AsyncConnection[Any], names: Iterable[str]) -> dict[str, str]:
-    """The values of ``names``; a missing one raises ``MissingSecret``."""
+    """The values of ``names``; ``MissingSecret`` naming every one that is not set."""
     wanted = set(names)
     found = await load_found(conn, wanted)
-    for name in sorted(wanted - set(found)):
-        raise MissingSecret(name)
+    missing = sorted(wanted - set(found))
+    if missing:
+        raise MissingSecret(*missing)
     return found
 
 

@@ -44,7 +44,7 @@ class AddActionflow(Op):
 class UpdateActionflow(Op):
     op: Literal["update_actionflow"]
     actionflow: str = Field(description="actionflow id or name")
-    set: dict[str, Any] = Field(description="any of name, description, mode, inputs, variables, output, timeout_ms, schedule")
+    set: dict[str, Any] = Field(description="any of name, description, mode, inputs, variables, output, timeout_ms, and a trigger: schedule, on_change or webhook")
 
 
 class RemoveActionflow(Op):

@@ -3,9 +3,11 @@
 From a blank project: two tables and their relations, the Place Order actionflow
 (both condition branches, the guarded update, the insert), the page with the
 subscription list, bindings, quantity input and the conditional onClick, and the
-permissions. Then Publish, rows through the database grid, Preview with a
-simulated login and the tutorial's four verification steps. Finally the
-definition the clicks produced is compared with the sample's.
+permissions; then the sample's integration parts (``designer_build_integrations``:
+the paid field, the after-commit fulfilment call, the payment webhook, the outbound
+host). Then Publish, rows through the database grid, Preview with a simulated login
+and the tutorial's four verification steps. Finally the definition the clicks
+produced is compared with the whole sample's.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from builder.definition import Definition
+from tests.browser import designer_build_integrations as integrations
 from tests.browser import designer_steps as steps
 from tests.browser.conftest import screenshot_path
 from tests.browser.designer_steps import (
@@ -325,6 +328,7 @@ def assert_equivalent(built: Definition, sample: Definition) -> None:
     assert _flows(built) == _flows(sample)
     assert _product_list(built) == _product_list(sample)
     assert _permissions(built) == _permissions(sample)
+    assert built.settings.outbound_hosts == sample.settings.outbound_hosts
 
 
 # ------------------------------------------------------------ the test
@@ -343,6 +347,7 @@ def test_build_the_tutorial_app_by_clicking(server: LiveServer, contexts) -> Non
     build_actionflow(page)
     build_page(page)
     build_permissions(page)
+    integrations.build(page, SLUG)
     expect(page.locator("#problems-button")).to_have_count(0)  # no errors, no warnings
 
     publish(page)

@@ -194,9 +194,10 @@ def test_sql_keywords_are_fine_table_names(name: str) -> None:
 )
 def test_field_names_clashing_or_reserved(name: str, reason: str) -> None:
     data = sample()
+    new = len(data["tables"][2]["fields"])
     data["tables"][2]["fields"].append({"id": "fld_new", "name": name, "type": "text"})
     problem = validate(data).errors[0]
-    assert problem.path == "tables[2].fields[1].name"
+    assert problem.path == f"tables[2].fields[{new}].name"
     assert reason in problem.message
 
 
@@ -358,6 +359,7 @@ def test_loop_items_only_inside_their_loop() -> None:
 
 def test_run_actionflow_target_recursion_and_args() -> None:
     data = sample()
+    at = f"actionflows[{len(data['actionflows'])}]"
     data["actionflows"].append({
         "id": "buy_twice", "name": "Buy Twice", "inputs": [{"name": "pid", "type": "bigint", "required": True}],
         "nodes": [
@@ -369,21 +371,22 @@ def test_run_actionflow_target_recursion_and_args() -> None:
         "output": {"status": {"ref": "node.first.status"}, "bad": {"ref": "node.first.nope"}},
     })
     problems = by_path(validate(data))
-    assert "has no input `qty`" in problems["actionflows[1].nodes[0].args.qty"][0].message
-    assert "required input `quantity` of actionflow Place Order is not given" in problems["actionflows[1].nodes[0].args"][0].message
-    assert "recursion" in problems["actionflows[1].nodes[1].actionflow"][0].message
-    assert "Did you mean `place_order`?" in problems["actionflows[1].nodes[2].actionflow"][0].message
-    assert "has no result `nope`" in problems["actionflows[1].output.bad"][0].message
-    assert "actionflows[1].output.status" not in problems
+    assert "has no input `qty`" in problems[f"{at}.nodes[0].args.qty"][0].message
+    assert "required input `quantity` of actionflow Place Order is not given" in problems[f"{at}.nodes[0].args"][0].message
+    assert "recursion" in problems[f"{at}.nodes[1].actionflow"][0].message
+    assert "Did you mean `place_order`?" in problems[f"{at}.nodes[2].actionflow"][0].message
+    assert "has no result `nope`" in problems[f"{at}.output.bad"][0].message
+    assert f"{at}.output.status" not in problems
 
 
 def test_indirect_recursion_is_refused() -> None:
     data = sample()
+    ping = len(data["actionflows"])
     for me, other in (("ping", "pong"), ("pong", "ping")):
         data["actionflows"].append({"id": me, "name": me.title(), "nodes": [
             {"id": f"call_{other}", "name": f"Call {other}", "type": "run_actionflow", "actionflow": other}]})
     errors = validate(data).errors
-    assert [p.path for p in errors] == ["actionflows[1].nodes[0].actionflow", "actionflows[2].nodes[0].actionflow"]
+    assert [p.path for p in errors] == [f"actionflows[{ping}].nodes[0].actionflow", f"actionflows[{ping + 1}].nodes[0].actionflow"]
 
 
 def test_unknown_operators_in_values() -> None:
@@ -398,7 +401,9 @@ def test_unknown_operators_in_values() -> None:
 def test_flow_id_may_not_shadow_generated_mutations() -> None:
     data = sample()
     data["actionflows"][0]["id"] = "insert_order"
-    data["permissions"]["actionflows"]["user"] = ["insert_order"]
+    notify = next(f for f in data["actionflows"] if f["id"] == "place_order_and_notify")
+    notify["nodes"][0]["actionflow"] = "insert_order"
+    data["permissions"]["actionflows"]["user"] = ["insert_order", "place_order_and_notify"]
     data["pages"][0]["components"][1]["item"][0]["children"][4]["events"]["onClick"][0]["branches"][1]["actions"][0]["actionflow"] = "insert_order"
     assert "clash with a generated GraphQL mutation" in only_error(validate(data)).message
 
@@ -735,6 +740,9 @@ def scheduled(schedule: dict[str, Any], inputs: list[dict[str, Any]] | None = No
     return data
 
 
+NIGHTLY = f"actionflows[{len(sample()['actionflows'])}]"
+
+
 @pytest.mark.parametrize("cron", ["0 3 * * *", "*/15 9-17 * * mon-fri", "*/2 * * * * *"])
 def test_a_valid_schedule_passes(cron: str) -> None:
     data = scheduled({"cron": cron, "time_zone": "Europe/Berlin", "start_at": "2026-01-01T00:00:00", "end_at": "2027-01-01T00:00:00Z"})
@@ -748,15 +756,15 @@ def test_schedule_problems_are_reported_together_with_paths_and_sentences() -> N
     )
     found = {path: [p.message for p in problems] for path, problems in by_path(validate(data)).items()}
     assert found == {
-        "actionflows[1].schedule.cron": [
+        f"{NIGHTLY}.schedule.cron": [
             "Actionflow Nightly: the schedule `61 * * * *` is not a valid cron expression: one of its fields is out of range or misspelled."
         ],
-        "actionflows[1].schedule.time_zone": [
+        f"{NIGHTLY}.schedule.time_zone": [
             ("Actionflow Nightly: time zone `Europe/Berlinn` is not an IANA time zone name such as "
              "`Europe/Berlin`, `America/New_York` or `UTC`. Did you mean `Europe/Berlin`?")
         ],
-        "actionflows[1].schedule.end_at": ["Actionflow Nightly: the schedule ends before it starts; choose an end time after the start time."],
-        "actionflows[1].inputs": [
+        f"{NIGHTLY}.schedule.end_at": ["Actionflow Nightly: the schedule ends before it starts; choose an end time after the start time."],
+        f"{NIGHTLY}.inputs": [
             "Actionflow Nightly: a scheduled run passes no inputs, but `day` is required; make it optional or remove the schedule."
         ],
     }
@@ -765,14 +773,14 @@ def test_schedule_problems_are_reported_together_with_paths_and_sentences() -> N
 @pytest.mark.parametrize("cron", ["* * *", "* * * * * * *", "every day"])
 def test_a_cron_with_the_wrong_number_of_fields_is_explained(cron: str) -> None:
     problem = only_error(validate(scheduled({"cron": cron})))
-    assert problem.path == "actionflows[1].schedule.cron"
+    assert problem.path == f"{NIGHTLY}.schedule.cron"
     assert "5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first" in problem.message
 
 
 def test_a_flow_without_a_schedule_saves_without_the_key() -> None:
     definition = load_definition(scheduled({"cron": "0 3 * * *"}))
     flows = definition.model_dump(mode="json")["actionflows"]
-    assert "schedule" not in flows[0] and flows[1]["schedule"]["cron"] == "0 3 * * *"
+    assert "schedule" not in flows[0] and flows[-1]["schedule"]["cron"] == "0 3 * * *"
 
 
 def test_the_designer_hint_lists_the_next_fire_times_in_the_zone_or_says_what_is_wrong() -> None:

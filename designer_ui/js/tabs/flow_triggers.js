@@ -3,7 +3,7 @@
 // secret shown once when generated, rotatable).
 import { api, projectUrl } from '../api.js';
 import { confirmDialog } from '../dialog.js';
-import { button, field, h, select, toast } from '../dom.js';
+import { button, field, h, input, select, toast } from '../dom.js';
 import { tableOptions } from '../model.js';
 
 const EVENTS = ['insert', 'update', 'delete'];
@@ -77,7 +77,12 @@ export function webhookSection(ctx, flow) {
     h('p', { class: 'hint' }, w.auth === 'hmac'
       ? `Sender: header X-Webhook-Timestamp (unix seconds) and X-Webhook-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">; requests more than ${w.tolerance_seconds} s old and repeated deliveries are refused.`
       : 'Sender: header Authorization: Bearer <secret>.'),
-    h('div', { class: 'form-row' }, h('span', {}, `Secret: ${w.secret}`), button('Generate new secret', rotate, { class: 'small', id: `webhook-rotate-${flow.id}` })),
+    h('div', { class: 'form-row' },
+      field('Signing secret (project secret name)', input({ id: `webhook-secret-name-${flow.id}`, value: w.secret, spellcheck: 'false',
+        onChange: (e) => set('secret', e.target.value.trim()) })),
+      field('Tolerance (seconds)', h('input', { type: 'number', min: 10, max: 3600, step: 1, id: `webhook-tolerance-${flow.id}`, value: String(w.tolerance_seconds),
+        onChange: (e) => set('tolerance_seconds', Number(e.target.value) || 300) })),
+      button('Generate new secret', rotate, { class: 'small', id: `webhook-rotate-${flow.id}` })),
     shown ? h('p', { class: 'notice', role: 'status', id: `webhook-secret-${flow.id}` }, 'Copy it now, it is not shown again: ', h('code', {}, shown)) : null,
     problemsOf(store, def, flow, 'webhook').map((p) => h('p', { class: 'problem problem-error' }, p.message)),
     button('Remove webhook', () => store.change(() => { delete flow.webhook; }), { class: 'small danger' }));

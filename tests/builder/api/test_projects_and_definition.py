@@ -21,7 +21,7 @@ def test_create_blank_from_sample_and_copy(client: TestClient, workspace: Worksp
     assert slugs == ["blank", "copy", "from_sample", SAMPLE]
     assert [t.name for t in workspace.load("blank").tables] == ["account"]
     assert workspace.load("copy").name == "Copy"
-    assert [f.id for f in workspace.load("copy").actionflows] == ["place_order"]
+    assert [f.id for f in workspace.load("copy").actionflows] == ["place_order", "place_order_and_notify", "payment_confirmed"]
     assert {s["slug"] for s in client.get("/api/samples").json()["samples"]} >= {SAMPLE}
 
 

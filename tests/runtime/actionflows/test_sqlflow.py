@@ -29,9 +29,10 @@ from runtime.types import RuntimeError_, Session
 from tests.runtime.actionflows import flows as test_flows
 from tests.runtime.actionflows.conftest import FlowProject, publish_flow_project
 
-# Every flow of the test definition made only of nodes with a SQL form.
+# Every flow of the test definition made only of nodes with a SQL form (the sample's webhook flow
+# payment_confirmed too; place_order_and_notify's Call API node has none).
 COMPILED = {
-    "place_order", "order_then_raise", "deduct_then_bad_insert", "order_then_wait", "order_then_wait_long",
+    "place_order", "payment_confirmed", "order_then_raise", "deduct_then_bad_insert", "order_then_wait", "order_then_wait_long",
     "product_info", "tag_hit", "drop_tag", "diff_lookup", "diff_restock", "diff_cleanup", "buy",
 }
 STAMP = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?[+-]\d\d")  # in "Failing row contains (...)"

@@ -38,7 +38,9 @@ LOG_TABLE = {
 
 def with_flows(flows: list[dict[str, Any]], hosts: list[str] | None = None, tables: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     data = copy.deepcopy(json.loads(SAMPLE.read_text()))
-    data["actionflows"] = [f for f in data["actionflows"] if f["id"] in ("place_order",)] + flows
+    kept = {"place_order"}  # the tutorial's flow; the sample's own integration flows are test_sample_flows' subject
+    data["actionflows"] = [f for f in data["actionflows"] if f["id"] in kept] + flows
+    data["permissions"]["actionflows"] = {role: [f for f in ids if f in kept] for role, ids in data["permissions"]["actionflows"].items()}
     data["tables"] += tables or []
     data["settings"]["outbound_hosts"] = hosts if hosts is not None else ["127.0.0.1"]
     return data

@@ -110,12 +110,43 @@ PERMISSIONS = (
     {"op": "set_actionflow_permission", "role": "user", "actionflow": "Place Order", "allowed": True},
 )
 
+NOTIFY = "Place Order And Notify"
+PAYMENT = "Payment Confirmed"
+
+# The sample's integration parts: a paid flag, the fulfilment call after commit (its URL and token
+# are project secrets, named, never given), the payment provider's webhook, the right and the host.
+INTEGRATIONS = (
+    {"op": "add_field", "table": "order", "name": "paid", "type": "boolean", "required": True, "default": False},
+    {"op": "add_actionflow", "name": NOTIFY, "inputs": [
+        {"name": "product_id", "type": "bigint", "required": True}, {"name": "quantity", "type": "bigint", "required": True}],
+     "output": {"status": ref("node.place.status")}},
+    {"op": "add_node", "actionflow": NOTIFY, "node": {"id": "place", "name": "Place", "type": "run_actionflow", "actionflow": FLOW,
+                                                      "args": {"product_id": ref("input.product_id"), "quantity": ref("input.quantity")}}},
+    {"op": "add_node", "actionflow": NOTIFY, "node": {"id": "check_placed", "name": "Check Placed", "type": "condition", "branches": [
+        {"id": "placed", "name": "Placed", "condition": {"node.place.status": {"_eq": "Order placed successfully"}}, "nodes": []}]}},
+    {"op": "add_node", "actionflow": NOTIFY, "position": {"parent": "check_placed", "branch": "placed"}, "node": {
+        "id": "notify_fulfilment", "name": "Notify Fulfilment", "type": "call_api", "mode": "after_commit", "method": "POST",
+        "url": "{{secret:fulfilment_url}}", "headers": {"Authorization": "Bearer {{secret:fulfilment_token}}"}, "body_type": "json",
+        "body": {"product_id": ref("input.product_id"), "quantity": ref("input.quantity"), "account_id": ref("session.account_id")},
+        "retries": 5}},
+    {"op": "add_actionflow", "name": PAYMENT, "inputs": [{"name": "order_id", "type": "bigint", "required": True}],
+     "output": {"paid": ref("node.mark_paid.affected_rows")}},
+    {"op": "add_node", "actionflow": PAYMENT, "node": {"id": "mark_paid", "name": "Mark Paid", "type": "update", "table": "order",
+                                                       "filter": {"id": {"_eq": ref("input.order_id")}}, "set": {"paid": True}}},
+    {"op": "update_actionflow", "actionflow": PAYMENT, "set": {"webhook": {
+        "auth": "hmac", "secret": "payment_webhook_key", "respond": "sync", "tolerance_seconds": 300}}},
+    {"op": "set_actionflow_permission", "role": "user", "actionflow": NOTIFY, "allowed": True},
+    {"op": "update_settings", "set": {"outbound_hosts": ["fulfilment.example.com"]}},
+)
+
+STEPS = (DATA_MODEL, FLOW_SHELL, GUARDED_UPDATE, PAGE, PERMISSIONS, INTEGRATIONS)
+
 
 async def build(client: Client, slug: str) -> None:
-    """A blank project, then the data model, the flow, the page and the permissions: one edit (one Undo step) each."""
+    """A blank project, then the data model, the flow, the page, the permissions and the integrations: one edit (one Undo step) each."""
     created = await call(client, "create_project", slug=slug, name="Flash Sale")
     assert [t["name"] for t in created["definition"]["tables"]] == ["account"]
-    for step in (DATA_MODEL, FLOW_SHELL, GUARDED_UPDATE, PAGE, PERMISSIONS):
+    for step in STEPS:
         await edit(client, slug, *step)
     report = await call(client, "validate", project=slug)
     assert report == {"ok": True, "problems": []}

@@ -15,7 +15,7 @@ from builder.definition import Definition
 from tests.browser.test_designer_build import assert_equivalent
 from tests.conftest import DESIGNER_TOKEN, SAMPLES, start_server, unique_prefix
 from tests.runtime.mcp_server.clients import http_client, stdio_client
-from tests.runtime.mcp_server.flash_sale import build, publish_and_check, stress_and_read
+from tests.runtime.mcp_server.flash_sale import STEPS, build, publish_and_check, stress_and_read
 
 SLUG = "flash_sale"
 
@@ -25,7 +25,7 @@ def _compare(workspace: Path) -> None:
     sample = Definition.model_validate(json.loads((SAMPLES / "inventory_deduction" / "app.json").read_text()))
     assert_equivalent(built, sample)
     writes = [json.loads(line) for line in (workspace / SLUG / ".history" / "mcp-writes.jsonl").read_text().splitlines()]
-    assert [w["tool"] for w in writes[:6]] == ["create_project"] + ["edit_definition"] * 5
+    assert [w["tool"] for w in writes[:len(STEPS) + 1]] == ["create_project"] + ["edit_definition"] * len(STEPS)
 
 
 def test_build_the_tutorial_app_over_stdio(tmp_path: Path, db_server) -> None:  # type: ignore[no-untyped-def]
