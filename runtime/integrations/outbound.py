@@ -129,10 +129,13 @@ async def addresses_allowed(host: str, port: int, allowed: list[str]) -> list[st
         raise Refused(f"host `{host}` is not in the project's outbound hosts (Settings)")
     listed = {entry.lower().strip() for entry in allowed}
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError:
-        raise Refused(f"host `{host}` could not be resolved") from None
-    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        addresses = [str(ipaddress.ip_address(host.strip("[]")))]  # an address literal: nothing to look up
+    except ValueError:
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except OSError:
+            raise Refused(f"host `{host}` could not be resolved") from None
+        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     for address in addresses:
         if _special(address) and host.lower() not in listed and address not in listed:
             raise Refused(f"host `{host}` resolves to a loopback or private address ({address}); list it exactly in the outbound hosts to allow it")

@@ -215,3 +215,25 @@ def designer_page(browser: Any, server: LiveServer, name: str, slug: str, origin
         context.close()
     assert errors == [], errors
 
+
+def preview_log_in(preview: Page, username: str, *, create: bool, header: str | None = None) -> None:
+    """Simulate a login in the Preview bar; the frame reloads: wait until the new document is live
+    (and, with ``header``, shows that text: the app's own sign of the user), so that nothing done
+    next lands in the old document."""
+    preview.wait_for_function("() => document.querySelector('#preview-frame')?.contentDocument?.readyState === 'complete'")
+    preview.evaluate("document.querySelector('#preview-frame').contentWindow.mmBefore = true")
+    if create:
+        preview.get_by_label("New test account username").fill(username)
+        preview.get_by_role("button", name="Create and log in").click()
+    else:
+        account = preview.get_by_label("Test account", exact=True).locator("option", has_text=f"{username} (")
+        expect(account).to_have_count(1)
+        preview.get_by_label("Test account", exact=True).select_option(account.get_attribute("value"))
+        preview.get_by_role("button", name="Log in as").click()
+    expect(preview.locator("#sim-status")).to_contain_text(f"Viewing as: {username}")
+    preview.wait_for_function("""() => {
+        const w = document.querySelector('#preview-frame').contentWindow;
+        return w && !w.mmBefore && w.document.querySelector('html[data-mm-live=online]') !== null;
+    }""")
+    if header is not None:
+        expect(preview.frame_locator("#preview-frame").get_by_text(header)).to_be_visible()

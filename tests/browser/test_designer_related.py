@@ -139,9 +139,7 @@ def test_preview_fills_in_page_parameters(server: LiveServer, browser) -> None: 
             page.locator("#preview-button").click()
         preview = popup_info.value
         preview.set_default_timeout(15_000)
-        preview.get_by_label("New test account username").fill("rita")
-        preview.get_by_role("button", name="Create and log in").click()
-        expect(preview.locator("#sim-status")).to_contain_text("Viewing as: rita")
+        steps.preview_log_in(preview, "rita", create=True, header="Signed in as rita")  # the reload done before Open
         rita = steps.admin_graphql(page, "deskpreview", '{ account(where: {username: {_eq: "rita"}}) { id } }')["account"][0]["id"]
         made = steps.admin_graphql(page, "deskpreview", "mutation ($r: bigint!) { a: insert_ticket_one(object: {title: \"Printer on fire\", requester_id: $r}) { id } "
                                    "b: insert_ticket_one(object: {title: \"Lost badge\", requester_id: $r}) { id } }", {"r": rita})

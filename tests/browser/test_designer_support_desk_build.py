@@ -71,26 +71,6 @@ def open_preview(page: Page) -> tuple[Page, FrameLocator]:
     return preview, preview.frame_locator("#preview-frame")
 
 
-def log_in(preview: Page, username: str, *, create: bool) -> None:
-    """Simulate a login; the frame reloads: wait until the new document is live."""
-    preview.wait_for_function("() => document.querySelector('#preview-frame')?.contentDocument?.readyState === 'complete'")
-    preview.evaluate("document.querySelector('#preview-frame').contentWindow.mmBefore = true")
-    if create:
-        preview.get_by_label("New test account username").fill(username)
-        preview.get_by_role("button", name="Create and log in").click()
-    else:
-        account = preview.get_by_label("Test account", exact=True).locator("option", has_text=f"{username} (")
-        expect(account).to_have_count(1)
-        preview.get_by_label("Test account", exact=True).select_option(account.get_attribute("value"))
-        preview.get_by_role("button", name="Log in as").click()
-    expect(preview.locator("#sim-status")).to_contain_text(f"Viewing as: {username}")
-    preview.wait_for_function("""() => {
-        const w = document.querySelector('#preview-frame').contentWindow;
-        return w && !w.mmBefore && w.document.querySelector('html[data-mm-live=online]') !== null;
-    }""")
-    expect(preview.frame_locator("#preview-frame").get_by_text(f"Signed in as {username}")).to_be_visible()  # the app's own header
-
-
 def shown_ticket(preview: Page) -> int:
     search = preview.evaluate("document.querySelector('#preview-frame').contentWindow.location.search")
     return int(search.split("ticket_id=")[1])
@@ -104,7 +84,7 @@ def test_requester_and_staff_in_preview(page: Page, server: LiveServer, browser)
     steps.publish(page, 1)
     requester, app = open_preview(page)
     ann = unique_name("ann_")
-    log_in(requester, ann, create=True)
+    steps.preview_log_in(requester, ann, create=True, header=f"Signed in as {ann}")
 
     # Create a ticket through the form; land on its detail page.
     app.get_by_role("button", name="New ticket").click()
@@ -147,7 +127,7 @@ def test_requester_and_staff_in_preview(page: Page, server: LiveServer, browser)
         designer = staff_context.new_page()
         open_designer(designer)
         designer.goto(f"/designer/preview.html?slug={SLUG}")
-        log_in(designer, bo, create=True)
+        steps.preview_log_in(designer, bo, create=True, header=f"Signed in as {bo}")
         tab(page, "permissions")
         page.get_by_role("button", name="Role staff", exact=True).click()
         page.get_by_role("button", name="Reload accounts").click()
@@ -156,7 +136,7 @@ def test_requester_and_staff_in_preview(page: Page, server: LiveServer, browser)
         page.get_by_label("Account to give role staff").select_option(account.get_attribute("value"))
         page.get_by_role("button", name="Give role staff").click()
         expect(page.get_by_role("table", name="Accounts with role staff")).to_contain_text(bo)
-        log_in(designer, bo, create=False)
+        steps.preview_log_in(designer, bo, create=False, header=f"Signed in as {bo}")
         staff = designer.frame_locator("#preview-frame")
         staff.get_by_label("Search").fill(title.split()[-1])
         staff.get_by_label("Search").press("Tab")
