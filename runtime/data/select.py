@@ -233,7 +233,11 @@ class SelectCompiler:
             return sql.SQL("count({}({}))").format(distinct, sql.SQL(", ").join(ident(alias, c) for c in out.columns))
         assert out.column is not None and out.function is not None
         self._check_column(table, out.column)
-        return aggregate_call(out.function, ident(alias, out.column))
+        value = aggregate_call(out.function, ident(alias, out.column))
+        # As Hasura: stringified by the aggregated column's type (avg of a bigint too); count stays a number.
+        if self.stringify_numbers and table.columns[out.column].type in NUMERIC_TYPES:
+            return sql.SQL("{}::text").format(value)
+        return value
 
     def _check_column(self, table: ResolvedTable, column: str) -> None:
         allowed = self.columns_allowed(table) if self.columns_allowed else None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -54,3 +55,55 @@ def test_bigint_and_numeric_are_strings(server: LiveServer) -> None:
         message = json.loads(ws.recv(timeout=20))
     assert message["payload"] == read
 
+
+
+AGGREGATE = ("{ count sum { stock price } avg { stock } max { stock price product_name released } min { stock } "
+             "stddev_pop { price } }")
+
+
+def test_aggregates_follow_the_setting(server: LiveServer) -> None:
+    """As Hasura: every per-column aggregate of a bigint/numeric column is a string; ``count`` stays an Int.
+
+    Hasura applies its stringify rule by the aggregated column's type, so ``avg``/``stddev``
+    of a bigint or numeric column (a Float in the schema) come back as strings too, and
+    ``max`` of a text or date column is unchanged.
+    """
+    headers = {"Authorization": f"Bearer {server.admin_token(SLUG)}"}
+    url = server.graphql_url(SLUG)
+
+    def gql(query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        answer = httpx.post(url, json={"query": query, "variables": variables or {}}, headers=headers, timeout=30).json()
+        assert "errors" not in answer, answer
+        return answer["data"]  # type: ignore[no-any-return]
+
+    made = gql("mutation ($s: bigint!) { insert_product(objects: [{product_name: \"Agg A\", price: \"10.25\", stock: $s, sku: \"AGG-1\", "
+               "released: \"2024-02-01\"}, {product_name: \"Agg B\", price: \"2.75\", stock: 1, sku: \"AGG-2\"}]) { returning { id } } }",
+               {"s": str(BIG)})
+    first = made["insert_product"]["returning"][0]["id"]
+    gql("mutation ($p: bigint!, $q: bigint!) { insert_order(objects: [{product_id: $p, quantity: $q}, {product_id: $p, quantity: 2}]) "
+        "{ affected_rows } }", {"p": first, "q": str(BIG)})
+    where = '(where: {sku: {_like: "AGG-%"}})'
+    root = gql(f"{{ product_aggregate{where} {{ aggregate {AGGREGATE} }} }}")["product_aggregate"]["aggregate"]
+    assert root["count"] == 2
+    assert root["sum"] == {"stock": str(BIG + 1), "price": "13.00"}
+    assert isinstance(root["avg"]["stock"], str) and Decimal(root["avg"]["stock"]) == Decimal(BIG + 1) / 2
+    assert root["max"] == {"stock": str(BIG), "price": "10.25", "product_name": "Agg B", "released": "2024-02-01"}
+    assert root["min"] == {"stock": "1"}
+    assert isinstance(root["stddev_pop"]["price"], str) and Decimal(root["stddev_pop"]["price"]) == Decimal("3.75")
+
+    related_query = ("query ($id: bigint!) { product_by_pk(id: $id) { orders_aggregate { aggregate { count sum { quantity } "
+                     "max { quantity } } } } }")
+    related = gql(related_query, {"id": first})["product_by_pk"]["orders_aggregate"]["aggregate"]
+    assert related == {"count": 2, "sum": {"quantity": str(BIG + 2)}, "max": {"quantity": str(BIG)}}
+
+    with connect(server.ws_url(SLUG), subprotocols=["graphql-transport-ws"], open_timeout=10) as ws:  # type: ignore[list-item]
+        ws.send(json.dumps({"type": "connection_init", "payload": {"headers": headers}}))
+        assert json.loads(ws.recv(timeout=10))["type"] == "connection_ack"
+        ws.send(json.dumps({"id": "1", "type": "subscribe",
+                            "payload": {"query": f"subscription {{ product_aggregate{where} {{ aggregate {AGGREGATE} }} }}"}}))
+        live = json.loads(ws.recv(timeout=20))
+        ws.send(json.dumps({"id": "2", "type": "subscribe", "payload": {"query": "subscription " + related_query[6:],
+                                                                        "variables": {"id": first}}}))
+        live_related = json.loads(ws.recv(timeout=20))
+    assert live["payload"]["data"]["product_aggregate"]["aggregate"] == root
+    assert live_related["payload"]["data"]["product_by_pk"]["orders_aggregate"]["aggregate"] == related
