@@ -28,6 +28,7 @@ from runtime.actionflows.runlog import SERVICE as RUNLOG
 from runtime.actionflows.runlog import RunLog
 from runtime.actionflows.task_worker import TaskWorker, session_from_json, session_json
 from runtime.actionflows.values import coerce_inputs, to_json
+from runtime.files.flow_assets import with_asset_objects
 from runtime.project import ProjectRuntime
 from runtime.system_tables import SCHEMA
 from runtime.types import NotFound, Session
@@ -106,11 +107,18 @@ def may_read(session: Session, creator: Session, secret_hash: bytes | None, secr
 async def read_task(project: ProjectRuntime, session: Session, task_id: int, secret: str | None = None) -> dict[str, Any]:
     """``{id, status, output, error}`` of a task ``session`` may read (``may_read``), else NOT_FOUND."""
     async with project.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(f"SELECT id, status, output, error, session, secret_hash FROM {SCHEMA}.task WHERE id = %s", (task_id,))
+        await cur.execute(f"SELECT id, actionflow, status, output, error, session, secret_hash FROM {SCHEMA}.task WHERE id = %s", (task_id,))
         row = await cur.fetchone()
     if row is None or not may_read(session, session_from_json(row["session"]), row["secret_hash"], secret):
         raise NotFound(f"task {task_id} does not exist")
-    return {"id": row["id"], "status": row["status"], "output": row["output"], "error": row["error"]}
+    return {"id": row["id"], "status": row["status"], "output": await _with_assets(project, row["actionflow"], row["output"]),
+            "error": row["error"]}
+
+
+async def _with_assets(project: ProjectRuntime, flow_id: str, output: Any) -> Any:
+    """The stored output (asset ids) as the synchronous answer gives it: asset objects with URLs signed now."""
+    flow = project.state.resolved.actionflow(flow_id) if isinstance(output, dict) else None
+    return to_json(await with_asset_objects(project, flow, output)) if flow is not None else output
 
 
 async def listen_task(project: ProjectRuntime, session: Session, task_id: int, secret: str | None = None) -> AsyncIterator[dict[str, Any]]:

@@ -5,6 +5,7 @@ forged links refused."""
 from __future__ import annotations
 
 import io
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ import httpx
 import psycopg
 import pytest
 from PIL import Image
+from websockets.sync.client import connect
 
 from runtime.database import DatabaseServer
 from runtime.files.signing import file_key, signed_path
@@ -147,3 +149,40 @@ def test_sizes_per_image_are_capped(server: LiveServer) -> None:
     cover = gql(server.graphql_url(), f"{{ product_by_pk(id: 3) {{ cover {{ {sizes} }} }} }}").field("product_by_pk")["cover"]
     answers = [httpx.get(server.url + cover[f"s{n}"]).status_code for n in range(1, 18)]
     assert answers == [200] * 16 + [400]
+
+
+def test_async_task_result_carries_asset_objects(server: LiveServer) -> None:
+    """A task's result (query and subscription) gives the same asset objects as the synchronous answer,
+    with URLs signed when read; a caller who may not read the task gets no object."""
+    admin = server.admin_token()
+    url = server.graphql_url()
+    picture = png(12, 8, (0, 0, 200))
+    stored = upload(server.url, url, admin, "image", "sky.png", "image/png", picture)
+    task = gql(url, "mutation($a: JSON) { fz_create_action_flow_task(actionFlowId: \"set_cover\", args: $a) }",
+               {"a": {"product_id": 2, "picture": stored["id"]}}, token=admin).field("fz_create_action_flow_task")
+    read = "query($t: bigint!) { fz_action_flow_result(taskId: $t) { status output error } }"
+    deadline = time.monotonic() + 60
+    while (result := gql(url, read, {"t": task}, token=admin).field("fz_action_flow_result"))["status"] not in ("COMPLETED", "FAILED"):
+        assert time.monotonic() < deadline, result
+        time.sleep(0.2)
+    assert result["status"] == "COMPLETED", result
+    output = result["output"]
+    cover = output["cover"]
+    assert output["cover_id"] == stored["id"]  # an input stays the id it was
+    assert (cover["id"], cover["filename"], cover["content_type"], cover["size"], cover["width"], cover["height"]) == \
+        (stored["id"], "sky.png", "image/png", len(picture), 12, 8)
+    assert httpx.get(server.url + cover["url"]).content == picture
+    assert output["rows"][0]["cover"]["id"] == stored["id"] and output["rows"][0]["cover"]["url"]
+
+    with connect(server.ws_url(SLUG), subprotocols=["graphql-transport-ws"], open_timeout=10) as ws:  # type: ignore[list-item]
+        ws.send(json.dumps({"type": "connection_init", "payload": {"headers": {"Authorization": f"Bearer {admin}"}}}))
+        assert json.loads(ws.recv(timeout=10))["type"] == "connection_ack"
+        ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
+            "query": "subscription($t: bigint!) { fz_listen_action_flow_result(taskId: $t) { status output } }", "variables": {"t": task}}}))
+        live = json.loads(ws.recv(timeout=20))
+    heard = live["payload"]["data"]["fz_listen_action_flow_result"]
+    assert heard["status"] == "COMPLETED" and heard["output"]["cover"]["id"] == stored["id"]
+    assert httpx.get(server.url + heard["output"]["cover"]["url"]).content == picture
+
+    stranger = gql(url, read, {"t": task}, token=account(server, "carol_f"))
+    assert stranger.codes == {"NOT_FOUND"} and "sky.png" not in json.dumps(stranger.body)
