@@ -16,6 +16,7 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
@@ -26,6 +27,7 @@ from graphql import (
 from runtime.graphql.denials import AccessDenied, find_denials
 from runtime.graphql.error_paths import field_path
 from runtime.graphql.errors import DocumentErrors, RequestError, graphql_error
+from runtime.graphql.operator_errors import inline_operator_error
 from runtime.graphql.schema import ROOT_TYPE_NAMES, RootField, SchemaBundle
 
 MAX_DEPTH = 15
@@ -51,8 +53,16 @@ class Document:
         return next(iter(self.operations.values()))
 
 
-def _validation_errors(errors: list[GraphQLError], code: str, node: DocumentNode | None = None) -> DocumentErrors:
-    return DocumentErrors([graphql_error(e.message, code, e.locations, request_path=field_path(node, e) if node else None) for e in errors])
+def _validation_errors(errors: list[GraphQLError], code: str, node: DocumentNode | None = None,
+                       schema: GraphQLSchema | None = None) -> DocumentErrors:
+    out = []
+    for e in errors:
+        message, path = e.message, field_path(node, e) if node else None
+        better = inline_operator_error(schema, node, e, path) if schema is not None and node is not None else None
+        if better is not None:
+            message, path = better
+        out.append(graphql_error(message, code, e.locations, request_path=path))
+    return DocumentErrors(out)
 
 
 def _measure(selection_set: SelectionSetNode | None, fragments: Mapping[str, FragmentDefinitionNode],
@@ -134,7 +144,7 @@ def _build(bundle: SchemaBundle, query: str) -> Document | Exception:
         return exc
     errors = validate(bundle.schema, node)
     if errors:
-        return _denied(bundle, node) or _validation_errors(errors, "GRAPHQL_VALIDATION_FAILED", node)
+        return _denied(bundle, node) or _validation_errors(errors, "GRAPHQL_VALIDATION_FAILED", node, bundle.schema)
     return document
 
 

@@ -32,7 +32,6 @@ from runtime.actionflows import idempotency
 from runtime.graphql.compile import tables_read
 from runtime.graphql.denials import AccessDenied
 from runtime.graphql.document import Document, parse_document
-from runtime.graphql.error_paths import variable_path
 from runtime.graphql.errors import (
     DocumentErrors,
     MethodNotAllowed,
@@ -42,6 +41,7 @@ from runtime.graphql.errors import (
     is_retryable,
 )
 from runtime.graphql.extensions import ExtensionField
+from runtime.graphql.operator_errors import variable_errors
 from runtime.graphql.plan import (
     MAX_CACHED_SHAPE,
     Analysis,
@@ -144,8 +144,7 @@ class Variables:
         if self._full is None:
             found = get_variable_values(self.prepared.bundle.schema, self.prepared.node.variable_definitions or (), self.raw)
             if isinstance(found, list):
-                raise DocumentErrors([graphql_error(e.message, "BAD_USER_INPUT", e.locations, request_path=variable_path(e.message))
-                                      for e in found])
+                raise DocumentErrors(variable_errors(self.prepared.bundle.schema, self.prepared.node.variable_definitions, found))
             self._full = found
         return self._full
 
