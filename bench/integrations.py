@@ -80,6 +80,7 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
     def log_message(self, *args):
         pass
+ThreadingHTTPServer.request_queue_size = 128  # the default backlog (5) drops bursts of first connects
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 server.daemon_threads = True
 print(server.server_address[1], flush=True)

@@ -78,6 +78,7 @@ def receiver(**options: Any) -> Iterator[Receiver]:
         def log_message(self, format: str, *args: Any) -> None:
             return None
 
+    ThreadingHTTPServer.request_queue_size = 128  # the default backlog (5) drops bursts of first connects
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     state.port = server.server_address[1]
