@@ -52,6 +52,10 @@ class Receiver:
         return list(self.received)
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # http.server's default backlog (5) resets bursts of first connects
+
+
 @contextmanager
 def receiver(**options: Any) -> Iterator[Receiver]:
     """Serve a ``Receiver`` on 127.0.0.1 (a free port) for the duration of the block."""
@@ -78,8 +82,7 @@ def receiver(**options: Any) -> Iterator[Receiver]:
         def log_message(self, format: str, *args: Any) -> None:
             return None
 
-    ThreadingHTTPServer.request_queue_size = 128  # the default backlog (5) drops bursts of first connects
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = _Server(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     state.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
