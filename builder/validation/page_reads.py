@@ -157,9 +157,11 @@ def check_page_reads(definition: Definition, catalog: Catalog) -> Iterator[Issue
     for p_index, page in enumerate(definition.pages):
         for component, parts, who in _walk(page.components, ("pages", p_index, "components"), audiences(page.access)):
             for source, source_parts, what in _sources(component, parts):
+                # who may not read the source's own table sees the friendly state anyway: not reported
+                readers = [a for a in who if reads.grants(a, source.table)]
                 blocked: set[tuple[str, str]] = set()  # (audience, table) already reported as unreadable
                 for path, table, column, total in _source_reads(source, source_parts, catalog):
-                    for audience in who:
+                    for audience in readers:
                         reason = reads.why_not(audience, table, column, total)
                         if reason is None or (audience.label, table.id) in blocked:
                             continue
