@@ -7,8 +7,9 @@ GraphQL schema, so the whole list shows "You don't have access to these rows."
 The audience follows the page's access setting: a page open to anyone is read by
 anonymous visitors and logged-in users (role ``user``), ``logged_in`` by ``user``,
 ``roles`` by ``user`` plus each listed role. A branch shown only when
-``global.is_logged_in`` is true (or false) narrows it. These are warnings: the
-builder may mean it, and the rest of the page works.
+``global.is_logged_in`` is true (or false) narrows it. A visitor who may not read
+the source's own table is not reported (that list is meant to say "no access").
+These are warnings: the builder may mean it, and the rest of the page works.
 """
 
 from __future__ import annotations
@@ -135,7 +136,7 @@ def _sources(component: Any, parts: Parts) -> Iterator[tuple[Any, Parts, str]]:
     elif component.type == "container" and component.record is not None:
         yield component.record, (*parts, "record"), "record"
     elif component.type == "select" and component.options_source is not None:
-        yield component.options_source, (*parts, "options_source"), "select's options"
+        yield component.options_source, (*parts, "options_source"), "select's option list"
 
 
 def _walk(components: list[Any], parts: Parts, who: tuple[Audience, ...]) -> Iterator[tuple[Any, Parts, tuple[Audience, ...]]]:

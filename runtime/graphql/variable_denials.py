@@ -23,7 +23,7 @@ from graphql import (
 )
 from graphql.execution.values import get_variable_values
 
-from runtime.graphql.denials import AccessDenied, _Finder
+from runtime.graphql.denials import AccessDenied, Finder
 
 MAX_DEPTH = 32
 
@@ -36,7 +36,7 @@ def variable_denials(admin: Any, role: GraphQLSchema, document: Any, node: Any, 
     definitions = node.variable_definitions or ()
     if isinstance(get_variable_values(admin.schema, definitions, dict(raw)), list):
         return None  # wrong for everyone: not a permission problem
-    finder = _Finder(TypeInfo(admin.schema), role, {name: a.table for name, a in admin.access.items()}, lambda *_: None, document)
+    finder = Finder(TypeInfo(admin.schema), role, {name: a.table for name, a in admin.access.items()}, lambda *_: None, document)
     for definition in definitions:
         name = definition.variable.name.value
         if name in raw:
@@ -44,7 +44,7 @@ def variable_denials(admin: Any, role: GraphQLSchema, document: Any, node: Any, 
     return AccessDenied(finder.found) if finder.found else None
 
 
-def _walk(finder: _Finder, input_type: Any, value: Any, at: Any, depth: int) -> None:
+def _walk(finder: Finder, input_type: Any, value: Any, at: Any, depth: int) -> None:
     while isinstance(input_type, GraphQLNonNull):
         input_type = input_type.of_type
     if value is None or depth > MAX_DEPTH:
@@ -63,9 +63,9 @@ def _walk(finder: _Finder, input_type: Any, value: Any, at: Any, depth: int) -> 
         if isinstance(mine, GraphQLInputObjectType) and key in mine.fields:
             _walk(finder, field.type, inner, at, depth + 1)
             continue
-        found = finder._table_of(input_type.name)
+        found = finder.table_of(input_type.name)
         if found is None:
             continue
-        denial = finder._through(found[0], key, "SELECT" if found[1] == "AGGREGATE" else found[1])
+        denial = finder.through(found[0], key, "SELECT" if found[1] == "AGGREGATE" else found[1])
         if denial is not None:
-            finder._deny(denial, at)
+            finder.deny(denial, at)
