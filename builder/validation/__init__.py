@@ -35,6 +35,7 @@ from builder.validation.names import (
     reserved_table_reason,
 )
 from builder.validation.nested_lists import check_nested_lists
+from builder.validation.page_reads import check_page_reads
 from builder.validation.pages import check_pages
 from builder.validation.permissions import check_permissions, check_seed
 from builder.validation.pydantic_errors import problems_from_validation_error
@@ -69,6 +70,7 @@ CHECKS: tuple[Check, ...] = (
     check_schedules,
     check_triggers,
     check_pages,
+    check_page_reads,
     check_nested_lists,
     check_permissions,
     check_seed,

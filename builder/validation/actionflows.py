@@ -14,6 +14,7 @@ from typing import Any
 
 from builder.definition import Definition
 from builder.errors import PathPart
+from builder.flow_rows import gives_one_row
 from builder.flows import NODE_TYPES, Actionflow, walk_nodes
 from builder.validation.catalog import NUMERIC_TYPES, Catalog, TableInfo, suggestion
 from builder.validation.expressions import (
@@ -41,7 +42,7 @@ class FlowContext:
     node_names: Mapping[str, str]  # every node of this flow, id -> name
     reachable: Mapping[str, frozenset[str]]  # flow id -> flows it runs, directly or not
     outbound_hosts: list[str] = field(default_factory=list)  # settings.outbound_hosts
-    row_tables: Mapping[str, str] = field(default_factory=dict)  # query nodes with `one`: id -> table id
+    row_tables: Mapping[str, str] = field(default_factory=dict)  # nodes giving one row (gives_one_row): id -> table id
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def _node_ref(rest: list[str], scope: FlowScope, ctx: FlowContext) -> str | None
     table = ctx.catalog.table(ctx.row_tables.get(node_id, ""))
     if table is not None and rest[1] not in table.columns and (rest[1] in table.relationships or rest[1].endswith("_aggregate")):
         # the row's related data: object relationships to any depth, totals of array relationships
-        return field_path_problem(table, rest[1:], ctx.catalog, f"node.{node_id}")
+        return field_path_problem(table, rest[1:], ctx.catalog, f"node.{node_id}", rows=False)
     if outputs is not None and rest[1] not in outputs:
         if not outputs:
             return f"node {name} has no results to use."
@@ -371,7 +372,7 @@ def check_actionflows(definition: Definition, catalog: Catalog) -> Iterator[Issu
             node_names={n.id: n.name for n in walk_nodes(flow.nodes)},
             reachable=reachable,
             outbound_hosts=definition.settings.outbound_hosts,
-            row_tables={n.id: n.table for n in walk_nodes(flow.nodes) if n.type == "query" and n.one},
+            row_tables={n.id: n.table for n in walk_nodes(flow.nodes) if gives_one_row(n)},
         )
         scope = yield from check_nodes(flow.nodes, (*parts, "nodes"), FlowScope(), ctx)
         yield from _values(flow.output, (*parts, "output"), scope, ctx)

@@ -55,8 +55,14 @@ class PageScope:
         return tuple(list_id for list_id, _ in self.lists)
 
 
-def field_path_problem(table: TableInfo, rest: list[str], catalog: Catalog, prefix: str) -> str | None:
-    """Why ``rest`` is not a field path of ``table`` (columns, object relationships, aggregates)."""
+def field_path_problem(table: TableInfo, rest: list[str], catalog: Catalog, prefix: str, *, rows: bool = True) -> str | None:
+    """Why ``rest`` is not a field path of ``table`` (columns, object relationships, aggregates).
+
+    A path must end in a value: a column, or a total of an array relationship. Ending
+    at an object relationship (``node.q.product``) is refused with the fields one can
+    pick; ending at an array relationship is a list of rows, allowed only where
+    ``rows`` is true (page bindings), not in flows (``rows=False``).
+    """
     if not rest:
         return f"name a field after `{prefix}.`, e.g. `{prefix}.id`."
     for index, segment in enumerate(rest):
@@ -70,11 +76,18 @@ def field_path_problem(table: TableInfo, rest: list[str], catalog: Catalog, pref
         if relationship is None:
             choices = [*table.columns, *table.relationships]
             return f"field `{segment}` does not exist on table {table.name}.{suggestion(segment, choices)}"
-        if relationship.kind == "array":
-            return None  # a list of rows (a nested list's source, or a count via _aggregate)
+        path = ".".join((prefix, *rest[: index + 1]))
         target = catalog.table(relationship.target)
+        if relationship.kind == "array":
+            if rows:
+                return None  # a list of rows (a nested list's source, or a count via _aggregate)
+            return f"`{path}` is a list of {target.name if target else 'related'} rows, not a value; use a total such as `{path}_aggregate.aggregate.count`."
         if target is None:
             return None
+        if index == len(rest) - 1:
+            fields = sorted(target.columns)
+            return (f"`{path}` is a related {target.name} row, not a value; pick one of its fields, "
+                    f"e.g. `{path}.{fields[0] if 'id' not in fields else 'id'}` (fields: {', '.join(fields)}).")
         table = target
     return None
 

@@ -19,11 +19,17 @@ export function nodeOutputs(def, registry, node) {
   return keys;
 }
 
-// A Query node that finds one row also offers that row's related data (`node.q.product.stock`,
+// A filter that names one row: `{id: {_eq: …}}`, alone or in a top-level `_and` (builder/flow_rows.py).
+const byId = (f) => !!f && typeof f === 'object' && ((f.id && typeof f.id === 'object' && '_eq' in f.id)
+  || (Array.isArray(f._and) && f._and.some(byId)));
+// Nodes giving one row: Query with *one*, Insert, Update by id (builder/flow_rows.py gives_one_row).
+const givesOneRow = (n) => (n.type === 'query' && n.one) || n.type === 'insert' || (n.type === 'update' && byId(n.filter));
+
+// A node that gives one row also offers that row's related data (`node.q.product.stock`,
 // `node.q.orders_aggregate.aggregate.count`), read by the runtime in the node's own statement.
 function nodeRefs(def, registry, node) {
   const own = nodeOutputs(def, registry, node).map((key) => ref(`node.${node.id}.${key}`, `${node.name} → ${key}`, `Node: ${node.name}`));
-  if (node.type !== 'query' || !node.one || !tableById(def, node.table)) return own;
+  if (!givesOneRow(node) || !tableById(def, node.table)) return own;
   const columns = new Set(columnsOf(def, node.table).map((c) => `node.${node.id}.${c.name}`));
   const related = fieldRefs(def, node.table, `node.${node.id}`, node.name, `Node: ${node.name}`).filter((r) => !columns.has(r.value));
   return [...own, ...related];

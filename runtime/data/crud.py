@@ -20,7 +20,7 @@ from psycopg.rows import dict_row
 from builder.definition import FieldType
 from builder.resolved import ResolvedProject, ResolvedTable
 from runtime.data.filters import FilterCompiler
-from runtime.data.related import related_value
+from runtime.data.related import related_columns
 from runtime.data.sql import PG_TYPES, TOUCH, Params, coerce_value, ident
 from runtime.types import BadUserInput
 
@@ -90,11 +90,7 @@ def select_statement(
 ) -> sql.Composed:
     """``SELECT`` the rows; each of ``related`` (a path through relationships) is added as a
     column named by the dotted path (``event.title``), see ``runtime.data.related``."""
-    extra: sql.Composable = sql.SQL("")
-    for path in related:
-        value = related_value(project, table, "t", path)
-        if value is not None:
-            extra += sql.SQL(", {} AS {}").format(value, ident(".".join(path)))
+    extra = related_columns(project, table, "t", related)
     query = sql.SQL("SELECT t.*{} FROM {} AS t WHERE {}").format(extra, ident(table.name), _where(project, table, params, where, row_rule))
     if order_by:
         for o in order_by:
@@ -138,7 +134,10 @@ def insert_statement(
     *,
     on_conflict_columns: Sequence[str] | None = None,
     on_conflict_update: Sequence[str] | None = None,
+    project: ResolvedProject | None = None,
+    related: Sequence[Sequence[str]] = (),
 ) -> sql.Composed:
+    """``INSERT … RETURNING *`` plus, with ``project``, each of ``related`` read from the new row."""
     what = f"insert into {table.name}"
     columns = sorted({c for row in rows for c in row})
     for column in columns:
@@ -160,7 +159,8 @@ def insert_statement(
             query += sql.SQL(" ON CONFLICT ({}) DO UPDATE SET {}").format(target, sets)
         else:
             query += sql.SQL(" ON CONFLICT ({}) DO NOTHING").format(target)
-    return query + sql.SQL(" RETURNING *")
+    extra = related_columns(project, table, "t", related) if project is not None else sql.SQL("")
+    return query + sql.SQL(" RETURNING *{}").format(extra)
 
 
 async def insert_rows(
@@ -188,6 +188,7 @@ def update_statement(
     set_values: Mapping[str, Any] | None = None,
     increment: Mapping[str, Any] | None = None,
     row_rule: Mapping[str, Any] | None = None,
+    related: Sequence[Sequence[str]] = (),
 ) -> sql.Composed:
     what = f"update of {table.name}"
     assignments = [sql.SQL("{} = {}").format(ident(c), v) for c, v in _values(table, set_values or {}, params, what)]
@@ -200,8 +201,9 @@ def update_statement(
     if not assignments:
         raise BadUserInput(f"{what}: nothing to change")
     assignments.append(TOUCH)
-    return sql.SQL("UPDATE {} AS t SET {} WHERE {} RETURNING *").format(
-        ident(table.name), sql.SQL(", ").join(assignments), _where(project, table, params, where, row_rule)
+    return sql.SQL("UPDATE {} AS t SET {} WHERE {} RETURNING *{}").format(
+        ident(table.name), sql.SQL(", ").join(assignments), _where(project, table, params, where, row_rule),
+        related_columns(project, table, "t", related),
     )
 
 

@@ -22,6 +22,17 @@ from runtime.data.sql import ident
 NUMBER_AGGREGATES = ("sum", "avg", "min", "max")
 
 
+def related_columns(project: ResolvedProject, table: ResolvedTable, alias: str, related: Sequence[Sequence[str]]) -> sql.Composable:
+    """``, <value> AS "event.title"`` for each path of ``related`` that names something: extra
+    output columns of a ``SELECT`` list or a ``RETURNING`` clause on row ``alias``."""
+    extra: sql.Composable = sql.SQL("")
+    for path in related:
+        value = related_value(project, table, alias, path)
+        if value is not None:
+            extra += sql.SQL(", {} AS {}").format(value, ident(".".join(path)))
+    return extra
+
+
 def related_value(project: ResolvedProject, table: ResolvedTable, alias: str, path: Sequence[str],
                   aliases: Iterator[int] | None = None) -> sql.Composable | None:
     """SQL for ``path`` read from row ``alias`` of ``table``; ``None`` when the path names nothing."""

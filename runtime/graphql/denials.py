@@ -102,7 +102,7 @@ class AccessDenied(DocumentErrors):
         return worded
 
 
-class _Finder(Visitor):
+class Finder(Visitor):
     """Collects denials; a subtree under a denial is skipped (its names would say more than the caller wrote)."""
 
     def __init__(self, info: TypeInfo, role: GraphQLSchema, tables: dict[str, Any], root_of: Callable[[str, str], Any],
@@ -115,13 +115,13 @@ class _Finder(Visitor):
         self.root_of = root_of
         self.found: list[tuple[Denial, list[Any], str | None]] = []
 
-    def _deny(self, denial: Denial, node: Node) -> Any:
+    def deny(self, denial: Denial, node: Node) -> Any:
         if all(d != denial for d, _, _ in self.found):
             error = GraphQLError("", node)
             self.found.append((denial, error.locations or [], field_path(self.document, error)))
         return SKIP
 
-    def _table_of(self, type_name: str) -> tuple[str, str] | None:
+    def table_of(self, type_name: str) -> tuple[str, str] | None:
         """(table, verb) of a generated type name, by the longest table name it starts with."""
         for table in sorted(self.tables, key=len, reverse=True):
             if type_name == table or type_name.startswith(table + "_"):
@@ -130,7 +130,7 @@ class _Finder(Visitor):
                     return table, verb
         return None
 
-    def _through(self, table: str, name: str, verb: str) -> Denial | None:
+    def through(self, table: str, name: str, verb: str) -> Denial | None:
         """The denial for ``name`` (a column or relationship key) of ``table``."""
         resolved = self.tables.get(table)
         if resolved is None:
@@ -152,8 +152,8 @@ class _Finder(Visitor):
 
     def enter_named_type(self, node: NamedTypeNode, *_: Any) -> Any:
         name = node.name.value
-        if self.role.get_type(name) is None and (found := self._table_of(name)) is not None:
-            return self._deny(Denial(found[1], found[0]), node)
+        if self.role.get_type(name) is None and (found := self.table_of(name)) is not None:
+            return self.deny(Denial(found[1], found[0]), node)
         return None
 
     def enter_field(self, node: FieldNode, *_: Any) -> Any:
@@ -171,17 +171,17 @@ class _Finder(Visitor):
             verb = ROOT_VERBS.get(root.kind, "SELECT")
             if verb == "AGGREGATE" and not isinstance(self.role.get_type(root.table), GraphQLObjectType):
                 verb = "SELECT"
-            return self._deny(Denial(verb, root.table), node)
-        found = self._table_of(parent.name)
+            return self.deny(Denial(verb, root.table), node)
+        found = self.table_of(parent.name)
         if found is None:
             return None
         table, verb = found
         if name in AGGREGATE_FUNCTIONS and node.selection_set is not None:  # `sum { price }` without a visible numeric column
             for child in node.selection_set.selections:
                 if isinstance(child, FieldNode) and child.name.value in self.tables[table].columns:
-                    return self._deny(Denial("SELECT", table, column=child.name.value), child)
-        denial = self._through(table, name, "SELECT" if verb == "AGGREGATE" and parent.name.endswith("_fields") else verb)
-        return self._deny(denial, node) if denial is not None else None
+                    return self.deny(Denial("SELECT", table, column=child.name.value), child)
+        denial = self.through(table, name, "SELECT" if verb == "AGGREGATE" and parent.name.endswith("_fields") else verb)
+        return self.deny(denial, node) if denial is not None else None
 
     def enter_argument(self, node: ArgumentNode, _key: Any, _parent: Any, _path: Any, ancestors: list[Any]) -> Any:
         parent = self.info.get_parent_type()
@@ -200,8 +200,8 @@ class _Finder(Visitor):
         if isinstance(node.value, ObjectValueNode) and name != "on_conflict":  # `_inc: {note: 1}`: name the column
             for item in node.value.fields:
                 if item.name.value in self.tables[root.table].columns:
-                    return self._deny(Denial(verb, root.table, column=item.name.value), item)
-        return self._deny(Denial(verb, root.table), node)
+                    return self.deny(Denial(verb, root.table, column=item.name.value), item)
+        return self.deny(Denial(verb, root.table), node)
 
     def enter_object_field(self, node: ObjectFieldNode, *_: Any) -> Any:
         parent = self.info.get_parent_input_type()
@@ -212,12 +212,12 @@ class _Finder(Visitor):
         name = node.name.value
         if isinstance(mine, GraphQLInputObjectType) and name in mine.fields:
             return None
-        found = self._table_of(named.name)
+        found = self.table_of(named.name)
         if found is None:
             return None
         table, verb = found
-        denial = self._through(table, name, "SELECT" if verb == "AGGREGATE" else verb)
-        return self._deny(denial, node) if denial is not None else None
+        denial = self.through(table, name, "SELECT" if verb == "AGGREGATE" else verb)
+        return self.deny(denial, node) if denial is not None else None
 
     def enter_enum_value(self, node: EnumValueNode, *_: Any) -> Any:
         named = get_named_type(self.info.get_input_type())
@@ -226,16 +226,16 @@ class _Finder(Visitor):
         mine = self.role.get_type(named.name)
         if isinstance(mine, GraphQLEnumType) and node.value in mine.values:
             return None
-        found = self._table_of(named.name)
+        found = self.table_of(named.name)
         if found is None or node.value not in self.tables[found[0]].columns:
             return None
-        return self._deny(Denial(found[1], found[0], column=node.value), node)
+        return self.deny(Denial(found[1], found[0], column=node.value), node)
 
 
 def find_denials(admin: GraphQLSchema, role: GraphQLSchema, document: Any, tables: dict[str, Any],
                  root_of: Callable[[str, str], Any]) -> AccessDenied | None:
     """An ``AccessDenied`` when ``document`` (valid for ``admin``) only names things hidden from ``role``."""
     info = TypeInfo(admin)
-    finder = _Finder(info, role, tables, root_of, document)
+    finder = Finder(info, role, tables, root_of, document)
     visit(document, TypeInfoVisitor(info, finder))
     return AccessDenied(finder.found) if finder.found else None

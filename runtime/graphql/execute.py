@@ -58,6 +58,7 @@ from runtime.graphql.response import RawJSON, Response
 from runtime.graphql.schema import SchemaBundle, schema_for
 from runtime.graphql.selection import collect
 from runtime.graphql.text_input import text_problem, variables_problem
+from runtime.graphql.variable_denials import variable_denials
 from runtime.permissions import grants_for
 from runtime.types import BadUserInput, RequestContext, RuntimeError_, Session, TableAccessDenied
 
@@ -126,10 +127,11 @@ def prepare(project: Any, state: Any, session: Session, query: str, operation_na
 class Variables:
     """The request's variables, coerced; graphql-core's full form is built only when needed."""
 
-    def __init__(self, prepared: Prepared, raw: Mapping[str, Any] | None):
+    def __init__(self, prepared: Prepared, raw: Mapping[str, Any] | None, session: Session | None = None):
         if raw is not None and not isinstance(raw, Mapping):
             raise DocumentErrors([graphql_error("`variables` must be a JSON object", "BAD_USER_INPUT")])
         self.prepared = prepared
+        self.session = session
         self.raw = dict(raw or {})
         problem = variables_problem(self.raw)
         if problem:  # before any statement: it could be shared with other requests
@@ -144,13 +146,23 @@ class Variables:
         if self._full is None:
             found = get_variable_values(self.prepared.bundle.schema, self.prepared.node.variable_definitions or (), self.raw)
             if isinstance(found, list):
+                self._raise_denied()
                 raise DocumentErrors(variable_errors(self.prepared.bundle.schema, self.prepared.node.variable_definitions, found))
             self._full = found
         return self._full
 
+    def _raise_denied(self) -> None:
+        """TABLE_ACCESS when the values only name fields hidden from the role (``runtime.graphql.variable_denials``)."""
+        bundle = self.prepared.bundle
+        if bundle.admin is None:
+            return
+        denied = variable_denials(bundle.admin(), bundle.schema, self.prepared.document.node, self.prepared.node, self.raw)
+        if denied is not None:
+            raise denied.for_session(self.session) if self.session is not None else denied
 
-def _variables(prepared: Prepared, variables: Mapping[str, Any] | None) -> Variables:
-    return Variables(prepared, variables)
+
+def _variables(prepared: Prepared, variables: Mapping[str, Any] | None, session: Session | None = None) -> Variables:
+    return Variables(prepared, variables, session)
 
 
 def _plan(state: Any, session: Session, prepared: Prepared, coerced: Mapping[str, Any]) -> Plan:
@@ -193,7 +205,7 @@ def _introspect(prepared: Prepared, plan: Plan, variables: Mapping[str, Any] | N
 
 async def _run_query(project: Any, state: Any, session: Session, prepared: Prepared, variables: Mapping[str, Any] | None,
                      headers: Mapping[str, str]) -> Response:
-    variable_values = _variables(prepared, variables)
+    variable_values = _variables(prepared, variables, session)
     coerced = variable_values.coerced
     plan = _plan(state, session, prepared, coerced)
     row: Any = ()
@@ -275,7 +287,7 @@ def _standalone(plan: Plan, key: str | None) -> bool:
 
 async def _run_mutation(project: Any, state: Any, session: Session, prepared: Prepared, variables: Mapping[str, Any] | None,
                         headers: Mapping[str, str]) -> Response:
-    variable_values = _variables(prepared, variables)
+    variable_values = _variables(prepared, variables, session)
     plan = _plan(state, session, prepared, variable_values.coerced)
     key = next((v for k, v in headers.items() if k.lower() == "idempotency-key"), None)
     for attempt in range(MAX_ATTEMPTS):
@@ -388,7 +400,7 @@ async def subscribe_extension(project: Any, state: Any, session: Session, prepar
     field = prepared.subscription_field
     if field is None or field.subscribe is None:
         raise RuntimeError_("this subscription is not an extension subscription", code="BAD_USER_INPUT")
-    variable_values = _variables(prepared, variables)
+    variable_values = _variables(prepared, variables, session)
     root_type = prepared.bundle.schema.subscription_type
     assert root_type is not None
     (selected,) = [s for s in collect(root_type, [prepared.node.selection_set], prepared.document.fragments, variable_values.coerced)
@@ -408,7 +420,7 @@ def compiled_sql(state: Any, session: Session, query: str, variables: Mapping[st
                  operation_name: str | None = None) -> tuple[str, dict[str, Any]]:
     """The SQL statement and parameters a query operation runs (for benchmarks and debugging)."""
     prepared = prepare(None, state, session, query, operation_name)
-    coerced = _variables(prepared, variables).coerced
+    coerced = _variables(prepared, variables, session).coerced
     plan = _plan(state, session, prepared, coerced)
     if plan.statement is None or plan.params is None:
         raise RuntimeError_("this operation runs no SQL query", code="BAD_USER_INPUT")

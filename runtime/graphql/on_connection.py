@@ -23,7 +23,7 @@ async def _statements(state: Any, session: Session, query: str, variables: Mappi
     prepared = prepare(None, state, session, query, None)
     if prepared.operation == "subscription":
         return Response(None, [graphql_error("runGql runs queries and mutations, not subscriptions", "BAD_USER_INPUT")])
-    variable_values = _variables(prepared, variables)
+    variable_values = _variables(prepared, variables, session)
     coerced = variable_values.coerced
     plan = _plan(state, session, prepared, coerced)
     if any(step.kind == "extension" for step in plan.steps):

@@ -61,7 +61,7 @@ async def run_batch(
     by_plan: dict[int, list[tuple[int, Job]]] = {}
     for index, variables in enumerate(variables_list):
         try:
-            coerced = engine._variables(prepared, variables).coerced
+            coerced = engine._variables(prepared, variables, session).coerced
         except DocumentErrors as exc:
             errors = exc.to_graphql_list()
             results[index] = RunResult(Response(errors=errors, has_data=False).to_bytes().decode(), errors)

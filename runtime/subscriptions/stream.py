@@ -106,7 +106,7 @@ class TableStream:
             key = ("stream", prepared.query, prepared.operation_name, canonical_variables(self.variables), session_context(self.session))
             found = prepared.bundle.plans.get(key)
             if not isinstance(found, StreamStatements):
-                coerced = engine.Variables(prepared, self.variables).coerced
+                coerced = engine.Variables(prepared, self.variables, self.session).coerced
                 grants = grants_for(self.state.resolved, self.session)
                 found = build_stream_plan(prepared.bundle, grants, self.state.resolved, prepared.document, prepared.node, coerced)
                 prepared.bundle.plans.put(key, found)

@@ -6,6 +6,7 @@ publishes and works. The Preview bar fills in a page's parameters with typed inp
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -86,6 +87,13 @@ def test_three_pickers_take_related_paths_and_totals(page: Page) -> None:
         {"orders_aggregate": {"sum": {"arguments": "quantity", "filter": {"quantity": {"_gt": 0}}, "predicate": {"_gte": 2}}}},
         {"orders": {"quantity": {"_gte": 3}}},
     ]}
+    # Anonymous visitors may open the page and read products but not orders: the designer warns on the list.
+    expect(page.locator("#problems-button")).to_contain_text("0 errors, 1 warning")
+    page.locator("#problems-button").click()
+    problems = page.get_by_role("dialog", name="Problems")
+    expect(problems.get_by_role("button", name=re.compile(r"^Go to: Page .*Product List: visitors who are not logged in \(role anonymous\) "
+                                                          r"may not read table order"))).to_have_count(1)
+    problems.get_by_role("button", name="Close", exact=True).click()
 
     # 2. Flow values: a Query that finds one order; later nodes read its product's name and its product's order count.
     tab(page, "actionflows")

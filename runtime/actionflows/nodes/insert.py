@@ -1,4 +1,8 @@
-"""``insert``: one row, optionally ``on_conflict`` do nothing / update; outputs the row and ``affected_rows``."""
+"""``insert``: one row, optionally ``on_conflict`` do nothing / update; outputs the row and ``affected_rows``.
+
+What later nodes read through the new row's relationships (``node.ins.product.name``,
+``node.ins.items_aggregate.aggregate.count``) is returned by the same statement.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,12 @@ from builder.flows import InsertNode, OnConflict
 from builder.resolved import ResolvedTable
 from runtime.actionflows.nodes.statements import Statement
 from runtime.actionflows.nodes.table_rows import (
+    RelatedPaths,
     evaluate_values,
     first_row_output,
+    related_paths,
     table_of,
+    with_related,
 )
 from runtime.actionflows.run import Run
 from runtime.actionflows.types import CompileContext, NodeFailed, Output
@@ -28,10 +35,11 @@ class Insert:
     conflict_update: tuple[str, ...] | None
     statement: Statement = field(compare=False)
     container: bool = False
+    related: RelatedPaths = ()
 
     async def run(self, run: Run) -> Output:
         rows = await self.statement.rows(run, evaluate_values(run, self.values))
-        return first_row_output(self.table, rows, affected_rows=len(rows))
+        return with_related(first_row_output(self.table, rows, affected_rows=len(rows)), rows, self.related)
 
 
 def conflict_columns(table: ResolvedTable, conflict: OnConflict) -> tuple[str, ...]:
@@ -54,7 +62,9 @@ def compile_node(node: InsertNode, ctx: CompileContext) -> Insert:
         columns = conflict_columns(table, node.on_conflict)
         if node.on_conflict.action == "update":
             update = tuple(node.on_conflict.update_fields)
+    related = related_paths(ctx, node.id, table, ("affected_rows",))
     statement = Statement(
-        lambda params, _, values: insert_statement(params, table, [values], on_conflict_columns=columns, on_conflict_update=update)
+        lambda params, _, values: insert_statement(params, table, [values], on_conflict_columns=columns, on_conflict_update=update,
+                                                   project=ctx.project, related=related)
     )
-    return Insert(node.id, node.name, table, dict(node.values), columns, update, statement)
+    return Insert(node.id, node.name, table, dict(node.values), columns, update, statement, related=related)

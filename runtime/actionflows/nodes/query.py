@@ -13,7 +13,7 @@ from typing import Any, Literal
 from builder.flows import QueryNode
 from builder.resolved import ResolvedTable
 from runtime.actionflows.nodes.statements import Statement
-from runtime.actionflows.nodes.table_rows import first_row_output, table_of
+from runtime.actionflows.nodes.table_rows import first_row_output, related_paths, table_of, with_related
 from runtime.actionflows.run import Run
 from runtime.actionflows.types import CompileContext, Output
 from runtime.data.crud import OrderBy, select_statement
@@ -39,27 +39,15 @@ class Query:
     async def run(self, run: Run) -> Output:
         rows = await self.statement.rows(run)
         if self.one:
-            values = [{".".join(path): row.pop(".".join(path), None) for path in self.related} for row in rows]
-            output = first_row_output(self.table, rows, rows=rows, found=bool(rows))
-            for path in self.related:
-                _put(output, path, values[0][".".join(path)] if values else None)
-            return output
+            return with_related(first_row_output(self.table, rows, rows=rows, found=bool(rows)), rows, self.related)
         return {"rows": rows}
-
-
-def _put(output: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
-    """``output[a][b][c] = value`` for the path ``(a, b, c)``, making the objects on the way."""
-    target = output
-    for key in path[:-1]:
-        target = target.setdefault(key, {})
-    target[path[-1]] = value
 
 
 def compile_node(node: QueryNode, ctx: CompileContext) -> Query:
     limit = 1 if node.one else (node.limit or MAX_ROWS)
     order_by = tuple(OrderBy(o.field, o.direction) for o in node.order_by)
     table = table_of(ctx.project, node.table)
-    related = tuple(sorted(p for p in ctx.referenced_paths(node.id) if node.one and p[0] not in table.columns and p[0] not in _OWN_KEYS))
+    related = related_paths(ctx, node.id, table, _OWN_KEYS) if node.one else ()
     statement = Statement(
         lambda params, where, _: select_statement(params, ctx.project, table, where, order_by=order_by, limit=limit, lock=node.lock,
                                                   related=related),

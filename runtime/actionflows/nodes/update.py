@@ -4,7 +4,9 @@
 lock, so concurrent buyers of one product are serialised by PostgreSQL and the
 guard is re-checked on the newest row version: stock can never go negative.
 Outputs ``affected_rows``, ``returning`` and the first returned row's fields
-(all null when nothing matched).
+(all null when nothing matched), with what later nodes read through that row's
+relationships, returned by the same statement (the validator offers it for an
+update by id).
 """
 
 from __future__ import annotations
@@ -19,9 +21,12 @@ from builder.flows import UpdateNode
 from builder.resolved import ResolvedTable
 from runtime.actionflows.nodes.statements import Statement
 from runtime.actionflows.nodes.table_rows import (
+    RelatedPaths,
     evaluate_values,
     first_row_output,
+    related_paths,
     table_of,
+    with_related,
 )
 from runtime.actionflows.run import Run
 from runtime.actionflows.types import CompileContext, NodeFailed, Output
@@ -41,6 +46,7 @@ class Update:
     decrement: dict[str, Any]
     statement: Statement = field(compare=False)
     container: bool = False
+    related: RelatedPaths = ()
 
     async def run(self, run: Run) -> Output:
         values = {"set:" + column: value for column, value in evaluate_values(run, self.set).items()}
@@ -48,7 +54,7 @@ class Update:
         for column, amount in evaluate_values(run, self.decrement).items():
             values["inc:" + column] = negate(amount, column)
         rows = await self.statement.rows(run, values)
-        return first_row_output(self.table, rows, affected_rows=len(rows), returning=rows)
+        return with_related(first_row_output(self.table, rows, affected_rows=len(rows), returning=rows), rows, self.related)
 
 
 def negate(amount: Any, column: str) -> Any:
@@ -64,11 +70,13 @@ def negate(amount: Any, column: str) -> Any:
 def compile_node(node: UpdateNode, ctx: CompileContext) -> Update:
     table = table_of(ctx.project, node.table)
     changed = [*node.increment, *node.decrement]
+    related = related_paths(ctx, node.id, table, ("affected_rows", "returning"))
 
     def build(params: Params, where: Any, values: Mapping[str, Any]) -> sql.Composed:
         set_values = {column: values["set:" + column] for column in node.set}
         increment = {column: values["inc:" + column] for column in changed}
-        return update_statement(params, ctx.project, table, where, set_values=set_values, increment=increment)
+        return update_statement(params, ctx.project, table, where, set_values=set_values, increment=increment, related=related)
 
     statement = Statement(build, node.filter)
-    return Update(node.id, node.name, table, node.filter, dict(node.set), dict(node.increment), dict(node.decrement), statement)
+    return Update(node.id, node.name, table, node.filter, dict(node.set), dict(node.increment), dict(node.decrement), statement,
+                  related=related)
