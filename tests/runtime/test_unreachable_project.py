@@ -63,6 +63,7 @@ def test_a_project_that_loses_its_database_answers_503_while_the_others_serve(tm
         for headers in ({}, {"Authorization": f"Bearer {token}"}, {}, {"Authorization": f"Bearer {token}"}):
             refused = httpx.post(url, json=query, headers=headers, timeout=30)
             assert refused.status_code == 503, refused.text
+            assert int(refused.headers["retry-after"]) >= 1
             error = refused.json()["errors"][0]
             assert error["extensions"]["classification"] == "DATABASE_UNAVAILABLE", error
             assert "try again" in error["message"] and blocked not in error["message"]
