@@ -237,7 +237,7 @@ async def soak(args: argparse.Namespace, server: Any, workspace: Path, conninfo:
         while (elapsed := time.monotonic() - started) < args.duration:
             if elapsed >= next_sample:
                 rss.append((elapsed, server_rss(server.process.pid)))
-                next_sample += args.duration / 60
+                next_sample = elapsed + 1.0
             if events and elapsed >= events[0][0] * args.duration:
                 _, label = events.pop(0)
                 at = time.monotonic()
@@ -259,7 +259,8 @@ async def soak(args: argparse.Namespace, server: Any, workspace: Path, conninfo:
     await asyncio.sleep(1.0)
     stock1, orders1, quantity1 = totals(conninfo)
     new_orders, new_quantity = orders1 - orders0, quantity1 - quantity0
-    print("requests by kind: " + ", ".join(f"{k} {v}" for k, v in sorted(tally.requests.items())))
+    print("requests by kind: " + ", ".join(f"{k} {v}" for k, v in sorted(tally.requests.items()))
+          + f" ({sum(v for k, v in tally.requests.items() if k in ('read', 'flow', 'login')) / args.duration:.0f} HTTP requests/s)")
     print(f"live: {tally.live_connects} WebSocket connects, {tally.live_updates} updates received")
     print("outcomes:")
     unexpected = 0
@@ -272,9 +273,16 @@ async def soak(args: argparse.Namespace, server: Any, workspace: Path, conninfo:
     conserved = stock1 + quantity1 == initial
     print(f"stock + ordered: {stock1} + {quantity1} = {stock1 + quantity1} (initial {initial}): {'conserved' if conserved else 'NOT CONSERVED'}")
     print(f"orders: {tally.acked_orders} acknowledged ({tally.acked_quantity} units), {new_orders} stored ({new_quantity} units)")
+    # One sample a second. The serving process's collector thresholds (runtime/heap.py) sweep cyclic
+    # garbage in large passes, so RSS saw-tooths by tens of MiB: compare floors and medians per tenth.
     mib = [(t, b / 2**20) for t, b in rss]
-    third = max(1, len(mib) // 3)
-    print(f"server RSS MiB: start {mib[0][1]:.1f} (at {mib[0][0]:.0f} s), middle {mib[len(mib) // 2][1]:.1f}, end {mib[-1][1]:.1f}; max {max(m for _, m in mib):.1f}; median of first/last third {statistics.median(m for _, m in mib[:third]):.1f} / {statistics.median(m for _, m in mib[-third:]):.1f}")
+    tenth = args.duration / 10
+    windows = [[m for t, m in mib if i * tenth <= t < (i + 1) * tenth] for i in range(10)]
+    windows = [w for w in windows if w]
+    print(f"server RSS MiB, one sample a second ({len(mib)} samples), per tenth of the run (floor / median / peak):")
+    print("  " + "; ".join(f"{min(w):.0f}/{statistics.median(w):.0f}/{max(w):.0f}" for w in windows))
+    print(f"  start {windows[0][0]:.1f}, middle {statistics.median(windows[len(windows) // 2]):.1f} (median), "
+          f"end {statistics.median(windows[-1]):.1f} (median), floor first/last tenth {min(windows[0]):.1f} / {min(windows[-1]):.1f}")
     log = server.log()
     print(f"server log: {log.count('Traceback')} tracebacks, {log.count('restarting the embedded PostgreSQL')} restart attempts, "
           f"{log.count('INTERNAL') + log.count('GraphQL request failed')} internal-error lines")
