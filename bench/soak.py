@@ -173,17 +173,24 @@ def postmaster_pid(workspace: Path) -> int:
     return int((workspace / ".minimomen" / "pgdata" / "postmaster.pid").read_text().splitlines()[0])
 
 
-async def until_reads_work(client: httpx.AsyncClient, url: str, token: str, since: float) -> float:
-    """Seconds from ``since`` until a read answers data again (60 s at most)."""
+async def outage(client: httpx.AsyncClient, url: str, token: str, since: float) -> str:
+    """How reads fared after an event at ``since``: when the first one failed, when data came back (60 s at most)."""
+    failed_at: float | None = None
     while time.monotonic() - since < 60:
         try:
             response = await client.post(url, json={"query": READ}, headers={"Authorization": f"Bearer {token}"})
-            if response.status_code == 200 and not response.json().get("errors"):
-                return time.monotonic() - since
+            ok = response.status_code == 200 and not response.json().get("errors")
         except httpx.HTTPError:
-            pass
-        await asyncio.sleep(0.1)
-    return float("inf")
+            ok = False
+        now = time.monotonic() - since
+        if not ok and failed_at is None:
+            failed_at = now
+        if ok and failed_at is not None:
+            return f"reads failed from {failed_at:.1f} s, answered data again at {now:.1f} s"
+        if ok and now > 10:
+            return "no read failed in the 10 s after it"
+        await asyncio.sleep(0.05)
+    return "reads still failing after 60 s"
 
 
 def set_note(designer: httpx.Client, present: bool) -> dict[str, Any]:
@@ -232,7 +239,7 @@ async def soak(args: argparse.Namespace, server: Any, workspace: Path, conninfo:
         started = time.monotonic()
         rss: list[tuple[float, int]] = []
         events = [(0.2, "kill -9 of the postmaster"), (0.5, "destructive publish (drop product.note)"), (0.8, "fast shutdown of PostgreSQL (SIGINT)")]
-        recoveries: list[str] = []
+        watches: list[asyncio.Task[str]] = []
         next_sample = 0.0
         while (elapsed := time.monotonic() - started) < args.duration:
             if elapsed >= next_sample:
@@ -247,13 +254,13 @@ async def soak(args: argparse.Namespace, server: Any, workspace: Path, conninfo:
                     os.kill(postmaster_pid(workspace), signal.SIGINT)
                 else:
                     await asyncio.to_thread(set_note, designer, False)
-                back = await until_reads_work(client, url, tokens[0], at)
-                recoveries.append(f"{label} at {at - started:.0f} s: reads answer data again after {back:.1f} s")
-                print("  " + recoveries[-1], flush=True)
+                watch = asyncio.create_task(outage(client, url, tokens[0], at))
+                watch.add_done_callback(lambda done, label=label, at=at: print(f"  {label} at {at - started:.0f} s: {done.result()}", flush=True))
+                watches.append(watch)
                 continue
             await asyncio.sleep(0.5)
         stop.set()
-        await asyncio.gather(*clients)
+        await asyncio.gather(*clients, *watches)
         rss.append((time.monotonic() - started, server_rss(server.process.pid)))
 
     await asyncio.sleep(1.0)
