@@ -83,3 +83,12 @@ def test_a_workspace_of_100_small_projects_starts_and_serves_every_one(tmp_path:
         server.stop()
         if db is not None:
             db.stop()
+
+
+def test_the_connection_budget_grows_with_projects_and_workers_and_the_setting_overrides_it(monkeypatch: Any) -> None:
+    monkeypatch.delenv(MAX_CONNECTIONS_ENV, raising=False)
+    assert connection_budget(1, 1, 20) == 100  # never below PostgreSQL's default
+    assert connection_budget(100, 1, 20) == 365
+    assert connection_budget(100, 2, 20) == 2 * 345 + RESERVE
+    monkeypatch.setenv(MAX_CONNECTIONS_ENV, "500")
+    assert connection_budget(100, 2, 20) == 500
