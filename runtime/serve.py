@@ -137,7 +137,12 @@ def serve(options: ServeOptions) -> int:
     configured = os.environ.get(DESIGNER_TOKEN_ENV)
     token = configured or secrets.token_urlsafe(24)
     public_url = f"http://{options.host}:{options.port}"
-    server = DatabaseServer.start(workspace_root, database_url=os.environ.get(DATABASE_ENV) or None, progress=progress)
+    from runtime.embedded_postgres import connection_budget
+
+    projects = len(Workspace(workspace_root).list_projects())
+    budget = connection_budget(projects, options.workers, options.pool_size)
+    server = DatabaseServer.start(workspace_root, database_url=os.environ.get(DATABASE_ENV) or None, progress=progress,
+                                  max_connections=budget)
     try:
         publish_all(server, Workspace(workspace_root))
         # Workers (and the single-process app) use the server started here: an external one by its

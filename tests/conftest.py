@@ -92,7 +92,8 @@ class LiveServer:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
-def start_server(workspace: Path, db_server, *, prefix: str | None = None, port: int | None = None, workers: int = 1, extra_env: dict[str, str] | None = None) -> LiveServer:
+def start_server(workspace: Path, db_server, *, prefix: str | None = None, port: int | None = None, workers: int = 1, extra_env: dict[str, str] | None = None,
+                 ready_timeout: float = 90) -> LiveServer:
     """Start `minimomen serve` on ``workspace`` against the session database; wait for /healthz."""
     port = port or free_port()
     env = dict(os.environ)
@@ -110,7 +111,7 @@ def start_server(workspace: Path, db_server, *, prefix: str | None = None, port:
         env=env, stdout=log_file, stderr=subprocess.STDOUT, cwd=str(REPO),
     )
     server = LiveServer(url=f"http://127.0.0.1:{port}", port=port, workspace=workspace, process=process, env=env, log_path=log_path)
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + ready_timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"server exited with {process.returncode}:\n{server.log()}")

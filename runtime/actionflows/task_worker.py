@@ -36,6 +36,7 @@ log = logging.getLogger("minimomen.actionflows")
 
 LOCK_CLASS = 7321  # advisory lock namespace of task ids
 POLL_SECONDS = 0.5  # other processes' new tasks are found by polling; our own wake us at once
+IDLE_POLL_SECONDS = 2.0  # none found: the poll slows down to this (a workspace of many idle projects)
 CONCURRENCY = 4
 SWEEP_SECONDS = 60.0  # also fail tasks of a peer process that died while this one runs
 INTERRUPTED = "interrupted by a server restart"
@@ -101,6 +102,7 @@ class TaskWorker:
 
     async def _claim_forever(self) -> None:
         last_sweep = time.monotonic()
+        wait = POLL_SECONDS
         while True:
             if time.monotonic() - last_sweep > SWEEP_SECONDS:
                 last_sweep = time.monotonic()
@@ -113,11 +115,13 @@ class TaskWorker:
                 log.warning("task worker of %s: %s", self.project.slug, exc)
                 started = False
             if started:
+                wait = POLL_SECONDS
                 continue
             self._slots.release()
             self._wakeup.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), POLL_SECONDS)
+                await asyncio.wait_for(self._wakeup.wait(), wait)
+            wait = POLL_SECONDS if self._wakeup.is_set() else min(wait * 2, IDLE_POLL_SECONDS)
 
     async def _claim_one(self) -> bool:
         """Claim the oldest CREATED task and start running it; False when there is none."""

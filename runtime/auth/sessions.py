@@ -19,10 +19,13 @@ import hmac
 from collections.abc import Mapping
 from typing import Any
 
+import psycopg
+
 from runtime.auth.admin import is_admin_token
 from runtime.auth.errors import InvalidToken
 from runtime.auth.roles import cached_account, effective_roles
 from runtime.auth.tokens import decode_token
+from runtime.db_errors import unavailable
 from runtime.types import USER, Session
 
 __all__ = [
@@ -36,6 +39,16 @@ MAX_TOKEN_LENGTH = 4096
 
 
 async def session_from_token(project: Any, token: str | None) -> Session:
+    try:
+        return await _session_from_token(project, token)
+    except psycopg.Error as exc:  # the account lookup met a database that is away: 503, retryable
+        gone = unavailable(exc)
+        if gone is None:
+            raise
+        raise gone from exc
+
+
+async def _session_from_token(project: Any, token: str | None) -> Session:
     if not token:
         return Session.anonymous()
     if len(token) > MAX_TOKEN_LENGTH:

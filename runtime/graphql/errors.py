@@ -13,6 +13,7 @@ from typing import Any
 import psycopg
 from psycopg import errors as pg
 
+from runtime.db_errors import unavailable
 from runtime.types import BadUserInput, ConstraintViolation, RuntimeError_
 
 log = logging.getLogger("minimomen.graphql")
@@ -74,7 +75,11 @@ def is_retryable(exc: BaseException) -> bool:
 
 
 def from_database(exc: psycopg.Error) -> RuntimeError_:
-    """A client error for a database error caused by the request's data; INTERNAL otherwise."""
+    """A client error for a database error caused by the request's data (or a 503 for an unreachable database); INTERNAL otherwise."""
+    gone = unavailable(exc)
+    if gone is not None:
+        log.warning("database unavailable: %s", str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+        return gone
     diag = exc.diag
     detail = diag.message_detail or ""
     key = _KEY.search(detail)

@@ -29,6 +29,7 @@ from graphql import GraphQLObjectType, OperationDefinitionNode, execute_sync
 from graphql.execution.values import get_argument_values, get_variable_values
 
 from runtime.actionflows import idempotency
+from runtime.db_errors import DatabaseUnavailable
 from runtime.graphql.compile import tables_read
 from runtime.graphql.denials import AccessDenied
 from runtime.graphql.document import Document, parse_document
@@ -311,7 +312,7 @@ async def _run_mutation(project: Any, state: Any, session: Session, prepared: Pr
                 continue
             if is_retryable(exc):
                 return Response(None, [graphql_error("The request conflicted with concurrent requests; please retry", "CONFLICT")])
-            return Response(None, errors_of(from_database(exc)))
+            return _database_failure(exc)
     raise AssertionError("unreachable")
 
 
@@ -328,7 +329,15 @@ async def _respond(project: Any, state: Any, session: Session, prepared: Prepare
     except SCHEMA_GONE:
         raise  # execute_response retries on the version now served
     except psycopg.Error as exc:
-        return Response(None, errors_of(from_database(exc)))
+        return _database_failure(exc)
+
+
+def _database_failure(exc: psycopg.Error) -> Response:
+    """The answer to a database error: 503 DATABASE_UNAVAILABLE (retryable) when the database cannot be reached."""
+    error = from_database(exc)
+    if isinstance(error, DatabaseUnavailable):
+        return _failure(error)
+    return Response(None, errors_of(error))
 
 
 # A statement compiled for the definition a request started with met tables a publish has

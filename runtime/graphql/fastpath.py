@@ -100,6 +100,8 @@ class GraphQLFastPath:
             await self.app(scope, receive, send_with_cors)
             return
         status, body, media = await answer_post(self.runtime, slug, headers, _chunks(receive))
+        if status == 503:  # the database or the project cannot serve now: say when to retry
+            extra.append((b"retry-after", b"%d" % RETRY_AFTER_SECONDS))
         await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", media.encode()), (b"content-length", b"%d" % len(body)), *extra]})
         await send({"type": "http.response.body", "body": body})

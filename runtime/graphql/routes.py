@@ -14,6 +14,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from runtime.db_supervisor import RETRY_AFTER_SECONDS
 from runtime.graphql.graphiql import ASSET_PREFIX, graphiql_asset, graphiql_page
 from runtime.graphql.http import (
     JSON,
@@ -33,7 +34,8 @@ __all__ = ["MAX_BODY_BYTES", "build_graphql_router"]
 
 def _response(answered: Answer) -> Response:
     status, body, media = answered
-    return Response(body, status_code=status, media_type=media)
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else None
+    return Response(body, status_code=status, media_type=media, headers=headers)
 
 
 def build_graphql_router(runtime: Any) -> APIRouter:

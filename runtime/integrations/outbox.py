@@ -40,6 +40,7 @@ SERVICE = "outbox"
 BATCH = 50
 CONCURRENCY = 16
 POLL_SECONDS = 0.2
+IDLE_POLL_SECONDS = 2.0  # nothing due: the poll slows down to this (a workspace of many idle projects); a wake or a due retry cuts it short
 STALE_SECONDS = 600
 MAX_BACKOFF_SECONDS = 300.0
 
@@ -84,6 +85,7 @@ class OutboxWorker:
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._slots = asyncio.Semaphore(CONCURRENCY)
+        self._retry_at: float | None = None  # monotonic time of the soonest retry this worker scheduled
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -97,8 +99,11 @@ class OutboxWorker:
 
     async def _deliver_forever(self) -> None:
         last_sweep = 0.0
+        wait = POLL_SECONDS
         while True:
             self._wakeup.clear()
+            if self._retry_at is not None and self._retry_at <= time.monotonic():
+                self._retry_at = None  # due now: this round claims it
             try:
                 if time.monotonic() - last_sweep > 60:
                     last_sweep = time.monotonic()
@@ -110,8 +115,13 @@ class OutboxWorker:
                 delivered = 0
             if delivered >= BATCH:
                 continue  # more may be due at once
+            wait = POLL_SECONDS if delivered else min(wait * 2, IDLE_POLL_SECONDS)
+            if self._retry_at is not None:
+                wait = min(wait, max(self._retry_at - time.monotonic(), 0.01))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), POLL_SECONDS)
+                await asyncio.wait_for(self._wakeup.wait(), wait)
+            if self._wakeup.is_set():
+                wait = POLL_SECONDS
 
     async def deliver_due(self) -> int:
         """Claim up to ``BATCH`` due rows, send them (several at a time), record the outcomes; how many were claimed."""
@@ -141,6 +151,8 @@ class OutboxWorker:
             status, delay = "SENT", 0.0
         elif outcome.retryable and attempts < max_attempts:
             status, delay = "PENDING", min(self.backoff * 2 ** (attempts - 1), MAX_BACKOFF_SECONDS)
+            retry_at = time.monotonic() + delay
+            self._retry_at = retry_at if self._retry_at is None else min(self._retry_at, retry_at)
         else:
             status, delay = "FAILED", 0.0
         error = outcome.error or (None if outcome.ok else f"answered {outcome.status}")

@@ -25,6 +25,7 @@ from builder.page_inputs import INPUT_TYPES
 from builder.pages import Page, walk_components
 from builder.resolved import ResolvedProject, ResolvedTable
 from runtime.auth.sessions import CSRF_HEADER, session_from_http
+from runtime.db_errors import DatabaseUnavailable
 from runtime.expressions import evaluate
 from runtime.pages.access import may_open
 from runtime.pages.cookies import add_security_headers
@@ -183,6 +184,8 @@ def build_writes_router(runtime: Any) -> APIRouter:
             return _error(f"There is no app called “{slug}” here.", 404)
         try:
             session = await session_from_http(project, None, request.cookies, request.headers.get(CSRF_HEADER), "POST")
+        except DatabaseUnavailable as exc:
+            return _error(exc.message, 503)
         except RuntimeError_:
             return _error("Your session has ended. Reload the page and log in again.", 401)
         try:

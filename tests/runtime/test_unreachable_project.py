@@ -39,3 +39,39 @@ def test_one_unreachable_project_does_not_stop_the_others(tmp_path: Path, db_ser
         with db_server.connect(autocommit=True) as conn:
             conn.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS true").format(sql.Identifier(blocked)))
         drop_databases(db_server, prefix)
+
+
+REGISTER = 'mutation { authenticateWithUsername(username: "ann", password: "ann-password-1", register: true) { jwt { token } } }'
+
+
+def test_a_project_that_loses_its_database_answers_503_while_the_others_serve(tmp_path: Path, db_server: DatabaseServer) -> None:
+    workspace = tmp_path / "ws"
+    copy_sample(workspace)
+    copy_sample(workspace, "support_desk")
+    prefix = unique_prefix()
+    named = DatabaseServer(db_server.url, prefix=prefix)
+    blocked = named.database_name("inventory_deduction")
+    server = start_server(workspace, db_server, prefix=prefix, extra_env={"MINIMOMEN_POOL_TIMEOUT": "1"})
+    try:
+        url = server.graphql_url("inventory_deduction")
+        token = httpx.post(url, json={"query": REGISTER}, timeout=30).json()["data"]["authenticateWithUsername"]["jwt"]["token"]
+        query = {"query": "{ product(limit: 1) { id } }"}
+        assert httpx.post(url, json=query, timeout=30).json()["data"]["product"]
+        with db_server.connect(autocommit=True) as conn:  # the project's connections die, new ones are refused
+            conn.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS false").format(sql.Identifier(blocked)))
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (blocked,))
+        for headers in ({}, {"Authorization": f"Bearer {token}"}, {}, {"Authorization": f"Bearer {token}"}):
+            refused = httpx.post(url, json=query, headers=headers, timeout=30)
+            assert refused.status_code == 503, refused.text
+            assert int(refused.headers["retry-after"]) >= 1
+            error = refused.json()["errors"][0]
+            assert error["extensions"]["classification"] == "DATABASE_UNAVAILABLE", error
+            assert "try again" in error["message"] and blocked not in error["message"]
+            other = httpx.post(server.graphql_url("support_desk"), json={"query": "{ __typename }"}, timeout=30)
+            assert other.status_code == 200 and "errors" not in other.json(), other.text
+        assert server.process.poll() is None
+    finally:
+        with db_server.connect(autocommit=True) as conn:
+            conn.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS true").format(sql.Identifier(blocked)))
+        server.stop()
+        drop_databases(db_server, prefix)
