@@ -74,10 +74,10 @@ def test_requests_beyond_the_size_wait_and_are_served_in_order(conninfo: str) ->
             async def request(n: int) -> None:
                 nonlocal in_use, most
                 async with lease.connection() as conn:
+                    order.append(n)  # the order connections are granted in (completion order may differ under load)
                     in_use += 1
                     most = max(most, in_use)
                     await conn.execute("SELECT pg_sleep(0.02)")
-                    order.append(n)
                     in_use -= 1
 
             tasks = []
