@@ -24,6 +24,7 @@ import jwt
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from runtime.auth.sessions import InvalidToken, session_from_token
+from runtime.db_errors import DatabaseUnavailable
 from runtime.graphql.errors import errors_of
 from runtime.subscriptions.authentication import (
     connection_token,
@@ -233,6 +234,9 @@ class LiveConnection:
             session = await session_from_token(self.project, token)
         except InvalidToken as exc:
             self._reply(self.protocol.forbidden(exc.message))
+            return
+        except DatabaseUnavailable as exc:  # the account lookup met a database that is away: retry later
+            self._reply(self.protocol.unavailable(exc.message))
             return
         self.session, self.token = session, token
         self.headers = with_client(init_headers(payload), self.websocket.scope.get("client"))

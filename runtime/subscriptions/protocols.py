@@ -102,6 +102,10 @@ class WireProtocol:
     def init_timeout(self) -> Reply:
         return Reply(close=(4408, "Connection initialisation timeout"))
 
+    def unavailable(self, message: str) -> Reply:
+        """The connection cannot be served now (the project's database is away): 1013, Try Again Later."""
+        return Reply(close=(1013, message[:120]))
+
 
 class TransportWs(WireProtocol):
     name = TRANSPORT
@@ -180,6 +184,10 @@ class LegacyWs(WireProtocol):
 
     def too_many_inits(self) -> Reply:
         return Reply(message=_message("connection_error", payload={"message": "connection already initialised"}))
+
+    def unavailable(self, message: str) -> Reply:
+        error = public({"message": message, "extensions": {"code": "DATABASE_UNAVAILABLE"}})
+        return Reply(message=_message("connection_error", payload=error), close=(1013, message[:120]))
 
 
 PROTOCOLS: dict[str, WireProtocol] = {p.name: p for p in (TransportWs(), LegacyWs())}

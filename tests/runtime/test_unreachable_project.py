@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import time
 from pathlib import Path
 
 import httpx
+import pytest
 from psycopg import sql
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
 
+from runtime.auth.state import ACCOUNT_TTL_SECONDS
 from runtime.database import DatabaseServer
 from tests.conftest import copy_sample, start_server, unique_prefix
 from tests.runtime.shared_servers import drop_databases
@@ -41,6 +47,22 @@ def test_one_unreachable_project_does_not_stop_the_others(tmp_path: Path, db_ser
         drop_databases(db_server, prefix)
 
 
+def _assert_socket_told_to_retry(ws_url: str, token: str) -> None:
+    """A WebSocket whose connection_init meets the unavailable database: told to retry, on both subprotocols."""
+    init = json.dumps({"type": "connection_init", "payload": {"headers": {"Authorization": f"Bearer {token}"}}})
+    with connect(ws_url, subprotocols=["graphql-transport-ws"], open_timeout=10) as ws:  # type: ignore[list-item]
+        ws.send(init)
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=15)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1013, closed.value
+    assert "try again" in closed.value.rcvd.reason
+    with connect(ws_url, subprotocols=["graphql-ws"], open_timeout=10) as ws:  # type: ignore[list-item]
+        ws.send(init)
+        message = json.loads(ws.recv(timeout=15))
+    assert message["type"] == "connection_error", message
+    assert message["payload"]["extensions"]["classification"] == "DATABASE_UNAVAILABLE", message
+
+
 REGISTER = 'mutation { authenticateWithUsername(username: "ann", password: "ann-password-1", register: true) { jwt { token } } }'
 
 
@@ -69,6 +91,8 @@ def test_a_project_that_loses_its_database_answers_503_while_the_others_serve(tm
             assert "try again" in error["message"] and blocked not in error["message"]
             other = httpx.post(server.graphql_url("support_desk"), json={"query": "{ __typename }"}, timeout=30)
             assert other.status_code == 200 and "errors" not in other.json(), other.text
+        time.sleep(ACCOUNT_TTL_SECONDS + 0.5)  # past the account cache: connection_init must look the account up
+        _assert_socket_told_to_retry(server.ws_url(), token)
         assert server.process.poll() is None
     finally:
         with db_server.connect(autocommit=True) as conn:
