@@ -1,7 +1,8 @@
 """Public execution API of the generated GraphQL API.
 
 - ``execute(project, session, query, variables, operation_name, headers=, state=)`` -> response dict
-- ``prepare(project, state, session, query, operation_name)`` -> ``Prepared`` (raises ``RuntimeError_``)
+- ``prepare(project, state, session, query, operation_name)`` -> ``Prepared`` (raises ``RuntimeError_``;
+  defined in ``runtime.graphql.prepared`` with ``Variables`` and ``plan_for``)
 - ``run_prepared(project, state, session, prepared, variables)`` -> response dict; a
   subscription operation runs as a one-shot query (that is how live queries re-run)
 - ``subscribe_extension(project, state, session, prepared, variables)`` -> async iterator of
@@ -21,18 +22,14 @@ import asyncio
 import logging
 import random
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import psycopg
-from graphql import GraphQLObjectType, OperationDefinitionNode, execute_sync
-from graphql.execution.values import get_argument_values, get_variable_values
+from graphql import execute_sync
+from graphql.execution.values import get_argument_values
 
 from runtime.actionflows import idempotency
 from runtime.db_errors import DatabaseUnavailable
-from runtime.graphql.compile import tables_read
-from runtime.graphql.denials import AccessDenied
-from runtime.graphql.document import Document, parse_document
 from runtime.graphql.errors import (
     DocumentErrors,
     MethodNotAllowed,
@@ -41,26 +38,15 @@ from runtime.graphql.errors import (
     graphql_error,
     is_retryable,
 )
-from runtime.graphql.extensions import ExtensionField
-from runtime.graphql.operator_errors import variable_errors
 from runtime.graphql.plan import (
-    MAX_CACHED_SHAPE,
-    Analysis,
     Plan,
     Step,
-    analyse,
-    build_plan,
-    coerce_simple,
-    session_context,
-    shape,
 )
+from runtime.graphql.prepared import Prepared, Variables, plan_for, prepare, variables_for
 from runtime.graphql.projection import project as project_value
 from runtime.graphql.response import RawJSON, Response
-from runtime.graphql.schema import SchemaBundle, schema_for
 from runtime.graphql.selection import collect
-from runtime.graphql.text_input import text_problem, variables_problem
-from runtime.graphql.variable_denials import variable_denials
-from runtime.permissions import grants_for
+from runtime.graphql.text_input import text_problem
 from runtime.types import BadUserInput, RequestContext, RuntimeError_, Session, TableAccessDenied
 
 log = logging.getLogger("minimomen.graphql")
@@ -68,114 +54,7 @@ MAX_ATTEMPTS = 3
 RETRY_PAUSE_SECONDS = 0.02
 
 
-@dataclass(frozen=True)
-class Prepared:
-    """A parsed, validated operation for one role; reusable across requests and variables."""
-
-    operation: Literal["query", "mutation", "subscription"]
-    tables: frozenset[str]
-    root_fields: tuple[str, ...]
-    extension_subscription: bool  # the root is an extension field with ``subscribe``
-    query: str
-    operation_name: str | None
-    bundle: SchemaBundle
-    document: Document
-    node: OperationDefinitionNode
-    analysis: Analysis
-    subscription_field: ExtensionField | None = None
-
-
 _Replayed = idempotency.Replayed
-
-
-def prepare(project: Any, state: Any, session: Session, query: str, operation_name: str | None) -> Prepared:
-    grants = grants_for(state.resolved, session)
-    bundle = schema_for(state, grants)
-    key = ("prepared", query, operation_name)
-    cached = bundle.plans.get(key)
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
-    try:
-        document = parse_document(bundle, query)
-    except AccessDenied as denied:
-        raise denied.for_session(session) from None
-    node = document.operation(operation_name)
-    operation = node.operation.value
-    root_type = bundle.schema.get_root_type(node.operation)
-    assert isinstance(root_type, GraphQLObjectType)
-    roots = collect(root_type, [node.selection_set], document.fragments, {})
-    pairs = [(root, s) for s in roots if (root := bundle.root(operation, s.name)) is not None]  # type: ignore[arg-type]
-    subscription_field = None
-    if operation == "subscription" and len(pairs) == 1 and pairs[0][0].extension is not None and pairs[0][0].extension.subscribe:
-        subscription_field = pairs[0][0].extension
-    prepared = Prepared(
-        operation=operation,  # type: ignore[arg-type]
-        tables=tables_read(bundle, grants, state.resolved, pairs),
-        root_fields=tuple(s.name for s in roots),
-        extension_subscription=subscription_field is not None,
-        query=query,
-        operation_name=operation_name,
-        bundle=bundle,
-        document=document,
-        node=node,
-        analysis=analyse(bundle, node),
-        subscription_field=subscription_field,
-    )
-    bundle.plans.put(key, prepared)
-    return prepared
-
-
-class Variables:
-    """The request's variables, coerced; graphql-core's full form is built only when needed."""
-
-    def __init__(self, prepared: Prepared, raw: Mapping[str, Any] | None, session: Session | None = None):
-        if raw is not None and not isinstance(raw, Mapping):
-            raise DocumentErrors([graphql_error("`variables` must be a JSON object", "BAD_USER_INPUT")])
-        self.prepared = prepared
-        self.session = session
-        self.raw = dict(raw or {})
-        problem = variables_problem(self.raw)
-        if problem:  # before any statement: it could be shared with other requests
-            raise DocumentErrors([graphql_error(problem, "BAD_USER_INPUT")])
-        self._full: Any = None
-        fast = coerce_simple(prepared.analysis, self.raw)
-        self.coerced: dict[str, Any] = fast if fast is not None else self.full.coerced
-
-    @property
-    def full(self) -> Any:
-        """graphql-core's ``VariableValues`` (for argument coercion of extension fields)."""
-        if self._full is None:
-            found = get_variable_values(self.prepared.bundle.schema, self.prepared.node.variable_definitions or (), self.raw)
-            if isinstance(found, list):
-                self._raise_denied()
-                raise DocumentErrors(variable_errors(self.prepared.bundle.schema, self.prepared.node.variable_definitions, found))
-            self._full = found
-        return self._full
-
-    def _raise_denied(self) -> None:
-        """TABLE_ACCESS when the values only name fields hidden from the role (``runtime.graphql.variable_denials``)."""
-        bundle = self.prepared.bundle
-        if bundle.admin is None:
-            return
-        denied = variable_denials(bundle.admin(), bundle.schema, self.prepared.document.node, self.prepared.node, self.raw)
-        if denied is not None:
-            raise denied.for_session(self.session) if self.session is not None else denied
-
-
-def _variables(prepared: Prepared, variables: Mapping[str, Any] | None, session: Session | None = None) -> Variables:
-    return Variables(prepared, variables, session)
-
-
-def _plan(state: Any, session: Session, prepared: Prepared, coerced: Mapping[str, Any]) -> Plan:
-    refs, var_shape = shape(prepared.analysis, coerced)
-    key = ("plan", prepared.query, prepared.operation_name, var_shape, session_context(session))
-    plan = prepared.bundle.plans.get(key)
-    if plan is None:
-        grants = grants_for(state.resolved, session)
-        plan = build_plan(prepared.bundle, grants, state.resolved, prepared.document, prepared.node, coerced, refs)
-        if len(repr(var_shape)) <= MAX_CACHED_SHAPE:
-            prepared.bundle.plans.put(key, plan)
-    return plan  # type: ignore[no-any-return]
 
 
 async def _extension(project: Any, state: Any, session: Session, step: Step, variable_values: Variables, headers: Mapping[str, str],
@@ -206,9 +85,9 @@ def _introspect(prepared: Prepared, plan: Plan, variables: Mapping[str, Any] | N
 
 async def _run_query(project: Any, state: Any, session: Session, prepared: Prepared, variables: Mapping[str, Any] | None,
                      headers: Mapping[str, str]) -> Response:
-    variable_values = _variables(prepared, variables, session)
+    variable_values = variables_for(prepared, variables, session)
     coerced = variable_values.coerced
-    plan = _plan(state, session, prepared, coerced)
+    plan = plan_for(state, session, prepared, coerced)
     row: Any = ()
     if plan.statement is not None:
         assert plan.params is not None
@@ -288,8 +167,8 @@ def _standalone(plan: Plan, key: str | None) -> bool:
 
 async def _run_mutation(project: Any, state: Any, session: Session, prepared: Prepared, variables: Mapping[str, Any] | None,
                         headers: Mapping[str, str]) -> Response:
-    variable_values = _variables(prepared, variables, session)
-    plan = _plan(state, session, prepared, variable_values.coerced)
+    variable_values = variables_for(prepared, variables, session)
+    plan = plan_for(state, session, prepared, variable_values.coerced)
     key = next((v for k, v in headers.items() if k.lower() == "idempotency-key"), None)
     for attempt in range(MAX_ATTEMPTS):
         try:
@@ -409,7 +288,7 @@ async def subscribe_extension(project: Any, state: Any, session: Session, prepar
     field = prepared.subscription_field
     if field is None or field.subscribe is None:
         raise RuntimeError_("this subscription is not an extension subscription", code="BAD_USER_INPUT")
-    variable_values = _variables(prepared, variables, session)
+    variable_values = variables_for(prepared, variables, session)
     root_type = prepared.bundle.schema.subscription_type
     assert root_type is not None
     (selected,) = [s for s in collect(root_type, [prepared.node.selection_set], prepared.document.fragments, variable_values.coerced)
@@ -429,8 +308,8 @@ def compiled_sql(state: Any, session: Session, query: str, variables: Mapping[st
                  operation_name: str | None = None) -> tuple[str, dict[str, Any]]:
     """The SQL statement and parameters a query operation runs (for benchmarks and debugging)."""
     prepared = prepare(None, state, session, query, operation_name)
-    coerced = _variables(prepared, variables, session).coerced
-    plan = _plan(state, session, prepared, coerced)
+    coerced = variables_for(prepared, variables, session).coerced
+    plan = plan_for(state, session, prepared, coerced)
     if plan.statement is None or plan.params is None:
         raise RuntimeError_("this operation runs no SQL query", code="BAD_USER_INPUT")
     return plan.statement, plan.params.bind(coerced)

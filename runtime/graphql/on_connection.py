@@ -14,7 +14,7 @@ from typing import Any
 import psycopg
 
 from runtime.graphql.errors import DocumentErrors, errors_of, from_database, graphql_error
-from runtime.graphql.execute import _plan, _variables, prepare
+from runtime.graphql.prepared import plan_for, prepare, variables_for
 from runtime.graphql.response import RawJSON, Response
 from runtime.types import RuntimeError_, Session, TableAccessDenied
 
@@ -23,9 +23,9 @@ async def _statements(state: Any, session: Session, query: str, variables: Mappi
     prepared = prepare(None, state, session, query, None)
     if prepared.operation == "subscription":
         return Response(None, [graphql_error("runGql runs queries and mutations, not subscriptions", "BAD_USER_INPUT")])
-    variable_values = _variables(prepared, variables, session)
+    variable_values = variables_for(prepared, variables, session)
     coerced = variable_values.coerced
-    plan = _plan(state, session, prepared, coerced)
+    plan = plan_for(state, session, prepared, coerced)
     if any(step.kind == "extension" for step in plan.steps):
         return Response(None, [graphql_error("runGql runs table queries and mutations; run actionflows with a Run Actionflow node", "BAD_USER_INPUT")])
     data: dict[str, Any] = {}

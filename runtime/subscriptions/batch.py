@@ -14,7 +14,7 @@ plans go in one pipeline (one round trip, one statement each); anything else
 (introspection, extension fields, a failing statement) returns None and the
 caller runs the groups one by one, which yields the usual per-group errors.
 
-This reads the GraphQL engine's compiled plan (``runtime.graphql.execute``); the
+This reads the GraphQL engine's compiled plan (``runtime.graphql.prepared``); the
 engine owns the SQL, this module only changes how it is sent.
 """
 
@@ -26,7 +26,6 @@ from typing import Any
 
 import psycopg
 
-from runtime.graphql import execute as engine
 from runtime.graphql.errors import DocumentErrors
 from runtime.graphql.multiplex import (
     Job,
@@ -34,6 +33,7 @@ from runtime.graphql.multiplex import (
     rows_multiplexed,
     rows_pipelined,
 )
+from runtime.graphql.prepared import plan_for, variables_for
 from runtime.graphql.response import RawJSON, Response
 from runtime.subscriptions.execution import RunResult
 from runtime.types import Session
@@ -61,12 +61,12 @@ async def run_batch(
     by_plan: dict[int, list[tuple[int, Job]]] = {}
     for index, variables in enumerate(variables_list):
         try:
-            coerced = engine._variables(prepared, variables, session).coerced
+            coerced = variables_for(prepared, variables, session).coerced
         except DocumentErrors as exc:
             errors = exc.to_graphql_list()
             results[index] = RunResult(Response(errors=errors, has_data=False).to_bytes().decode(), errors)
             continue
-        plan = engine._plan(state, session, prepared, coerced)
+        plan = plan_for(state, session, prepared, coerced)
         if plan.statement is None or plan.params is None or plan.introspection is not None:
             return None
         if any(step.kind not in BATCHABLE_STEPS for step in plan.steps):

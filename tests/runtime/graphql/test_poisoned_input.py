@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from runtime.graphql.execute import Variables, _plan, prepare
+from runtime.graphql.prepared import Variables, plan_for, prepare
 from runtime.types import Session
 from tests.runtime.graphql.conftest import Shop
 from tests.runtime.graphql.test_coalesce import Project, _with_project
@@ -49,7 +49,7 @@ def test_a_batch_that_cannot_encode_one_parameter_still_answers_the_others(shop:
     async def scenario(project: Project) -> list[Any]:
         prepared = prepare(project, project.state, session, BY_NAME, None)
         good = Variables(prepared, {"name": "x"}).coerced
-        plan = _plan(project.state, session, prepared, good)
+        plan = plan_for(project.state, session, prepared, good)
         assert plan.params is not None
         params = [plan.params.bind({"name": f"n{i}"}) for i in range(20)]
         params.insert(1, plan.params.bind({"name": "\ud800"}))  # past the edge check: straight into the shared statement
