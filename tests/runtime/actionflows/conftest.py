@@ -58,12 +58,12 @@ class FlowProject:
         return self.sql("SELECT id FROM product WHERE product_name = %s", (name,))[0][0]
 
 
-def publish_flow_project(db_server, tmp_path: Path) -> FlowProject:  # type: ignore[no-untyped-def]
-    """A fresh database published with the test definition (drop it with ``drop_flow_project``)."""
-    definition = load_definition(test_definition())
+def publish_flow_project(db_server, tmp_path: Path, data: dict[str, Any] | None = None, prefix: str = "af_") -> FlowProject:  # type: ignore[no-untyped-def]
+    """A fresh database published with ``data`` (default: the test definition); drop it with ``db_server.drop_database(project.dbname)``."""
+    definition = load_definition(data if data is not None else test_definition())
     errors = [p for p in validate_definition(definition) if p.severity == "error"]
     assert not errors, [p.message for p in errors]
-    slug = "af_" + uuid.uuid4().hex[:10]
+    slug = prefix + uuid.uuid4().hex[:10]
     project_dir = tmp_path / slug
     (project_dir / "migrations").mkdir(parents=True)
     plan = publish_definition(db_server, slug, definition, project_dir)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,12 +11,9 @@ from typing import Any
 import pytest
 
 from builder.loader import load_definition
-from builder.resolved import resolve
 from builder.validation import validate_definition
 from runtime.actionflows.engine import Trace
-from runtime.migrations import publish_definition
-from runtime.project import PublishedState
-from tests.runtime.actionflows.conftest import FlowProject
+from tests.runtime.actionflows.conftest import FlowProject, publish_flow_project
 from tests.runtime.actionflows.flows import test_definition as flow_test_definition
 
 # Find an order; tag its product's name with how many of it were ordered, and say whether
@@ -67,15 +63,9 @@ def _definition() -> dict[str, Any]:
 
 @pytest.fixture
 def related_project(db_server, tmp_path: Path) -> Iterator[FlowProject]:  # type: ignore[no-untyped-def]
-    definition = load_definition(_definition())
-    errors = [p for p in validate_definition(definition) if p.severity == "error"]
-    assert not errors, [p.message for p in errors]
-    slug = "afr_" + uuid.uuid4().hex[:10]
-    (tmp_path / slug / "migrations").mkdir(parents=True)
-    plan = publish_definition(db_server, slug, definition, tmp_path / slug)
-    project = FlowProject(db_server.conninfo(db_server.database_name(slug)), PublishedState(version=plan.version, resolved=resolve(definition)))
+    project = publish_flow_project(db_server, tmp_path, _definition(), prefix="afr_")
     yield project
-    db_server.drop_database(db_server.database_name(slug))
+    db_server.drop_database(project.dbname)
 
 
 @pytest.mark.parametrize("use_sql", [True, False])
