@@ -238,34 +238,25 @@ class Workspace:
 
     def undo(self, slug: str) -> Definition:
         """Restore the most recent previous version and drop it from the history."""
-        path = self._require(slug)
-        entries = self.history(slug)
-        if not entries:
-            raise StorageError(f"Project `{slug}` has no earlier version to go back to.")
-        latest = entries[-1]
-        text = latest.path.read_text(encoding="utf-8")
-        try:
-            definition = load_definition(json.loads(text))
-        except (json.JSONDecodeError, DefinitionError) as exc:
-            raise StorageError(f"Project `{slug}`: the previous version {latest.path.name} cannot be read.") from exc
-        self._keep(slug, path.read_text(encoding="utf-8"), self.redo_dir(slug))
-        write_atomically(path, text)
-        latest.path.unlink()
-        return definition
+        return self._step(slug, self.history(slug), self.redo_dir(slug),
+                          f"Project `{slug}` has no earlier version to go back to.", "the previous version")
 
     def redo(self, slug: str) -> Definition:
         """Go forward again to the version the last undo left; the current one goes back into the history."""
+        return self._step(slug, self.redoable(slug), self.history_dir(slug), f"Project `{slug}` has nothing to redo.", "the undone version")
+
+    def _step(self, slug: str, entries: list[HistoryEntry], keep_in: Path, none_left: str, what: str) -> Definition:
+        """Make the newest of ``entries`` current (removing it there); the current version is kept in ``keep_in``."""
         path = self._require(slug)
-        entries = self.redoable(slug)
         if not entries:
-            raise StorageError(f"Project `{slug}` has nothing to redo.")
+            raise StorageError(none_left)
         latest = entries[-1]
         text = latest.path.read_text(encoding="utf-8")
         try:
             definition = load_definition(json.loads(text))
         except (json.JSONDecodeError, DefinitionError) as exc:
-            raise StorageError(f"Project `{slug}`: the undone version {latest.path.name} cannot be read.") from exc
-        self._keep(slug, path.read_text(encoding="utf-8"))
+            raise StorageError(f"Project `{slug}`: {what} {latest.path.name} cannot be read.") from exc
+        self._keep(slug, path.read_text(encoding="utf-8"), keep_in)
         write_atomically(path, text)
         latest.path.unlink()
         return definition
